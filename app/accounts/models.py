@@ -1,0 +1,71 @@
+"""Members (sign-in accounts) and their server-side sign-in sessions."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.database import UTCDateTime, utcnow
+from app.extensions import db
+
+
+def new_handle() -> str:
+    """A random public id for URLs, so member pages cannot be enumerated by counting."""
+    return secrets.token_urlsafe(9)
+
+
+class Member(db.Model):
+    """A person with a Fieldgate account.
+
+    The sign-in e-mail is a credential, not profile data: what others may see
+    lives in :class:`app.profiles.models.ProfileValue`, each with its policy.
+    """
+
+    __tablename__ = "members"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    handle: Mapped[str] = mapped_column(String(16), unique=True, default=new_handle)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    # flask-login protocol -------------------------------------------------
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str | None:
+        """The sign-in session token, which flask-login keeps in the cookie.
+
+        Set (as ``auth_token``) by the session loader; never stored on this row.
+        """
+        return getattr(self, "auth_token", None)
+
+    def __repr__(self) -> str:
+        return f"<Member {self.id} {self.handle}>"
+
+
+class AuthSession(db.Model):
+    """One signed-in browser. Deleting the row signs that browser out.
+
+    Only a hash of the token is stored, so a copy of the database does not
+    hand out live sessions.
+    """
+
+    __tablename__ = "auth_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,0 +1,109 @@
+"""Configuration read from the environment when an app is created, never at import.
+
+Every variable is documented in the README ("Configuration").
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+
+class ConfigurationError(RuntimeError):
+    """The environment is missing something the chosen mode requires."""
+
+
+def _int(environ: Mapping[str, str], name: str, default: int) -> int:
+    raw = environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise ConfigurationError(f"{name} must be a whole number, got {raw!r}") from exc
+    if value < 0:
+        raise ConfigurationError(f"{name} must not be negative, got {value}")
+    return value
+
+
+def normalise_database_url(url: str) -> str:
+    """Point plain ``postgresql://`` URLs at the psycopg 3 driver we install."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _persisted_secret(instance_path: Path, name: str) -> str:
+    """A random secret kept in ``instance/`` so development restarts keep sessions."""
+    path = instance_path / name
+    if path.exists():
+        return path.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_hex(32)
+    # Create with owner-only permissions from the start; never world-readable.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value)
+    return value
+
+
+def _secret(
+    environ: Mapping[str, str],
+    name: str,
+    production: bool,
+    instance: Path,
+    provided: Mapping[str, Any],
+) -> str:
+    value = provided.get(name) or environ.get(name, "")
+    if value:
+        return value
+    if production:
+        raise ConfigurationError(f"{name} must be set when FIELDGATE_ENV=production")
+    return _persisted_secret(instance, name.lower())
+
+
+def load_config(
+    instance_path: str,
+    environ: Mapping[str, str] | None = None,
+    provided: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Build the Flask configuration from ``environ`` (default: ``os.environ``).
+
+    ``provided`` is the configuration the caller passes to ``create_app``; a
+    secret it holds is used as is, so tests never write secrets to disk.
+
+    Raises:
+        ConfigurationError: production mode without SECRET_KEY or AUDIT_KEY,
+            or a numeric variable that is not a whole number.
+    """
+    env = os.environ if environ is None else environ
+    given = provided or {}
+    instance = Path(instance_path)
+    production = env.get("FIELDGATE_ENV", "development") == "production"
+    default_db = f"sqlite:///{instance / 'fieldgate.sqlite3'}"
+    redis_url = env.get("REDIS_URL") or None
+    return {
+        "ENV_NAME": "production" if production else "development",
+        "SECRET_KEY": _secret(env, "SECRET_KEY", production, instance, given),
+        "AUDIT_KEY": _secret(env, "AUDIT_KEY", production, instance, given),
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(env.get("DATABASE_URL") or default_db),
+        "REDIS_URL": redis_url,
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "SESSION_COOKIE_SECURE": production,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": production,
+        "SESSION_IDLE_MINUTES": _int(env, "SESSION_IDLE_MINUTES", 60),
+        "SESSION_ABSOLUTE_HOURS": _int(env, "SESSION_ABSOLUTE_HOURS", 12),
+        "INVITATIONS_PER_DAY": _int(env, "INVITATIONS_PER_DAY", 50),
+        "INVITATION_COOLDOWN_DAYS": 21,
+        "EXPORT_CONTACTS_PER_DAY": _int(env, "EXPORT_CONTACTS_PER_DAY", 1000),
+        "EXPORT_MARKETING_CONTACTS_PER_DAY": _int(env, "EXPORT_MARKETING_CONTACTS_PER_DAY", 200),
+        "MAX_CONTENT_LENGTH": 1 * 1024 * 1024,
+        "WTF_CSRF_TIME_LIMIT": None,
+    }

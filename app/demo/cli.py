@@ -1,0 +1,36 @@
+"""``flask demo load``: fill the database with the demo network."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from app.accounts.models import Member
+from app.demo.loader import DEMO_PASSWORD, RECRUITER_EMAIL, load_demo
+from app.extensions import db
+
+demo_cli = AppGroup("demo", help="Demo data.")
+
+
+@demo_cli.command("load")
+def load_command() -> None:
+    """Load the demo network (safe to run again: it adds only what is missing)."""
+    summary = load_demo(db.session)
+    click.echo(
+        f"Demo network ready: {summary.members_total} members "
+        f"({summary.members_created} created now)."
+    )
+    click.echo(
+        f"Recruiter:  {RECRUITER_EMAIL} / {DEMO_PASSWORD}  "
+        f"({summary.recruiter_connections} connections)"
+    )
+    click.echo(f"Any member: <first>.<last>.<n>@demo.fieldgate.example / {DEMO_PASSWORD}")
+    click.echo("  e.g. see `flask demo members` for a few sign-in e-mails.")
+
+
+@demo_cli.command("members")
+def members_command() -> None:
+    """Print a few demo sign-in e-mails."""
+    for email in db.session.scalars(select(Member.email).order_by(Member.id).limit(10)):
+        click.echo(email)

@@ -1,0 +1,1 @@
+"""The one path by which member data leaves: relations, engine, (access log)."""

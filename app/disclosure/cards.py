@@ -1,0 +1,68 @@
+"""Member cards: the name and headline a requester may see, for lists and links.
+
+Search results, connection lists and invitations show people. What they show
+of each person is decided like any other view of their data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.accounts.models import Member
+from app.disclosure.service import Requester, disclose
+from permissions import Action, Field, Outcome, Relation
+
+CARD_FIELDS = (Field.FIRST_NAME, Field.LAST_NAME, Field.HEADLINE)
+HIDDEN_NAME = "Fieldgate member"
+
+
+@dataclass(frozen=True, slots=True)
+class MemberCard:
+    """What a list shows of one member."""
+
+    member_id: int
+    handle: str
+    name: str
+    headline: str
+    relation: Relation
+
+    @property
+    def initials(self) -> str:
+        """Up to two initials for the avatar circle."""
+        if self.name == HIDDEN_NAME:
+            return "?"
+        return "".join(part[0] for part in self.name.split()[:2]).upper()
+
+
+def card_from_outcome(outcome: Outcome, handle: str) -> MemberCard:
+    """A card holding only the released name and headline values."""
+    released = {v.field: v.value for v in outcome.released}
+    name = " ".join(
+        released[f] for f in (Field.FIRST_NAME, Field.LAST_NAME) if f in released
+    ).strip()
+    return MemberCard(
+        member_id=outcome.subject_id,
+        handle=handle,
+        name=name or HIDDEN_NAME,
+        headline=released.get(Field.HEADLINE, ""),
+        relation=outcome.relation,
+    )
+
+
+def member_cards(
+    session: Session, requester: Requester, member_ids: Sequence[int]
+) -> dict[int, MemberCard]:
+    """Cards for ``member_ids`` as ``requester`` may see them, in the given order."""
+    if not member_ids:
+        return {}
+    handles = dict(
+        session.execute(select(Member.id, Member.handle).where(Member.id.in_(member_ids))).all()
+    )
+    outcomes = disclose(session, requester, member_ids, action=Action.VIEW, fields=CARD_FIELDS)
+    return {
+        mid: card_from_outcome(outcomes[mid], handles[mid]) for mid in member_ids if mid in handles
+    }

@@ -1,0 +1,137 @@
+"""Disclosure: load subjects' values and contexts, ask the engine, return outcomes.
+
+Every page, export and API that shows or sends another member's values goes
+through :func:`disclose`. It loads everything set-wise (relations, values,
+consents) and hands the decision to :func:`permissions.decide_many`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select, type_coerce
+from sqlalchemy.orm import Session
+from sqlalchemy.types import String
+
+from app.network.relations import CHUNK, relations_to
+from app.profiles.models import ProfileValue
+from permissions import (
+    AccessRequest,
+    Action,
+    Audience,
+    Field,
+    Outcome,
+    Policy,
+    Purpose,
+    Scope,
+    SubjectContext,
+    SubjectRecord,
+    ValueLabel,
+    ValueRecord,
+    decide_many,
+    policy,
+)
+
+_FIELD_ORDER = {f.value: i for i, f in enumerate(Field)}
+
+
+@dataclass(frozen=True, slots=True)
+class Requester:
+    """Who asks: a member (None when anonymous), possibly through an app with scopes."""
+
+    member_id: int | None
+    app_id: int | None = None
+    scopes: frozenset[Scope] | None = None
+
+
+def _policy_of(view: str, download: str, sync: str) -> Policy:
+    return policy(Audience(view), Audience(download), Audience(sync))
+
+
+def load_values(
+    session: Session, subject_ids: Sequence[int], fields: Collection[Field] | None = None
+) -> dict[int, list[ValueRecord]]:
+    """Every value (optionally only of ``fields``) of each subject, in catalog order.
+
+    Reads raw columns rather than ORM objects: an export may load hundreds of
+    thousands of values and this is its hot path.
+    """
+    table = ProfileValue.__table__
+    columns = [
+        table.c.id,
+        table.c.member_id,
+        type_coerce(table.c.field, String),
+        type_coerce(table.c.label, String),
+        table.c.value,
+        type_coerce(table.c.view, String),
+        type_coerce(table.c.download, String),
+        type_coerce(table.c.sync, String),
+    ]
+    by_subject: dict[int, list[ValueRecord]] = defaultdict(list)
+    wanted = None if fields is None else [f.value for f in fields]
+    for start in range(0, len(subject_ids), CHUNK):
+        stmt = select(*columns).where(table.c.member_id.in_(subject_ids[start : start + CHUNK]))
+        if wanted is not None:
+            stmt = stmt.where(table.c.field.in_(wanted))
+        stmt = stmt.order_by(table.c.member_id, table.c.position, table.c.id)
+        for vid, member_id, field, label, value, view, download, sync in session.execute(stmt):
+            by_subject[member_id].append(
+                ValueRecord(
+                    vid,
+                    Field(field),
+                    ValueLabel(label) if label else None,
+                    value,
+                    _policy_of(view, download, sync),
+                )
+            )
+    for values in by_subject.values():
+        values.sort(key=lambda v: _FIELD_ORDER[v.field])
+    return by_subject
+
+
+def build_records(
+    contexts: dict[int, SubjectContext], values: dict[int, list[ValueRecord]]
+) -> Iterable[SubjectRecord]:
+    """Pair each subject's context with its values, in the order of ``contexts``."""
+    for subject_id, context in contexts.items():
+        yield SubjectRecord(subject_id, context, values.get(subject_id, ()))
+
+
+def decide_for(
+    session: Session,
+    requester: Requester,
+    subject_ids: Sequence[int],
+    *,
+    action: Action,
+    purpose: Purpose | None = None,
+    fields: Collection[Field] | None = None,
+) -> dict[int, Outcome]:
+    """Decide, for each subject, which of their values the requester may get.
+
+    Nothing is released by this call alone: use it to filter (search) or to
+    preview; use :func:`disclose` for anything that is shown or sent.
+    Returns one :class:`permissions.Outcome` per subject, keyed by subject id,
+    in the order of ``subject_ids``.
+    """
+    relations = relations_to(session, requester.member_id, subject_ids)
+    contexts = {sid: SubjectContext(relation=relations[sid]) for sid in subject_ids}
+    values = load_values(session, subject_ids, fields)
+    request = AccessRequest(action=action, purpose=purpose, scopes=requester.scopes)
+    return {o.subject_id: o for o in decide_many(request, build_records(contexts, values))}
+
+
+def disclose(
+    session: Session,
+    requester: Requester,
+    subject_ids: Sequence[int],
+    *,
+    action: Action,
+    purpose: Purpose | None = None,
+    fields: Collection[Field] | None = None,
+) -> dict[int, Outcome]:
+    """Decide which values the requester gets, for data about to be shown or sent."""
+    return decide_for(
+        session, requester, subject_ids, action=action, purpose=purpose, fields=fields
+    )

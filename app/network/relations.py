@@ -1,0 +1,62 @@
+"""How one requester stands to many subjects, in a constant number of queries.
+
+Relations are computed set-wise: one query for the requester's connections,
+then one query per 5,000 remaining subjects for the second degree. Never one
+query per subject.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator, Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.network.models import Connection
+from permissions import Relation
+
+# Bind parameters per IN list; below SQLite's and PostgreSQL's limits.
+CHUNK = 5_000
+
+
+def _chunks(items: Sequence[int], size: int) -> Iterator[Sequence[int]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def second_degree_among(session: Session, requester_id: int, candidates: Sequence[int]) -> set[int]:
+    """Those ``candidates`` who share at least one connection with the requester."""
+    mine = select(Connection.other_id).where(Connection.member_id == requester_id)
+    found: set[int] = set()
+    for chunk in _chunks(candidates, CHUNK):
+        stmt = (
+            select(Connection.member_id)
+            .where(Connection.member_id.in_(chunk), Connection.other_id.in_(mine))
+            .distinct()
+        )
+        found.update(session.scalars(stmt))
+    return found
+
+
+def relations_to(
+    session: Session, requester_id: int | None, subject_ids: Collection[int]
+) -> dict[int, Relation]:
+    """The relation of the requester (None: anonymous) to each subject."""
+    if requester_id is None:
+        return dict.fromkeys(subject_ids, Relation.ANONYMOUS)
+    first = set(
+        session.scalars(select(Connection.other_id).where(Connection.member_id == requester_id))
+    )
+    relations: dict[int, Relation] = {}
+    rest: list[int] = []
+    for subject in subject_ids:
+        if subject == requester_id:
+            relations[subject] = Relation.SELF
+        elif subject in first:
+            relations[subject] = Relation.CONNECTION
+        else:
+            rest.append(subject)
+    second = second_degree_among(session, requester_id, rest) if rest else set()
+    for subject in rest:
+        relations[subject] = Relation.NETWORK if subject in second else Relation.MEMBER
+    return relations

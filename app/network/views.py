@@ -1,0 +1,171 @@
+"""Search, connections and invitations."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from app.accounts.models import Member
+from app.disclosure.cards import member_cards
+from app.extensions import db
+from app.network.forms import InviteForm
+from app.network.models import Connection
+from app.network.search import MAX_QUERY_LENGTH, search_members
+from app.network.services import (
+    InvitationNotFound,
+    InvitationRefused,
+    NotConnected,
+    accept,
+    decline,
+    disconnect,
+    invite,
+    pending_received,
+    pending_sent,
+    withdraw,
+)
+from app.profiles.views import render_member_page
+from app.web.navigation import local_target
+from app.web.requester import current_requester
+
+bp = Blueprint("network", __name__)
+PER_PAGE = 25
+
+
+def _member_or_404(handle: str) -> Member:
+    subject = db.session.scalar(select(Member).where(Member.handle == handle))
+    if subject is None:
+        abort(404, "There is no member at this address.")
+    return subject
+
+
+def _page_arg() -> int:
+    raw = request.args.get("page", "1")
+    if not raw.isdigit() or int(raw) < 1 or int(raw) > 10_000:
+        abort(400, "The page number must be a whole number from 1.")
+    return int(raw)
+
+
+@bp.get("/search")
+@login_required
+def search() -> tuple[str, int]:
+    """Find members by name."""
+    query = request.args.get("q", "")
+    if len(query) > MAX_QUERY_LENGTH:
+        abort(400, f"Search for at most {MAX_QUERY_LENGTH} characters.")
+    results = search_members(db.session, current_user.id, query, page=_page_arg())
+    return render_template("network/search.html", results=results), 200
+
+
+@bp.get("/connections")
+@login_required
+def connections() -> str:
+    """The member's connections, newest first."""
+    page = _page_arg()
+    rows = db.session.execute(
+        select(Connection.other_id, Connection.created_at)
+        .where(Connection.member_id == current_user.id)
+        .order_by(Connection.created_at.desc(), Connection.other_id)
+        .limit(PER_PAGE + 1)
+        .offset((page - 1) * PER_PAGE)
+    ).all()
+    shown = rows[:PER_PAGE]
+    cards = member_cards(db.session, current_requester(), [r.other_id for r in shown])
+    total = db.session.query(Connection).filter(Connection.member_id == current_user.id).count()
+    return render_template(
+        "network/connections.html",
+        entries=[(cards[r.other_id], r.created_at) for r in shown if r.other_id in cards],
+        page=page,
+        has_next=len(rows) > PER_PAGE,
+        total=total,
+    )
+
+
+@bp.post("/connections/<handle>/remove")
+@login_required
+def remove_connection(handle: str) -> Response:
+    """Disconnect from a member."""
+    other = _member_or_404(handle)
+    try:
+        disconnect(db.session, current_user.id, other.id)
+    except NotConnected:
+        abort(404, "You are not connected with this member.")
+    db.session.commit()
+    flash("Connection removed.", "info")
+    return redirect(url_for("network.connections"))
+
+
+@bp.get("/invitations")
+@login_required
+def invitations() -> str:
+    """Invitations received and sent that await an answer."""
+    received = pending_received(db.session, current_user.id)
+    sent = pending_sent(db.session, current_user.id)
+    people = [i.sender_id for i in received] + [i.recipient_id for i in sent]
+    cards = member_cards(db.session, current_requester(), list(dict.fromkeys(people)))
+    return render_template("network/invitations.html", received=received, sent=sent, cards=cards)
+
+
+@bp.post("/m/<handle>/invite")
+@login_required
+def send_invitation(handle: str) -> Response | tuple[str, int]:
+    """Invite a member to connect."""
+    recipient = _member_or_404(handle)
+    form = InviteForm()
+    if not form.validate():
+        return render_member_page(
+            recipient, error="Keep the note under 300 characters.", status=400
+        )
+    try:
+        invite(
+            db.session,
+            current_user.id,
+            recipient.id,
+            form.message.data or "",
+            per_day=current_app.config["INVITATIONS_PER_DAY"],
+            cooldown_days=current_app.config["INVITATION_COOLDOWN_DAYS"],
+        )
+    except InvitationRefused as exc:
+        db.session.rollback()
+        return render_member_page(recipient, error=str(exc), status=409)
+    db.session.commit()
+    flash("Invitation sent.", "success")
+    return redirect(url_for("profiles.member", handle=handle))
+
+
+def _answer(invitation_id: int, action: str) -> Response:
+    handlers = {"accept": accept, "decline": decline, "withdraw": withdraw}
+    try:
+        handlers[action](db.session, current_user.id, invitation_id)
+    except InvitationNotFound:
+        abort(404, "That invitation is no longer open.")
+    db.session.commit()
+    messages = {
+        "accept": "You are now connected.",
+        "decline": "Invitation declined.",
+        "withdraw": "Invitation withdrawn.",
+    }
+    flash(messages[action], "success")
+    return redirect(local_target(request.form.get("back"), url_for("network.invitations")))
+
+
+@bp.post("/invitations/<int:invitation_id>/accept")
+@login_required
+def accept_invitation(invitation_id: int) -> Response:
+    """Accept an invitation."""
+    return _answer(invitation_id, "accept")
+
+
+@bp.post("/invitations/<int:invitation_id>/decline")
+@login_required
+def decline_invitation(invitation_id: int) -> Response:
+    """Decline an invitation."""
+    return _answer(invitation_id, "decline")
+
+
+@bp.post("/invitations/<int:invitation_id>/withdraw")
+@login_required
+def withdraw_invitation(invitation_id: int) -> Response:
+    """Withdraw an invitation you sent."""
+    return _answer(invitation_id, "withdraw")

@@ -1,0 +1,56 @@
+"""Forms for editing one's own profile."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from app.profiles.services import FIELD_MAX_LENGTH
+from permissions import Field, ValueLabel
+
+LABEL_CHOICES = [SelectChoice(label.value, label.value.capitalize()) for label in ValueLabel]
+
+
+def _text(field: Field, **kwargs: object) -> StringField:
+    return StringField(
+        field.title, validators=[Optional(), Length(max=FIELD_MAX_LENGTH[field])], **kwargs
+    )
+
+
+class ProfileForm(FlaskForm):
+    """The single-valued fields of a profile. An emptied field is removed."""
+
+    first_name = StringField(
+        "First name",
+        validators=[DataRequired(), Length(max=FIELD_MAX_LENGTH[Field.FIRST_NAME])],
+    )
+    last_name = StringField(
+        "Last name",
+        validators=[DataRequired(), Length(max=FIELD_MAX_LENGTH[Field.LAST_NAME])],
+    )
+    headline = _text(Field.HEADLINE, description="One line about what you do.")
+    company = _text(Field.COMPANY)
+    position = _text(Field.POSITION)
+    location = _text(Field.LOCATION)
+    industry = _text(Field.INDUSTRY)
+    birthday = StringField(
+        "Birthday", validators=[Optional(), Length(max=10)], description="YYYY-MM-DD"
+    )
+    address = TextAreaField(
+        "Address", validators=[Optional(), Length(max=FIELD_MAX_LENGTH[Field.ADDRESS])]
+    )
+
+
+class AddValueForm(FlaskForm):
+    """Add one e-mail, phone or website."""
+
+    field = HiddenField(validators=[DataRequired()])
+    value = StringField("Value", validators=[DataRequired(), Length(max=300)])
+    label = SelectField("Label", choices=LABEL_CHOICES, default="work")
+
+
+class LabelForm(FlaskForm):
+    """Change the label of one value."""
+
+    label = SelectField("Label", choices=LABEL_CHOICES)

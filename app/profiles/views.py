@@ -1,0 +1,203 @@
+"""One's own profile (view and edit) and other members' profiles."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from app.accounts.models import Member
+from app.disclosure.cards import card_from_outcome
+from app.disclosure.service import disclose
+from app.extensions import db, limiter
+from app.network.forms import InviteForm
+from app.network.services import are_connected, pending_received, pending_sent
+from app.profiles.forms import AddValueForm, LabelForm, ProfileForm
+from app.profiles.services import (
+    SINGLE_VALUED_FIELDS,
+    ProfileError,
+    ValueNotFound,
+    add_value,
+    make_primary,
+    relabel_value,
+    remove_value,
+    set_single_value,
+    values_of,
+)
+from app.web.requester import current_requester
+from permissions import Action, Field, ValueLabel
+
+bp = Blueprint("profiles", __name__)
+
+
+def _grouped(values: list) -> dict[Field, list]:
+    groups: dict[Field, list] = {}
+    for value in values:
+        groups.setdefault(value.field, []).append(value)
+    return groups
+
+
+@bp.get("/profile")
+@login_required
+def own() -> str:
+    """The member's own profile, every value with who can see it."""
+    values = values_of(db.session, current_user.id)
+    return render_template("profiles/own.html", groups=_grouped(values))
+
+
+def _render_edit(form: ProfileForm, status: int = 200) -> tuple[str, int]:
+    values = values_of(db.session, current_user.id)
+    multi = {f: [v for v in values if v.field is f] for f in Field if f.multi_valued}
+    return render_template(
+        "profiles/edit.html",
+        form=form,
+        multi=multi,
+    ), status
+
+
+@bp.route("/profile/edit", methods=["GET", "POST"])
+@login_required
+def edit() -> Response | tuple[str, int]:
+    """Edit the single-valued fields; the multi-valued ones have their own forms."""
+    form = ProfileForm()
+    if form.validate_on_submit():
+        try:
+            for field in SINGLE_VALUED_FIELDS:
+                set_single_value(db.session, current_user.id, field, form[field.value].data or "")
+        except ProfileError as exc:
+            db.session.rollback()
+            form.form_errors.append(str(exc))
+            return _render_edit(form, 400)
+        db.session.commit()
+        flash("Profile saved.", "success")
+        return redirect(url_for("profiles.edit"))
+    if form.is_submitted():
+        return _render_edit(form, 400)
+    current = {v.field: v.value for v in values_of(db.session, current_user.id)}
+    for field in SINGLE_VALUED_FIELDS:
+        form[field.value].data = current.get(field, "")
+    return _render_edit(form)
+
+
+def _value_action_failed(message: str, status: int) -> tuple[str, int]:
+    db.session.rollback()
+    flash(message, "error")
+    form = ProfileForm(formdata=None)
+    current = {v.field: v.value for v in values_of(db.session, current_user.id)}
+    for field in SINGLE_VALUED_FIELDS:
+        form[field.value].data = current.get(field, "")
+    return _render_edit(form, status)
+
+
+@bp.post("/profile/values")
+@login_required
+def add() -> Response | tuple[str, int]:
+    """Add an e-mail, phone or website."""
+    form = AddValueForm()
+    if not form.validate():
+        errors = [e for errs in form.errors.values() for e in errs]
+        return _value_action_failed("Could not add that: " + " ".join(errors), 400)
+    try:
+        field = Field(form.field.data)
+        if not field.multi_valued:
+            raise ProfileError(f"{field.title} is set in the main form.")
+        add_value(
+            db.session,
+            current_user.id,
+            field,
+            form.value.data or "",
+            label=ValueLabel(form.label.data),
+        )
+    except (ProfileError, ValueError) as exc:
+        return _value_action_failed(str(exc), 400)
+    db.session.commit()
+    flash(f"{field.title} added. It starts private: see who can see it in Privacy.", "success")
+    return redirect(url_for("profiles.edit"))
+
+
+def _change_value(change: Callable[[], None], done: str) -> Response | tuple[str, int]:
+    """Run one change to a value: 404 if it is not the member's, 400 if refused."""
+    try:
+        change()
+    except ValueNotFound:
+        abort(404)
+    except ProfileError as exc:
+        return _value_action_failed(str(exc), 400)
+    db.session.commit()
+    flash(done, "success")
+    return redirect(url_for("profiles.edit"))
+
+
+@bp.post("/profile/values/<int:value_id>/label")
+@login_required
+def relabel(value_id: int) -> Response | tuple[str, int]:
+    """Change a value's label."""
+    form = LabelForm()
+    if not form.validate():
+        return _value_action_failed("Choose personal, work or other.", 400)
+    label = ValueLabel(form.label.data)
+    return _change_value(
+        lambda: relabel_value(db.session, current_user.id, value_id, label), "Label saved."
+    )
+
+
+@bp.post("/profile/values/<int:value_id>/primary")
+@login_required
+def primary(value_id: int) -> Response | tuple[str, int]:
+    """Make an e-mail the primary one."""
+    return _change_value(
+        lambda: make_primary(db.session, current_user.id, value_id), "Primary e-mail changed."
+    )
+
+
+@bp.post("/profile/values/<int:value_id>/remove")
+@login_required
+def remove(value_id: int) -> Response | tuple[str, int]:
+    """Remove a value."""
+    return _change_value(lambda: remove_value(db.session, current_user.id, value_id), "Removed.")
+
+
+def _invitation_state(member_id: int) -> dict[str, object]:
+    if not current_user.is_authenticated or current_user.id == member_id:
+        return {}
+    me = current_user.id
+    incoming = next((i for i in pending_received(db.session, me) if i.sender_id == member_id), None)
+    outgoing = next((i for i in pending_sent(db.session, me) if i.recipient_id == member_id), None)
+    return {
+        "connected": are_connected(db.session, me, member_id),
+        "incoming": incoming,
+        "outgoing": outgoing,
+    }
+
+
+def render_member_page(
+    subject: Member, *, error: str | None = None, status: int = 200
+) -> tuple[str, int]:
+    """Another member's profile as the current viewer may see it."""
+    outcome = disclose(db.session, current_requester(), [subject.id], action=Action.VIEW)[
+        subject.id
+    ]
+    return render_template(
+        "profiles/member.html",
+        subject=subject,
+        card=card_from_outcome(outcome, subject.handle),
+        groups=_grouped(outcome.released),
+        error=error,
+        invite_form=InviteForm(formdata=None),
+        **_invitation_state(subject.id),
+    ), status
+
+
+@bp.get("/m/<handle>")
+@limiter.limit("120 per minute")
+def member(handle: str) -> tuple[str, int] | Response:
+    """Another member's profile: exactly the values the viewer may see."""
+    subject = db.session.scalar(select(Member).where(Member.handle == handle))
+    if subject is None:
+        abort(404, "There is no member at this address.")
+    if current_user.is_authenticated and current_user.id == subject.id:
+        return redirect(url_for("profiles.own"))
+    return render_member_page(subject)

@@ -1,0 +1,59 @@
+"""Every error is a page (or JSON for API clients) with a message, never a stack trace."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+_TITLES = {
+    400: "That request could not be used",
+    403: "You cannot do that",
+    404: "Not found",
+    405: "Method not allowed",
+    413: "That upload is too large",
+    429: "Slow down",
+    503: "Temporarily unavailable",
+}
+
+
+def wants_json() -> bool:
+    """True for API clients: ``/api/`` paths, or JSON preferred over HTML."""
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json"
+
+
+def error_response(code: int, message: str) -> tuple[Response | str, int]:
+    """An error page or JSON body with ``message``."""
+    if wants_json():
+        return jsonify(error=_TITLES.get(code, "Error"), message=message, status=code), code
+    return render_template(
+        "error.html", code=code, title=_TITLES.get(code, "Something went wrong"), message=message
+    ), code
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Attach the handlers to ``app``."""
+
+    @app.errorhandler(CSRFError)
+    def _csrf(exc: CSRFError) -> tuple[Response | str, int]:
+        return error_response(
+            400,
+            "This form could not be verified, so nothing was changed. "
+            "Go back, reload the page and try again.",
+        )
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException) -> tuple[Response | str, int] | HTTPException:
+        if exc.code is None or exc.code < 400:
+            return exc
+        return error_response(exc.code, exc.description or "")
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> tuple[Response | str, int]:
+        app.logger.exception("unhandled error")
+        return error_response(
+            500, "Something went wrong on our side. Nothing was shared; please try again."
+        )

@@ -1,0 +1,53 @@
+"""Template filters and the values every page's navigation needs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import Flask
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.network.models import Invitation, InvitationStatus
+from permissions import Action, Audience, Field, ValueLabel
+from permissions.explain import explain, short
+
+
+def format_when(value: datetime | None) -> str:
+    """A timestamp as people read it, always in UTC: "22 Nov 2026, 14:03 UTC"."""
+    if value is None:
+        return ""
+    return f"{value:%d %b %Y, %H:%M} UTC"
+
+
+def format_day(value: datetime | None) -> str:
+    """A date: "22 Nov 2026"."""
+    return "" if value is None else f"{value:%d %b %Y}"
+
+
+def _nav() -> dict[str, Any]:
+    if not current_user.is_authenticated:
+        return {"pending_invitations": 0}
+    pending = db.session.scalar(
+        select(func.count())
+        .select_from(Invitation)
+        .where(
+            Invitation.recipient_id == current_user.id,
+            Invitation.status == InvitationStatus.PENDING,
+        )
+    )
+    return {"pending_invitations": pending or 0}
+
+
+def register_templating(app: Flask) -> None:
+    """Attach filters, globals and the navigation context to ``app``."""
+    app.jinja_env.filters["when"] = format_when
+    app.jinja_env.filters["day"] = format_day
+    app.jinja_env.filters["explain"] = explain
+    app.jinja_env.filters["short"] = short
+    app.jinja_env.globals.update(
+        Field=Field, Action=Action, Audience=Audience, ValueLabel=ValueLabel
+    )
+    app.context_processor(_nav)

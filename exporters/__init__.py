@@ -1,0 +1,1 @@
+"""Pure formatters of already-filtered contact records (see README.md here)."""

@@ -1,0 +1,60 @@
+"""Policies in plain language, for settings pages and previews."""
+
+from __future__ import annotations
+
+from permissions.policy import Policy
+from permissions.vocabulary import Audience
+
+_WHO_SEES = {
+    Audience.PUBLIC: "Anyone, even people who are not signed in, can see {noun}",
+    Audience.MEMBERS: "Every signed-in member can see {noun}",
+    Audience.NETWORK: "Your connections and their connections can see {noun}",
+    Audience.CONNECTIONS: "Your connections can see {noun}",
+    Audience.NOBODY: "Only you can see {noun}",
+}
+_WHO_DOWNLOADS = {
+    Audience.PUBLIC: "anyone may put it into a download",
+    Audience.MEMBERS: "any member may put it into their downloads",
+    Audience.NETWORK: "your network may put it into their downloads",
+    Audience.CONNECTIONS: "connections may put it into their downloads",
+    Audience.NOBODY: "it is never put into anyone's downloads",
+}
+_WHO_SYNCS = {
+    Audience.PUBLIC: "Any app may sync it into a CRM.",
+    Audience.MEMBERS: "Apps used by any member may sync it into a CRM.",
+    Audience.NETWORK: "Apps used by your network may sync it into a CRM.",
+    Audience.CONNECTIONS: "Apps your connections use may sync it into their CRM.",
+    Audience.NOBODY: "No app ever syncs it into a CRM.",
+}
+_SHORT = {
+    Audience.PUBLIC: "Public",
+    Audience.MEMBERS: "Members",
+    Audience.NETWORK: "Network",
+    Audience.CONNECTIONS: "Connections",
+    Audience.NOBODY: "Only you",
+}
+
+
+def explain(policy: Policy, noun: str = "this value") -> str:
+    """One or two sentences saying who can view, download and sync a value.
+
+    >>> from permissions.defaults import DEFAULT_POLICIES
+    >>> from permissions.vocabulary import Field
+    >>> explain(DEFAULT_POLICIES[Field.EMAIL], "this e-mail")
+    "Your connections can see this e-mail, but it is never put into anyone's downloads. \
+No app ever syncs it into a CRM."
+    """
+    sees = _WHO_SEES[policy.view].format(noun=noun)
+    joiner = (
+        ", but "
+        if policy.download is Audience.NOBODY and policy.view is not Audience.NOBODY
+        else ", and "
+    )
+    if policy.view is Audience.NOBODY:
+        return f"{sees}."
+    return f"{sees}{joiner}{_WHO_DOWNLOADS[policy.download]}. {_WHO_SYNCS[policy.sync]}"
+
+
+def short(audience: Audience) -> str:
+    """A one-word audience name for compact chips ("Connections", "Only you")."""
+    return _SHORT[audience]

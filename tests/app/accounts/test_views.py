@@ -1,0 +1,129 @@
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from app.accounts.models import AuthSession, Member
+from tests.conftest import csrf_token, post_form
+from tests.factories import TEST_PASSWORD, make_member
+
+
+def _signup_data(**overrides):
+    data = {
+        "first_name": "Grace",
+        "last_name": "Hopper",
+        "email": "grace@example.com",
+        "password": "a long enough password",
+        "confirm": "a long enough password",
+    }
+    data.update(overrides)
+    return data
+
+
+def _members(session):
+    return session.scalar(select(func.count()).select_from(Member))
+
+
+def test_sign_up_signs_in_and_lands_on_profile(client, session):
+    response = post_form(client, "/signup", _signup_data())
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/profile")
+    page = client.get("/profile").get_data(as_text=True)
+    assert "grace@example.com" in page
+    assert "never put into anyone" in page
+
+
+def test_duplicate_sign_up_email_is_a_409_with_a_message_and_changes_nothing(client, session):
+    make_member(session, email="grace@example.com")
+    before = _members(session)
+    response = post_form(client, "/signup", _signup_data(email="GRACE@example.com"))
+    assert response.status_code == 409
+    assert "already exists" in response.get_data(as_text=True)
+    assert _members(session) == before
+
+
+def test_malformed_email_is_a_400_with_a_message(client, session):
+    response = post_form(client, "/signup", _signup_data(email="grace-at-example"))
+    assert response.status_code == 400
+    assert "not valid" in response.get_data(as_text=True)
+    assert _members(session) == 0
+
+
+def test_overlong_name_is_a_400_and_creates_nothing(client, session):
+    response = post_form(client, "/signup", _signup_data(first_name="G" * 81))
+    assert response.status_code == 400
+    assert "80 characters" in response.get_data(as_text=True)
+    assert _members(session) == 0
+
+
+def test_forged_csrf_token_is_a_400_and_creates_nothing(client, session):
+    client.get("/signup")
+    response = client.post("/signup", data={**_signup_data(), "csrf_token": "forged"})
+    assert response.status_code == 400
+    assert "could not be verified" in response.get_data(as_text=True)
+    assert _members(session) == 0
+
+
+def test_missing_csrf_token_is_a_400(client, session):
+    response = client.post("/signup", data=_signup_data())
+    assert response.status_code == 400
+    assert _members(session) == 0
+
+
+def test_sign_in_with_wrong_password_is_401_with_one_message(client, session):
+    make_member(session, email="ada@example.com")
+    response = post_form(
+        client, "/signin", {"email": "ada@example.com", "password": "wrong password"}
+    )
+    assert response.status_code == 401
+    assert "do not match" in response.get_data(as_text=True)
+
+
+def test_sign_in_regenerates_the_session(client, session, auth):
+    make_member(session, email="ada@example.com")
+    before = csrf_token(client)
+    with client.session_transaction() as sess:
+        sess["planted"] = "by an attacker"
+    auth.login("ada@example.com")
+    with client.session_transaction() as sess:
+        assert "planted" not in sess
+    assert csrf_token(client) != before
+
+
+def test_sign_out_ends_the_session_on_the_server(client, session, auth):
+    make_member(session, email="ada@example.com")
+    auth.login("ada@example.com")
+    with client.session_transaction() as sess:
+        stolen = dict(sess)
+    auth.logout()
+    assert session.scalar(select(func.count()).select_from(AuthSession)) == 0
+    with client.session_transaction() as sess:
+        sess.update(stolen)  # replay the old cookie's contents
+    assert client.get("/profile").status_code == 302
+
+
+def test_sign_in_only_redirects_to_local_pages(client, session):
+    make_member(session, email="ada@example.com")
+    response = client.post(
+        "/signin?next=https://evil.example/",
+        data={
+            "email": "ada@example.com",
+            "password": TEST_PASSWORD,
+            "csrf_token": csrf_token(client),
+        },
+    )
+    assert response.headers["Location"] == "/"
+
+
+def test_pages_need_sign_in(client, session):
+    for url in ("/profile", "/profile/edit", "/connections", "/invitations", "/search?q=a"):
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert "/signin" in response.headers["Location"]
+
+
+def test_security_headers_are_set(client, session):
+    response = client.get("/signin")
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Cache-Control"] == "no-store"
+    assert len(response.headers["X-Request-ID"]) >= 8

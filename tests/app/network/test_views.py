@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.network.models import Invitation
+from app.network.services import are_connected
+from permissions import Audience, Field, policy
+from tests.conftest import post_form
+from tests.factories import connect_members, make_member, set_policy
+
+
+def test_search_finds_members_by_visible_name(client, session, auth):
+    make_member(session, "Me", email="me@example.com")
+    make_member(session, "Grace", "Hopper")
+    hidden = make_member(session, "Grace", "Secret")
+    set_policy(
+        session,
+        hidden.id,
+        Field.LAST_NAME,
+        policy(Audience.CONNECTIONS, Audience.NOBODY, Audience.NOBODY),
+    )
+    auth.login("me@example.com")
+    page = client.get("/search?q=grace").get_data(as_text=True)
+    assert "Grace Hopper" in page
+    assert "Secret" not in page
+    assert "Secret" not in client.get("/search?q=secret").get_data(as_text=True)
+
+
+def test_search_rejects_bad_input_with_400(client, session, auth):
+    make_member(session, "Me", email="me@example.com")
+    auth.login("me@example.com")
+    assert client.get("/search?q=" + "a" * 101).status_code == 400
+    assert client.get("/search?q=a&page=zero").status_code == 400
+
+
+def test_search_treats_like_wildcards_literally(client, session, auth):
+    make_member(session, "Me", email="me@example.com")
+    make_member(session, "Grace", "Hopper")
+    auth.login("me@example.com")
+    assert "Grace Hopper" not in client.get("/search?q=%25").get_data(as_text=True)
+
+
+def test_invite_accept_and_both_see_the_connection(client, session, auth):
+    ada = make_member(session, "Ada", "Lovelace", email="ada@example.com")
+    bob = make_member(session, "Bob", "Babbage", email="bob@example.com")
+    auth.login("ada@example.com")
+    assert post_form(client, f"/m/{bob.handle}/invite", {"message": "Hi Bob"}).status_code == 302
+    auth.logout()
+    auth.login("bob@example.com")
+    page = client.get("/invitations").get_data(as_text=True)
+    assert "Ada Lovelace" in page and "Hi Bob" in page
+    invitation_id = session.scalar(select(Invitation.id).where(Invitation.sender_id == ada.id))
+    assert post_form(client, f"/invitations/{invitation_id}/accept").status_code == 302
+    assert are_connected(session, ada.id, bob.id)
+    assert "Ada Lovelace" in client.get("/connections").get_data(as_text=True)
+    auth.logout()
+    auth.login("ada@example.com")
+    assert "Bob Babbage" in client.get("/connections").get_data(as_text=True)
+
+
+def test_refused_invitation_shows_a_clear_message_not_an_error_page(client, session, auth):
+    make_member(session, "Ada", email="ada@example.com")
+    bob = make_member(session, "Bob")
+    auth.login("ada@example.com")
+    post_form(client, f"/m/{bob.handle}/invite")
+    response = post_form(client, f"/m/{bob.handle}/invite")
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "already invited this member" in page and "Bob" in page
+
+
+def test_invite_unknown_member_is_404(client, session, auth):
+    make_member(session, "Ada", email="ada@example.com")
+    auth.login("ada@example.com")
+    assert post_form(client, "/m/nobody-here/invite").status_code == 404
+    assert post_form(client, "/invitations/424242/accept").status_code == 404
+
+
+def test_remove_connection(client, session, auth):
+    ada = make_member(session, "Ada", email="ada@example.com")
+    bob = make_member(session, "Bob")
+    connect_members(session, ada, bob)
+    auth.login("ada@example.com")
+    assert post_form(client, f"/connections/{bob.handle}/remove").status_code == 302
+    assert not are_connected(session, ada.id, bob.id)
+    assert post_form(client, f"/connections/{bob.handle}/remove").status_code == 404
+
+
+def test_connection_sees_connections_only_email_and_stranger_does_not(client, session, auth):
+    ada = make_member(session, "Ada", email="ada@example.com")
+    bob = make_member(session, "Bob", email="bob@example.com")
+    make_member(session, "Eve", email="eve@example.com")
+    connect_members(session, ada, bob)
+    auth.login("bob@example.com")
+    assert "ada@example.com" in client.get(f"/m/{ada.handle}").get_data(as_text=True)
+    auth.logout()
+    auth.login("eve@example.com")
+    assert "ada@example.com" not in client.get(f"/m/{ada.handle}").get_data(as_text=True)

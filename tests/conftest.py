@@ -1,0 +1,143 @@
+"""Fixtures: one app per run, one rolled-back transaction per test.
+
+``TEST_DATABASE_URL`` chooses the database (default: a SQLite file in a
+temporary folder). The schema is built by the migrations, exactly as
+``flask db upgrade`` builds it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask, request_finished
+from flask.testing import FlaskClient
+from flask_sqlalchemy.session import _app_ctx_id
+from sqlalchemy import event
+from sqlalchemy.orm import Session, scoped_session, sessionmaker
+
+from app import create_app
+from app.extensions import db
+from tests.database import migrate, reset_schema
+from tests.factories import TEST_PASSWORD
+from tests.settings import app_config, test_database_url
+
+_CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The URL of the database this run tests against."""
+    return test_database_url(str(tmp_path_factory.mktemp("db") / "test.sqlite3"))
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str) -> Iterator[Flask]:
+    """One migrated app for the whole run."""
+    reset_schema(database_url)
+    application = create_app(app_config(database_url))
+    migrate(application)
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def session(app: Flask) -> Iterator[Session]:
+    """A session inside a transaction that is rolled back after the test.
+
+    Requests made during the test get sessions of their own on the same
+    connection, and their commits become savepoint releases: views behave as
+    in production while nothing outlives the test. After each request the
+    test's session forgets what it loaded, so it reads what the view wrote.
+    """
+    with app.app_context():
+        connection = db.engine.connect()
+    outer = connection.begin()
+    factory = sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
+    original, db.session = db.session, scoped_session(factory, scopefunc=_app_ctx_id)
+    test_session = factory()
+
+    def _forget(*_args: Any, **_kwargs: Any) -> None:
+        test_session.expire_all()
+
+    request_finished.connect(_forget, app)
+    try:
+        yield test_session
+    finally:
+        request_finished.disconnect(_forget, app)
+        test_session.close()
+        db.session = original
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def client(app: Flask, session: Session) -> FlaskClient:
+    """A test client whose requests share the test's transaction."""
+    return app.test_client()
+
+
+def csrf_token(client: FlaskClient) -> str:
+    """The CSRF token of the client's current session, read from a real form."""
+    page = client.get("/signin")
+    if page.status_code == 302:
+        page = client.get("/")
+    match = _CSRF.search(page.get_data(as_text=True))
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+class Auth:
+    """Sign members in and out through the real pages."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+
+    def login(self, email: str, password: str = TEST_PASSWORD) -> Any:
+        token = csrf_token(self.client)
+        response = self.client.post(
+            "/signin", data={"email": email, "password": password, "csrf_token": token}
+        )
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return response
+
+    def logout(self) -> Any:
+        return self.client.post("/signout", data={"csrf_token": csrf_token(self.client)})
+
+
+@pytest.fixture
+def auth(client: FlaskClient) -> Auth:
+    """Sign-in helper bound to ``client``."""
+    return Auth(client)
+
+
+def post_form(client: FlaskClient, url: str, data: dict[str, Any] | None = None, **kw: Any) -> Any:
+    """POST a form with the session's CSRF token added."""
+    return client.post(url, data={**(data or {}), "csrf_token": csrf_token(client)}, **kw)
+
+
+class QueryCounter:
+    """Counts the SQL statements an engine executes while active."""
+
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    def __call__(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        self.statements.append(statement)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries(session: Session) -> Iterator[QueryCounter]:
+    """Count statements on the test's connection."""
+    counter = QueryCounter()
+    engine = session.get_bind().engine
+    event.listen(engine, "before_cursor_execute", counter)
+    yield counter
+    event.remove(engine, "before_cursor_execute", counter)

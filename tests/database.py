@@ -1,0 +1,45 @@
+"""Creating, migrating and cleaning test databases."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+
+from app.extensions import db
+
+
+def reset_schema(url: str, schema: str | None = None) -> None:
+    """Start from nothing: drop and recreate the PostgreSQL schema (SQLite files start empty)."""
+    if not url.startswith("postgresql"):
+        return
+    name = schema or "public"
+    engine = create_engine(url.split("?")[0])
+    with engine.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
+        conn.execute(text(f'CREATE SCHEMA "{name}"'))
+    engine.dispose()
+
+
+def migrate(app: Flask) -> None:
+    """Bring the app's database to the newest migration, as ``flask db upgrade`` does."""
+    with app.app_context():
+        upgrade()
+
+
+def truncate_all(app: Flask) -> None:
+    """Empty every table of a committed-data test database."""
+    with app.app_context():
+        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+        with db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            else:
+                for name in tables:
+                    conn.execute(text(f"DELETE FROM {name}"))
+            for statement in RESET_STATEMENTS:
+                conn.execute(text(statement))
+
+
+# Rows that migrations seed and that truncation must put back.
+RESET_STATEMENTS: list[str] = []

@@ -1,0 +1,54 @@
+"""Factories for members, values and connections, fast enough for thousands."""
+
+from __future__ import annotations
+
+import itertools
+
+from sqlalchemy.orm import Session
+
+from app.accounts.models import Member
+from app.accounts.services import hash_password
+from app.network.services import connect
+from app.profiles.models import ProfileValue
+from app.profiles.services import add_value
+from permissions import Field, Policy, ValueLabel
+
+TEST_PASSWORD = "correct horse battery staple"
+# Hashing is deliberately slow; hash once and share it between test members.
+PASSWORD_HASH = hash_password(TEST_PASSWORD)
+_counter = itertools.count(1)
+
+
+def make_member(
+    session: Session,
+    first: str = "Ada",
+    last: str = "Lovelace",
+    *,
+    email: str | None = None,
+    values: dict[Field, str] | None = None,
+) -> Member:
+    """A member with a name, a primary e-mail and any extra single values, default policies."""
+    n = next(_counter)
+    address = email or f"member{n}@example.com"
+    member = Member(email=address, password_hash=PASSWORD_HASH)
+    session.add(member)
+    session.flush()
+    add_value(session, member.id, Field.FIRST_NAME, first)
+    add_value(session, member.id, Field.LAST_NAME, last)
+    add_value(session, member.id, Field.EMAIL, address, label=ValueLabel.PERSONAL, primary=True)
+    for field, text in (values or {}).items():
+        add_value(session, member.id, field, text)
+    return member
+
+
+def set_policy(session: Session, member_id: int, field: Field, policy: Policy) -> None:
+    """Give every value of ``field`` of a member the same policy (test shortcut)."""
+    for value in session.query(ProfileValue).filter_by(member_id=member_id, field=field):
+        value.policy = policy
+    session.flush()
+
+
+def connect_members(session: Session, *members: Member) -> None:
+    """Connect the members in a chain: a-b, b-c, ..."""
+    for left, right in itertools.pairwise(members):
+        connect(session, left.id, right.id)

@@ -1,0 +1,92 @@
+"""The app factory takes its configuration; nothing is configured at import time."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+from app import create_app
+from app.config import ConfigurationError, load_config, normalise_database_url
+
+
+def test_config_passed_to_factory_wins(tmp_path):
+    app = create_app(
+        {
+            "SECRET_KEY": "s",
+            "AUDIT_KEY": "a",
+            "SQLALCHEMY_DATABASE_URI": "sqlite://",
+            "INVITATIONS_PER_DAY": 3,
+        }
+    )
+    assert app.config["INVITATIONS_PER_DAY"] == 3
+    assert app.config["SECRET_KEY"] == "s"
+
+
+def test_environment_is_read_when_the_app_is_created(tmp_path):
+    env = {
+        "DATABASE_URL": "postgresql://u@h/db",
+        "INVITATIONS_PER_DAY": "7",
+        "SECRET_KEY": "k",
+        "AUDIT_KEY": "a",
+    }
+    config = load_config(str(tmp_path), env)
+    assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@h/db"
+    assert config["INVITATIONS_PER_DAY"] == 7
+    assert config["RATELIMIT_STORAGE_URI"] == "memory://"
+
+
+def test_default_database_is_sqlite_under_instance(tmp_path):
+    config = load_config(str(tmp_path), {"SECRET_KEY": "k", "AUDIT_KEY": "a"})
+    assert config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'fieldgate.sqlite3'}"
+
+
+def test_development_secret_is_generated_once_and_kept_private(tmp_path):
+    first = load_config(str(tmp_path), {})
+    second = load_config(str(tmp_path), {})
+    assert first["SECRET_KEY"] == second["SECRET_KEY"]
+    assert len(first["SECRET_KEY"]) >= 32
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_production_refuses_to_start_without_secret_key(tmp_path):
+    with pytest.raises(ConfigurationError, match="SECRET_KEY"):
+        load_config(str(tmp_path), {"FIELDGATE_ENV": "production", "AUDIT_KEY": "a"})
+    assert not (tmp_path / "secret_key").exists()
+
+
+def test_production_uses_secure_cookies(tmp_path):
+    config = load_config(
+        str(tmp_path), {"FIELDGATE_ENV": "production", "SECRET_KEY": "k", "AUDIT_KEY": "a"}
+    )
+    assert config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_redis_url_backs_rate_limits(tmp_path):
+    config = load_config(
+        str(tmp_path),
+        {"SECRET_KEY": "k", "AUDIT_KEY": "a", "REDIS_URL": "redis://127.0.0.1:6379/0"},
+    )
+    assert config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/0"
+
+
+def test_bad_numbers_are_refused_with_the_variable_name(tmp_path):
+    with pytest.raises(ConfigurationError, match="INVITATIONS_PER_DAY"):
+        load_config(
+            str(tmp_path), {"SECRET_KEY": "k", "AUDIT_KEY": "a", "INVITATIONS_PER_DAY": "lots"}
+        )
+
+
+def test_postgres_urls_use_psycopg3():
+    assert normalise_database_url("postgres://a@b/c") == "postgresql+psycopg://a@b/c"
+    assert normalise_database_url("sqlite:///x") == "sqlite:///x"
+
+
+def test_importing_wsgi_needs_no_database_calls(monkeypatch, tmp_path):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/nothing.sqlite3")
+    monkeypatch.setenv("SECRET_KEY", "k")
+    monkeypatch.setenv("AUDIT_KEY", "a")
+    wsgi = importlib.import_module("wsgi")
+    importlib.reload(wsgi)
+    assert wsgi.app.name == "app"
+    assert not (tmp_path / "nothing.sqlite3").exists()
