@@ -16,6 +16,8 @@ from app.database import tune_engine
 from app.demo.cli import demo_cli
 from app.extensions import csrf, db, limiter, login_manager, migrate
 from app.network.views import bp as network_bp
+from app.privacy.api import bp as privacy_api_bp
+from app.privacy.views import bp as privacy_bp
 from app.profiles.views import bp as profiles_bp
 from app.web.errors import register_error_handlers
 from app.web.security import register_security
@@ -23,7 +25,7 @@ from app.web.templating import register_templating
 from app.web.views import bp as web_bp
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
-BLUEPRINTS = (web_bp, accounts_bp, profiles_bp, network_bp)
+BLUEPRINTS = (web_bp, accounts_bp, profiles_bp, network_bp, privacy_bp, privacy_api_bp)
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:

@@ -15,6 +15,7 @@ import pytest
 from flask import Flask, request_finished
 from flask.testing import FlaskClient
 from flask_sqlalchemy.session import _app_ctx_id
+from hypothesis import settings
 from sqlalchemy import event
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
@@ -23,6 +24,11 @@ from app.extensions import db
 from tests.database import migrate, reset_schema
 from tests.factories import TEST_PASSWORD
 from tests.settings import app_config, test_database_url
+
+# Machines here are shared and noisy: judge properties by their results, not
+# by how long one example took.
+settings.register_profile("fieldgate", deadline=None, print_blob=True)
+settings.load_profile("fieldgate")
 
 _CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 

@@ -9,6 +9,7 @@ from flask import (
     Flask,
     current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -30,6 +31,7 @@ from app.accounts.services import (
     sign_up,
 )
 from app.extensions import db, limiter, login_manager
+from app.web.errors import wants_json
 from app.web.navigation import local_target
 
 bp = Blueprint("accounts", __name__)
@@ -40,6 +42,14 @@ def configure_login(app: Flask) -> None:
     login_manager.login_view = "accounts.signin"
     login_manager.login_message = "Please sign in to see that page."
     login_manager.login_message_category = "info"
+
+    @login_manager.unauthorized_handler
+    def _unauthorized() -> Response | tuple[Response, int]:
+        if wants_json():
+            body = {"error": "Unauthorized", "message": "Sign in first.", "status": 401}
+            return jsonify(body), 401
+        flash(login_manager.login_message, login_manager.login_message_category)
+        return redirect(url_for("accounts.signin", next=request.full_path.rstrip("?")))
 
     @login_manager.user_loader
     def _load(token: str) -> Member | None:

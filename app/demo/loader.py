@@ -17,8 +17,9 @@ from app.accounts.models import Member
 from app.accounts.services import hash_password
 from app.demo.people import CITIES, COMPANIES, FIRST_NAMES, INDUSTRIES, LAST_NAMES, ROLES
 from app.network.services import connect
+from app.privacy.services import set_purposes
 from app.profiles.services import add_value
-from permissions import PRESETS, Field, Policy, ValueLabel, default_policy
+from permissions import PRESETS, Field, Policy, Purpose, ValueLabel, default_policy
 
 DEMO_PASSWORD = "fieldgate-demo-2026"
 DEMO_DOMAIN = "demo.fieldgate.example"
@@ -87,6 +88,13 @@ def _create_member(
         add(Field.EMAIL, person["work_email"], label=ValueLabel.WORK)
     if rng.random() < 0.6:
         add(Field.PHONE, person["phone"], label=rng.choice([ValueLabel.WORK, ValueLabel.PERSONAL]))
+    # Some members opt in to marketing, some object to sales or recruiting.
+    choices = {
+        Purpose.MARKETING: rng.random() < 0.2,
+        Purpose.SALES: rng.random() > 0.15,
+        Purpose.RECRUITING: rng.random() > 0.05,
+    }
+    set_purposes(session, member.id, choices)
     return member
 
 

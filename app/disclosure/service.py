@@ -8,7 +8,7 @@ consents) and hands the decision to :func:`permissions.decide_many`.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select, type_coerce
@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.types import String
 
 from app.network.relations import CHUNK, relations_to
+from app.privacy.services import consents_of
 from app.profiles.models import ProfileValue
 from permissions import (
     AccessRequest,
@@ -25,6 +26,7 @@ from permissions import (
     Outcome,
     Policy,
     Purpose,
+    Relation,
     Scope,
     SubjectContext,
     SubjectRecord,
@@ -99,6 +101,34 @@ def build_records(
         yield SubjectRecord(subject_id, context, values.get(subject_id, ()))
 
 
+def subject_contexts(
+    session: Session, requester: Requester, relations: Mapping[int, Relation]
+) -> dict[int, SubjectContext]:
+    """What the rule needs about each subject besides the values, loaded set-wise."""
+    consents = consents_of(session, list(relations))
+    return {
+        sid: SubjectContext(relation=relation, consent=consents[sid])
+        for sid, relation in relations.items()
+    }
+
+
+def evaluate(
+    session: Session,
+    requester: Requester,
+    request: AccessRequest,
+    relations: Mapping[int, Relation],
+    fields: Collection[Field] | None = None,
+) -> dict[int, Outcome]:
+    """Run the engine for subjects whose relation to the requester is already known.
+
+    :func:`decide_for` computes the relations from the network; the privacy
+    preview passes the viewpoint's relation instead. Both then take this path.
+    """
+    contexts = subject_contexts(session, requester, relations)
+    values = load_values(session, list(relations), fields)
+    return {o.subject_id: o for o in decide_many(request, build_records(contexts, values))}
+
+
 def decide_for(
     session: Session,
     requester: Requester,
@@ -116,10 +146,8 @@ def decide_for(
     in the order of ``subject_ids``.
     """
     relations = relations_to(session, requester.member_id, subject_ids)
-    contexts = {sid: SubjectContext(relation=relations[sid]) for sid in subject_ids}
-    values = load_values(session, subject_ids, fields)
     request = AccessRequest(action=action, purpose=purpose, scopes=requester.scopes)
-    return {o.subject_id: o for o in decide_many(request, build_records(contexts, values))}
+    return evaluate(session, requester, request, relations, fields)
 
 
 def disclose(

@@ -18,6 +18,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from werkzeug.serving import make_server
 
 from app import create_app
+from app.extensions import db
 from tests.database import migrate, reset_schema, truncate_all
 from tests.settings import app_config, with_schema
 
@@ -36,7 +37,7 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(scope="session")
-def live_app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Flask:
+def live_app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """An app on a database of its own (a second SQLite file, or a PostgreSQL schema)."""
     if database_url.startswith("postgresql"):
         reset_schema(database_url, "browser")
@@ -45,7 +46,9 @@ def live_app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Fla
         url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'browser.sqlite3'}"
     application = create_app(app_config(url))
     migrate(application)
-    return application
+    yield application
+    with application.app_context():
+        db.engine.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -94,5 +97,6 @@ def screenshot(page: Page, name: str) -> Path:
     """Save a full-page screenshot under ``screenshots/`` for people to look at."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
+    page.evaluate("window.scrollTo(0, 0)")  # a sticky header would otherwise land mid-page
     page.screenshot(path=str(path), full_page=True)
     return path

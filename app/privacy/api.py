@@ -1,0 +1,112 @@
+"""JSON API for one's own policies and purposes (session auth, CSRF header on writes).
+
+GET   /api/me/policies   every value with its policy and an explanation
+PATCH /api/me/policies   {"policies": [{"value_id"|"field", "view", "download", "sync"}]}
+GET   /api/me/purposes   {"personal": true, ...}
+PATCH /api/me/purposes   any subset of the purposes, as booleans
+
+Every refusal is a 400 with a message, and changes nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify, request
+from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf
+from marshmallow import ValidationError
+from werkzeug.wrappers import Response
+
+from app.extensions import db
+from app.privacy.schemas import PolicyBatchSchema, PurposesSchema, ValuePolicySchema
+from app.privacy.services import PolicyUpdateError, apply_updates, purposes_of, set_purposes
+from app.privacy.settings import updates_from_batch
+from app.profiles.services import values_of
+from permissions.explain import explain
+
+bp = Blueprint("privacy_api", __name__, url_prefix="/api/me")
+
+
+def _bad_request(message: str, details: Any = None) -> tuple[Response, int]:
+    body: dict[str, Any] = {"error": "Bad request", "message": message, "status": 400}
+    if details is not None:
+        body["details"] = details
+    return jsonify(body), 400
+
+
+def _json_body() -> Any:
+    data = request.get_json(silent=True)
+    if data is None:
+        raise ValidationError("Send a JSON object with Content-Type: application/json.")
+    return data
+
+
+def _policies_document() -> dict[str, Any]:
+    values = values_of(db.session, current_user.id)
+    rows = [
+        {
+            "id": v.id,
+            "field": v.field,
+            "label": v.label.value if v.label else None,
+            "value": v.value,
+            "is_primary": v.is_primary,
+            "policy": v.policy,
+            "explanation": explain(v.policy, f"this {v.field.title.lower()}"),
+        }
+        for v in values
+    ]
+    return {"values": ValuePolicySchema(many=True).dump(rows)}
+
+
+@bp.get("/policies")
+@login_required
+def get_policies() -> Response:
+    """The member's values and their policies."""
+    response = jsonify(_policies_document())
+    response.headers["X-CSRF-Token"] = generate_csrf()
+    return response
+
+
+@bp.patch("/policies")
+@login_required
+def patch_policies() -> Response | tuple[Response, int]:
+    """Change several policies at once; all or nothing."""
+    try:
+        batch = PolicyBatchSchema().load(_json_body())
+        changed = apply_updates(
+            db.session,
+            current_user.id,
+            updates_from_batch(db.session, current_user.id, batch),
+            source="api",
+        )
+    except ValidationError as exc:
+        db.session.rollback()
+        return _bad_request("The request does not match the expected shape.", exc.messages)
+    except PolicyUpdateError as exc:
+        db.session.rollback()
+        return _bad_request(str(exc), {str(k): v for k, v in exc.errors.items()})
+    db.session.commit()
+    return jsonify({"changed": [c.value.id for c in changed], **_policies_document()})
+
+
+@bp.get("/purposes")
+@login_required
+def get_purposes() -> Response:
+    """Which purposes the member allows."""
+    return jsonify({p.value: ok for p, ok in purposes_of(db.session, current_user.id).items()})
+
+
+@bp.patch("/purposes")
+@login_required
+def patch_purposes() -> Response | tuple[Response, int]:
+    """Change purpose choices (objections, marketing opt-in)."""
+    try:
+        data = PurposesSchema().load(_json_body())
+    except ValidationError as exc:
+        return _bad_request(
+            "Send booleans for personal, recruiting, sales, marketing.", exc.messages
+        )
+    set_purposes(db.session, current_user.id, PurposesSchema.to_purposes(data))
+    db.session.commit()
+    return get_purposes()

@@ -1,0 +1,236 @@
+"""Changing policies and purposes, always atomically and always with history.
+
+A batch of policy changes is checked in full before anything is written: one
+non-monotone policy refuses the whole batch, with a message per value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.database import utcnow
+from app.privacy.models import PolicyChange, PurposeChange, PurposeChoice
+from app.profiles.models import ProfileValue
+from app.profiles.services import values_of
+from permissions import PRESETS, Audience, Consent, Field, Policy, PolicyError, Purpose, policy
+
+
+class PolicyUpdateError(ValueError):
+    """A batch of policy changes was refused; ``errors`` maps value ids to messages."""
+
+    def __init__(self, errors: Mapping[int, str]) -> None:
+        self.errors = dict(errors)
+        super().__init__(" ".join(self.errors.values()))
+
+
+class UnknownValue(PolicyUpdateError):
+    """A change names a value the member does not have."""
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyUpdate:
+    """The audiences a member wants for one value."""
+
+    value_id: int
+    view: Audience
+    download: Audience
+    sync: Audience
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedChange:
+    """One value whose policy a batch would change."""
+
+    value: ProfileValue
+    old: Policy
+    new: Policy
+
+
+def plan_updates(
+    session: Session, member_id: int, updates: Iterable[PolicyUpdate]
+) -> list[PlannedChange]:
+    """Check a batch of updates and return the changes it would make, writing nothing.
+
+    Raises:
+        UnknownValue: an update names a value that is not the member's.
+        PolicyUpdateError: some policies break the monotone rule (message per value).
+    """
+    owned = {v.id: v for v in values_of(session, member_id)}
+    wanted = list(updates)
+    unknown = {
+        u.value_id: f"Value {u.value_id} is not one of yours."
+        for u in wanted
+        if u.value_id not in owned
+    }
+    if unknown:
+        raise UnknownValue(unknown)
+    errors: dict[int, str] = {}
+    planned: list[PlannedChange] = []
+    for update in wanted:
+        value = owned[update.value_id]
+        try:
+            new = policy(update.view, update.download, update.sync, value_name=value.display_name)
+        except PolicyError as exc:
+            errors[value.id] = str(exc)
+            continue
+        if new != value.policy:
+            planned.append(PlannedChange(value, value.policy, new))
+    if errors:
+        raise PolicyUpdateError(errors)
+    return planned
+
+
+def apply_updates(
+    session: Session, member_id: int, updates: Iterable[PolicyUpdate], *, source: str
+) -> list[PlannedChange]:
+    """Check, then apply a batch of updates and record each change in the history.
+
+    Raises:
+        UnknownValue, PolicyUpdateError: as :func:`plan_updates`; nothing is written.
+    """
+    planned = plan_updates(session, member_id, updates)
+    now = utcnow()
+    for change in planned:
+        change.value.policy = change.new
+        change.value.updated_at = now
+        session.add(
+            PolicyChange(
+                member_id=member_id,
+                value_id=change.value.id,
+                value_name=change.value.display_name,
+                changed_at=now,
+                source=source,
+                old_view=change.old.view,
+                old_download=change.old.download,
+                old_sync=change.old.sync,
+                new_view=change.new.view,
+                new_download=change.new.download,
+                new_sync=change.new.sync,
+            )
+        )
+    session.flush()
+    return planned
+
+
+def preset_updates(session: Session, member_id: int, preset_name: str) -> list[PolicyUpdate]:
+    """The updates that would give every value of the member the preset's policy.
+
+    Raises:
+        KeyError: no preset by that name.
+    """
+    preset = PRESETS[preset_name]
+    return [
+        PolicyUpdate(v.id, *_audiences(preset.policy_for(v.field)))
+        for v in values_of(session, member_id)
+    ]
+
+
+def field_updates(
+    session: Session,
+    member_id: int,
+    field: Field,
+    view: Audience,
+    download: Audience,
+    sync: Audience,
+) -> list[PolicyUpdate]:
+    """Updates giving every value of ``field`` the same audiences."""
+    return [
+        PolicyUpdate(v.id, view, download, sync)
+        for v in values_of(session, member_id)
+        if v.field is field
+    ]
+
+
+def _audiences(p: Policy) -> tuple[Audience, Audience, Audience]:
+    return p.view, p.download, p.sync
+
+
+def policy_history(session: Session, member_id: int, limit: int = 200) -> Sequence[PolicyChange]:
+    """The member's policy changes, newest first."""
+    stmt = (
+        select(PolicyChange)
+        .where(PolicyChange.member_id == member_id)
+        .order_by(PolicyChange.changed_at.desc(), PolicyChange.id.desc())
+        .limit(limit)
+    )
+    return session.scalars(stmt).all()
+
+
+# Purposes -------------------------------------------------------------------
+
+
+def _default_allowed(purpose: Purpose) -> bool:
+    return not purpose.needs_opt_in
+
+
+def consents_of(session: Session, member_ids: Collection[int]) -> dict[int, Consent]:
+    """Each member's consent (objections and marketing opt-in), in one query per 5,000."""
+    ids = list(member_ids)
+    choices: dict[int, dict[Purpose, bool]] = {}
+    for start in range(0, len(ids), 5000):
+        stmt = select(PurposeChoice.member_id, PurposeChoice.purpose, PurposeChoice.allowed).where(
+            PurposeChoice.member_id.in_(ids[start : start + 5000])
+        )
+        for member_id, purpose, allowed in session.execute(stmt):
+            choices.setdefault(member_id, {})[purpose] = allowed
+    default = Consent()
+    return {mid: _consent(choices[mid]) if mid in choices else default for mid in ids}
+
+
+def _consent(choices: Mapping[Purpose, bool]) -> Consent:
+    allowed = {p: choices.get(p, _default_allowed(p)) for p in Purpose}
+    objections = frozenset(p for p, ok in allowed.items() if not ok and not p.needs_opt_in)
+    return Consent(objections=objections, marketing_opt_in=allowed[Purpose.MARKETING])
+
+
+def purposes_of(session: Session, member_id: int) -> dict[Purpose, bool]:
+    """Whether each purpose is allowed for this member's data."""
+    stored = dict(
+        session.execute(
+            select(PurposeChoice.purpose, PurposeChoice.allowed).where(
+                PurposeChoice.member_id == member_id
+            )
+        ).all()
+    )
+    return {p: stored.get(p, _default_allowed(p)) for p in Purpose}
+
+
+def set_purposes(
+    session: Session, member_id: int, allowed: Mapping[Purpose, bool]
+) -> list[Purpose]:
+    """Record the member's answer per purpose; returns the purposes that changed."""
+    current = purposes_of(session, member_id)
+    now = utcnow()
+    changed = [p for p, ok in allowed.items() if current[p] != ok]
+    for purpose in changed:
+        row = session.get(PurposeChoice, (member_id, purpose))
+        if row is None:
+            session.add(
+                PurposeChoice(
+                    member_id=member_id, purpose=purpose, allowed=allowed[purpose], changed_at=now
+                )
+            )
+        else:
+            row.allowed, row.changed_at = allowed[purpose], now
+        session.add(
+            PurposeChange(
+                member_id=member_id, purpose=purpose, allowed=allowed[purpose], changed_at=now
+            )
+        )
+    session.flush()
+    return changed
+
+
+def purpose_history(session: Session, member_id: int, limit: int = 200) -> Sequence[PurposeChange]:
+    """The member's purpose changes, newest first."""
+    stmt = (
+        select(PurposeChange)
+        .where(PurposeChange.member_id == member_id)
+        .order_by(PurposeChange.changed_at.desc(), PurposeChange.id.desc())
+        .limit(limit)
+    )
+    return session.scalars(stmt).all()

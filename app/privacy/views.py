@@ -1,0 +1,169 @@
+"""The privacy settings page: the policy matrix, presets, purposes, preview and history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from marshmallow import ValidationError
+from werkzeug.wrappers import Response
+
+from app.extensions import db
+from app.privacy.preview import VIEWPOINTS, preview
+from app.privacy.schemas import PolicyBatchSchema
+from app.privacy.services import (
+    PolicyUpdateError,
+    apply_updates,
+    plan_updates,
+    policy_history,
+    preset_updates,
+    purpose_history,
+    purposes_of,
+    set_purposes,
+)
+from app.privacy.settings import batch_from_form, matrix_choices, updates_from_batch
+from app.profiles.services import values_of
+from permissions import PRESETS, Action, Audience, FieldGroup, Purpose
+
+bp = Blueprint("privacy", __name__, url_prefix="/privacy")
+
+GROUP_TITLES = {
+    FieldGroup.BASIC: ("Professional profile", "Your name and what you do."),
+    FieldGroup.CONTACT: ("Contact details", "How people can reach you. Start narrow."),
+    FieldGroup.PERSONAL: ("Personal details", "Birthday and address."),
+}
+PURPOSE_TEXT = {
+    Purpose.PERSONAL: "Personal use: a connection keeps your details in their own address book.",
+    Purpose.RECRUITING: "Recruiting: a recruiter exports your details to contact you about jobs.",
+    Purpose.SALES: "Sales: a seller exports your details to contact you about products.",
+    Purpose.MARKETING: "Marketing: your details may go into bulk mailings. Off unless you opt in.",
+}
+
+
+def _viewpoint_args() -> tuple[Any, Purpose]:
+    viewpoint = VIEWPOINTS.get(request.args.get("viewpoint", "connection"))
+    if viewpoint is None:
+        abort(400, "Choose one of the listed viewpoints.")
+    try:
+        purpose = Purpose(request.args.get("purpose", Purpose.RECRUITING.value))
+    except ValueError:
+        abort(400, "Choose one of the listed purposes.")
+    return viewpoint, purpose
+
+
+def _render(
+    status: int = 200, errors: dict[int, str] | None = None, chosen: dict | None = None
+) -> tuple[str, int]:
+    values = values_of(db.session, current_user.id)
+    viewpoint, purpose = _viewpoint_args()
+    groups = {g: [v for v in values if v.field.group is g] for g in FieldGroup}
+    return render_template(
+        "privacy/settings.html",
+        groups={g: vs for g, vs in groups.items() if vs},
+        group_titles=GROUP_TITLES,
+        actions=list(Action),
+        audiences=list(Audience),
+        errors=errors or {},
+        chosen=chosen or {},
+        presets=PRESETS,
+        viewpoints=VIEWPOINTS,
+        viewpoint=viewpoint,
+        purpose=purpose,
+        outcome=preview(db.session, current_user.id, viewpoint, purpose),
+        purposes=purposes_of(db.session, current_user.id),
+        purpose_text=PURPOSE_TEXT,
+    ), status
+
+
+@bp.get("")
+@login_required
+def settings() -> tuple[str, int]:
+    """The privacy settings page."""
+    return _render()
+
+
+@bp.post("/policies")
+@login_required
+def save_policies() -> Response | tuple[str, int]:
+    """Save the matrix: every changed cell, all together or nothing."""
+    raw = batch_from_form(request.form.to_dict())
+    chosen = matrix_choices(raw)
+    try:
+        batch = PolicyBatchSchema().load(raw)
+        changed = apply_updates(
+            db.session,
+            current_user.id,
+            updates_from_batch(db.session, current_user.id, batch),
+            source="settings",
+        )
+    except ValidationError as exc:
+        db.session.rollback()
+        flash(f"Nothing was saved: {_first_message(exc.messages)}", "error")
+        return _render(400, chosen=chosen)
+    except PolicyUpdateError as exc:
+        db.session.rollback()
+        flash("Nothing was saved. Fix the highlighted values.", "error")
+        return _render(400, errors=exc.errors, chosen=chosen)
+    db.session.commit()
+    flash(f"Saved. {len(changed)} value{'s' if len(changed) != 1 else ''} changed.", "success")
+    return redirect(url_for("privacy.settings", **request.args))
+
+
+def _first_message(messages: Any) -> str:
+    while isinstance(messages, dict):
+        messages = next(iter(messages.values()))
+    if isinstance(messages, list) and messages:
+        return _first_message(messages[0]) if not isinstance(messages[0], str) else messages[0]
+    return str(messages)
+
+
+@bp.get("/presets/<name>")
+@login_required
+def confirm_preset(name: str) -> str:
+    """Show what a preset would change, and ask for confirmation."""
+    if name not in PRESETS:
+        abort(404, "There is no such preset.")
+    planned = plan_updates(
+        db.session, current_user.id, preset_updates(db.session, current_user.id, name)
+    )
+    return render_template("privacy/preset.html", preset=PRESETS[name], planned=planned)
+
+
+@bp.post("/presets/<name>")
+@login_required
+def apply_preset(name: str) -> Response:
+    """Apply a preset after confirmation."""
+    if name not in PRESETS:
+        abort(404, "There is no such preset.")
+    changed = apply_updates(
+        db.session,
+        current_user.id,
+        preset_updates(db.session, current_user.id, name),
+        source=f"preset:{name}",
+    )
+    db.session.commit()
+    flash(f"Applied “{PRESETS[name].title}”: {len(changed)} value(s) changed.", "success")
+    return redirect(url_for("privacy.settings"))
+
+
+@bp.post("/purposes")
+@login_required
+def save_purposes() -> Response:
+    """Save which purposes the member allows (checked boxes) and the marketing opt-in."""
+    allowed = {p: request.form.get(f"purpose-{p.value}") == "on" for p in Purpose}
+    changed = set_purposes(db.session, current_user.id, allowed)
+    db.session.commit()
+    flash("Purposes saved." if changed else "Nothing changed.", "success")
+    return redirect(url_for("privacy.settings"))
+
+
+@bp.get("/history")
+@login_required
+def history() -> str:
+    """Every change the member made to policies and purposes, newest first."""
+    return render_template(
+        "privacy/history.html",
+        changes=policy_history(db.session, current_user.id),
+        purpose_changes=purpose_history(db.session, current_user.id),
+    )

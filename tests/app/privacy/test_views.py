@@ -1,0 +1,131 @@
+from __future__ import annotations
+
+from app.privacy.services import policy_history, purposes_of
+from app.profiles.services import add_value, values_of
+from permissions import Audience, Field, Purpose, ValueLabel
+from tests.conftest import post_form
+from tests.factories import make_member
+
+A = Audience
+
+
+def _member_with_phone(session):
+    member = make_member(
+        session, "Ada", email="ada@example.com", values={Field.HEADLINE: "Analyst"}
+    )
+    add_value(session, member.id, Field.PHONE, "+44 20 7946 0958", label=ValueLabel.WORK)
+    return member
+
+
+def _matrix(session, member, **overrides):
+    """The settings form as the page would submit it, with some cells changed."""
+    data = {}
+    for v in values_of(session, member.id):
+        for action in ("view", "download", "sync"):
+            data[f"policy-{v.id}-{action}"] = getattr(v, action).value
+    data.update(overrides)
+    return data
+
+
+def test_settings_page_lists_each_value_with_a_cell_per_action(client, session, auth):
+    member = _member_with_phone(session)
+    auth.login("ada@example.com")
+    page = client.get("/privacy").get_data(as_text=True)
+    for v in values_of(session, member.id):
+        for action in ("view", "download", "sync"):
+            assert f'name="policy-{v.id}-{action}"' in page
+    assert (
+        "Your connections can see this e-mail, but it is never put into anyone&#39;s downloads"
+        in page
+    )
+
+
+def test_saving_the_matrix_changes_the_policy_and_records_it(client, session, auth):
+    member = _member_with_phone(session)
+    phone = next(v for v in values_of(session, member.id) if v.field is Field.PHONE)
+    auth.login("ada@example.com")
+    data = _matrix(session, member, **{f"policy-{phone.id}-download": "connections"})
+    response = post_form(client, "/privacy/policies", data)
+    assert response.status_code == 302
+    assert (
+        next(v for v in values_of(session, member.id) if v.field is Field.PHONE).download
+        is A.CONNECTIONS
+    )
+    assert [c.value_name for c in policy_history(session, member.id)] == ["Phone (work)"]
+    assert "Phone (work)" in client.get("/privacy/history").get_data(as_text=True)
+
+
+def test_invalid_combination_is_explained_inline_and_nothing_is_saved(client, session, auth):
+    member = _member_with_phone(session)
+    phone = next(v for v in values_of(session, member.id) if v.field is Field.PHONE)
+    email = next(v for v in values_of(session, member.id) if v.field is Field.EMAIL)
+    auth.login("ada@example.com")
+    data = _matrix(
+        session,
+        member,
+        **{f"policy-{email.id}-view": "members", f"policy-{phone.id}-download": "public"},
+    )
+    response = post_form(client, "/privacy/policies", data)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "Phone (work): download (public) cannot be wider than view (connections)" in page
+    assert 'class="value-row invalid"' in page
+    assert all(
+        v.view is not A.MEMBERS for v in values_of(session, member.id) if v.field is Field.EMAIL
+    )
+    assert policy_history(session, member.id) == []
+
+
+def test_unknown_audience_in_the_form_is_a_400(client, session, auth):
+    member = _member_with_phone(session)
+    email = next(v for v in values_of(session, member.id) if v.field is Field.EMAIL)
+    auth.login("ada@example.com")
+    response = post_form(
+        client,
+        "/privacy/policies",
+        _matrix(session, member, **{f"policy-{email.id}-view": "everyone"}),
+    )
+    assert response.status_code == 400
+    assert "Nothing was saved" in response.get_data(as_text=True)
+
+
+def test_preset_needs_confirmation_then_applies(client, session, auth):
+    member = _member_with_phone(session)
+    auth.login("ada@example.com")
+    confirm = client.get("/privacy/presets/private").get_data(as_text=True)
+    assert "Apply these changes" in confirm and "Phone (work)" not in {
+        c.value_name for c in policy_history(session, member.id)
+    }
+    assert policy_history(session, member.id) == [], "showing the preset must not apply it"
+    assert post_form(client, "/privacy/presets/private").status_code == 302
+    headline = next(v for v in values_of(session, member.id) if v.field is Field.HEADLINE)
+    assert headline.view is A.MEMBERS
+    assert client.get("/privacy/presets/nope").status_code == 404
+
+
+def test_preview_uses_the_members_real_policies(client, session, auth):
+    make_member(session, "Ada", email="ada@example.com")
+    auth.login("ada@example.com")
+    as_connection = client.get("/privacy?viewpoint=connection").get_data(as_text=True)
+    as_public = client.get("/privacy?viewpoint=public").get_data(as_text=True)
+    as_download = client.get("/privacy?viewpoint=download&purpose=recruiting").get_data(
+        as_text=True
+    )
+    shown = '<span class="chip ok">shown</span> <strong>E-mail (personal)</strong>'
+    assert shown in as_connection
+    assert shown not in as_public
+    assert shown not in as_download
+    assert client.get("/privacy?viewpoint=spy").status_code == 400
+
+
+def test_purposes_form_records_objections_and_opt_in(client, session, auth):
+    member = make_member(session, "Ada", email="ada@example.com")
+    auth.login("ada@example.com")
+    form = {"purpose-personal": "on", "purpose-recruiting": "on", "purpose-marketing": "on"}
+    assert post_form(client, "/privacy/purposes", form).status_code == 302
+    assert purposes_of(session, member.id) == {
+        Purpose.PERSONAL: True,
+        Purpose.RECRUITING: True,
+        Purpose.SALES: False,
+        Purpose.MARKETING: True,
+    }

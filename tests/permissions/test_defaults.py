@@ -1,0 +1,39 @@
+"""The defaults of DESIGN.md ("Privacy by default"), and the presets."""
+
+from __future__ import annotations
+
+import pytest
+
+from permissions import DEFAULT_POLICIES, PRESETS, Audience, Field, default_policy
+
+A = Audience
+
+
+@pytest.mark.parametrize("field", [Field.EMAIL, Field.PHONE])
+def test_contact_details_are_viewable_by_connections_never_downloaded_or_synced(field):
+    p = default_policy(field)
+    assert (p.view, p.download, p.sync) == (A.CONNECTIONS, A.NOBODY, A.NOBODY)
+
+
+@pytest.mark.parametrize(
+    "field", [Field.FIRST_NAME, Field.LAST_NAME, Field.HEADLINE, Field.COMPANY, Field.POSITION]
+)
+def test_professional_basics_are_public_and_downloadable_by_connections(field):
+    p = default_policy(field)
+    assert (p.view, p.download) == (A.PUBLIC, A.CONNECTIONS)
+
+
+def test_nothing_is_synced_by_default():
+    assert {p.sync for p in DEFAULT_POLICIES.values()} == {A.NOBODY}
+
+
+def test_every_field_has_a_default_and_every_preset_covers_every_field():
+    assert set(DEFAULT_POLICIES) == set(Field)
+    for preset in PRESETS.values():
+        assert set(preset.policies) == set(Field), preset.name
+        assert all(p.is_monotone() for p in preset.policies.values())
+
+
+def test_no_preset_syncs_anything():
+    for preset in PRESETS.values():
+        assert {p.sync for p in preset.policies.values()} == {A.NOBODY}, preset.name
