@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 from app import create_app
 from app.extensions import db
-from tests.database import migrate, reset_schema
+from tests.database import isolated_database, migrate, reset_schema, truncate_all
 from tests.factories import TEST_PASSWORD
 from tests.settings import app_config, test_database_url
 
@@ -48,6 +48,27 @@ def app(database_url: str) -> Iterator[Flask]:
     yield application
     with application.app_context():
         db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def _committed_app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    url = isolated_database(database_url, tmp_path_factory.mktemp("committed"), "committed")
+    application = create_app(app_config(url))
+    migrate(application)
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def committed_app(_committed_app: Flask) -> Iterator[Flask]:
+    """An app on a database of its own where commits are real (for concurrency tests).
+
+    Emptied after each test. Use it only where the rolled-back ``session``
+    cannot show the behaviour, such as parallel writers.
+    """
+    yield _committed_app
+    truncate_all(_committed_app)
 
 
 @pytest.fixture

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 
+from app.audit.models import AUDIT_CHAIN_SEED
 from app.extensions import db
+from tests.settings import with_schema
 
 
 def reset_schema(url: str, schema: str | None = None) -> None:
@@ -19,6 +23,14 @@ def reset_schema(url: str, schema: str | None = None) -> None:
         conn.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
         conn.execute(text(f'CREATE SCHEMA "{name}"'))
     engine.dispose()
+
+
+def isolated_database(database_url: str, folder: Path, name: str) -> str:
+    """A second, empty database beside the suite's: a PostgreSQL schema or a SQLite file."""
+    if database_url.startswith("postgresql"):
+        reset_schema(database_url, name)
+        return with_schema(database_url, name)
+    return f"sqlite:///{folder / f'{name}.sqlite3'}"
 
 
 def migrate(app: Flask) -> None:
@@ -42,4 +54,4 @@ def truncate_all(app: Flask) -> None:
 
 
 # Rows that migrations seed and that truncation must put back.
-RESET_STATEMENTS: list[str] = []
+RESET_STATEMENTS: list[str] = [AUDIT_CHAIN_SEED]

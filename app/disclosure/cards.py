@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Member
+from app.audit.models import Place
 from app.disclosure.service import Requester, disclose
 from permissions import Action, Field, Outcome, Relation
 
@@ -54,15 +55,21 @@ def card_from_outcome(outcome: Outcome, handle: str) -> MemberCard:
 
 
 def member_cards(
-    session: Session, requester: Requester, member_ids: Sequence[int]
+    session: Session, requester: Requester, member_ids: Sequence[int], place: Place
 ) -> dict[int, MemberCard]:
-    """Cards for ``member_ids`` as ``requester`` may see them, in the given order."""
+    """Cards for ``member_ids`` as ``requester`` may see them, in the given order.
+
+    Showing a card is a view of the member's name and headline, so it is
+    logged like one (at ``place``).
+    """
     if not member_ids:
         return {}
     handles = dict(
         session.execute(select(Member.id, Member.handle).where(Member.id.in_(member_ids))).all()
     )
-    outcomes = disclose(session, requester, member_ids, action=Action.VIEW, fields=CARD_FIELDS)
+    outcomes = disclose(
+        session, requester, member_ids, action=Action.VIEW, place=place, fields=CARD_FIELDS
+    )
     return {
         mid: card_from_outcome(outcomes[mid], handles[mid]) for mid in member_ids if mid in handles
     }

@@ -15,8 +15,11 @@ from sqlalchemy import select, type_coerce
 from sqlalchemy.orm import Session
 from sqlalchemy.types import String
 
+from app.audit.models import Place
+from app.audit.recorder import AccessContext, event_action, record_outcomes
 from app.network.relations import CHUNK, relations_to
 from app.privacy.services import consents_of
+from app.privacy.suppression import suppressed_among
 from app.profiles.models import ProfileValue
 from permissions import (
     AccessRequest,
@@ -41,11 +44,15 @@ _FIELD_ORDER = {f.value: i for i, f in enumerate(Field)}
 
 @dataclass(frozen=True, slots=True)
 class Requester:
-    """Who asks: a member (None when anonymous), possibly through an app with scopes."""
+    """Who asks: a member (None when anonymous), possibly through an app with scopes.
+
+    ``request_id`` ties the access events of one request together.
+    """
 
     member_id: int | None
     app_id: int | None = None
     scopes: frozenset[Scope] | None = None
+    request_id: str | None = None
 
 
 def _policy_of(view: str, download: str, sync: str) -> Policy:
@@ -102,12 +109,24 @@ def build_records(
 
 
 def subject_contexts(
-    session: Session, requester: Requester, relations: Mapping[int, Relation]
+    session: Session,
+    requester: Requester,
+    request: AccessRequest,
+    relations: Mapping[int, Relation],
 ) -> dict[int, SubjectContext]:
-    """What the rule needs about each subject besides the values, loaded set-wise."""
+    """What the rule needs about each subject besides the values, loaded set-wise.
+
+    Suppression lists apply to downloads only: a member who asked never to be
+    exported by someone may still be seen by them.
+    """
     consents = consents_of(session, list(relations))
+    suppressed = (
+        suppressed_among(session, requester.member_id, list(relations))
+        if request.action is Action.DOWNLOAD
+        else set()
+    )
     return {
-        sid: SubjectContext(relation=relation, consent=consents[sid])
+        sid: SubjectContext(relation=relation, consent=consents[sid], suppressed=sid in suppressed)
         for sid, relation in relations.items()
     }
 
@@ -124,7 +143,7 @@ def evaluate(
     :func:`decide_for` computes the relations from the network; the privacy
     preview passes the viewpoint's relation instead. Both then take this path.
     """
-    contexts = subject_contexts(session, requester, relations)
+    contexts = subject_contexts(session, requester, request, relations)
     values = load_values(session, list(relations), fields)
     return {o.subject_id: o for o in decide_many(request, build_records(contexts, values))}
 
@@ -156,10 +175,29 @@ def disclose(
     subject_ids: Sequence[int],
     *,
     action: Action,
+    place: Place,
     purpose: Purpose | None = None,
     fields: Collection[Field] | None = None,
 ) -> dict[int, Outcome]:
-    """Decide which values the requester gets, for data about to be shown or sent."""
-    return decide_for(
+    """Decide which values the requester gets, and log the access before anything leaves.
+
+    One access event is written and committed per subject other than the
+    requester, released or refused, before this returns.
+
+    Raises:
+        AccessLogUnavailable: the events could not be written; show nothing.
+    """
+    outcomes = decide_for(
         session, requester, subject_ids, action=action, purpose=purpose, fields=fields
     )
+    context = AccessContext(
+        requester_id=requester.member_id,
+        action=event_action(action, requester.app_id),
+        place=place,
+        app_id=requester.app_id,
+        purpose=purpose,
+        request_id=requester.request_id,
+    )
+    others = (o for o in outcomes.values() if o.subject_id != requester.member_id)
+    record_outcomes(session, context, others)
+    return outcomes

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.audit.models import Place
 from app.disclosure.cards import MemberCard, member_cards
 from app.disclosure.service import Requester, decide_for
 from app.profiles.models import ProfileValue
@@ -70,7 +71,7 @@ def search_members(
             matches.append(member_id)
     start = (page - 1) * per_page
     shown = matches[start : start + per_page]
-    cards = member_cards(session, requester, shown)
+    cards = member_cards(session, requester, shown, Place.SEARCH)
     return SearchPage(
         query, [cards[m] for m in shown if m in cards], page, len(matches) > start + per_page
     )

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from app.accounts.models import Member
+from app.audit.models import Place
 from app.disclosure.cards import member_cards
 from app.extensions import db
 from app.network.forms import InviteForm
@@ -71,7 +72,9 @@ def connections() -> str:
         .offset((page - 1) * PER_PAGE)
     ).all()
     shown = rows[:PER_PAGE]
-    cards = member_cards(db.session, current_requester(), [r.other_id for r in shown])
+    cards = member_cards(
+        db.session, current_requester(), [r.other_id for r in shown], Place.CONNECTIONS
+    )
     total = db.session.query(Connection).filter(Connection.member_id == current_user.id).count()
     return render_template(
         "network/connections.html",
@@ -103,7 +106,9 @@ def invitations() -> str:
     received = pending_received(db.session, current_user.id)
     sent = pending_sent(db.session, current_user.id)
     people = [i.sender_id for i in received] + [i.recipient_id for i in sent]
-    cards = member_cards(db.session, current_requester(), list(dict.fromkeys(people)))
+    cards = member_cards(
+        db.session, current_requester(), list(dict.fromkeys(people)), Place.INVITATIONS
+    )
     return render_template("network/invitations.html", received=received, sent=sent, cards=cards)
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from app.accounts.models import Member
+from app.audit.models import Place
 from app.disclosure.cards import card_from_outcome
 from app.disclosure.service import disclose
 from app.extensions import db, limiter
@@ -177,9 +178,9 @@ def render_member_page(
     subject: Member, *, error: str | None = None, status: int = 200
 ) -> tuple[str, int]:
     """Another member's profile as the current viewer may see it."""
-    outcome = disclose(db.session, current_requester(), [subject.id], action=Action.VIEW)[
-        subject.id
-    ]
+    outcome = disclose(
+        db.session, current_requester(), [subject.id], action=Action.VIEW, place=Place.PROFILE
+    )[subject.id]
     return render_template(
         "profiles/member.html",
         subject=subject,

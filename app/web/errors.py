@@ -6,6 +6,8 @@ from flask import Flask, Response, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from app.audit.recorder import AccessLogUnavailable
+
 _TITLES = {
     400: "That request could not be used",
     403: "You cannot do that",
@@ -43,6 +45,15 @@ def register_error_handlers(app: Flask) -> None:
             400,
             "This form could not be verified, so nothing was changed. "
             "Go back, reload the page and try again.",
+        )
+
+    @app.errorhandler(AccessLogUnavailable)
+    def _access_log(exc: AccessLogUnavailable) -> tuple[Response | str, int]:
+        # Fail closed: the data was read but its access could not be recorded.
+        return error_response(
+            503,
+            "We could not record this access in the access log, so nothing was shown "
+            "or sent. Please try again in a moment.",
         )
 
     @app.errorhandler(HTTPException)

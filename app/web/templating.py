@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.network.models import Invitation, InvitationStatus
+from app.notifications.services import unread_count
 from permissions import Action, Audience, Field, ValueLabel
 from permissions.explain import explain, short
 
@@ -29,7 +30,7 @@ def format_day(value: datetime | None) -> str:
 
 def _nav() -> dict[str, Any]:
     if not current_user.is_authenticated:
-        return {"pending_invitations": 0}
+        return {"pending_invitations": 0, "unread_notifications": 0}
     pending = db.session.scalar(
         select(func.count())
         .select_from(Invitation)
@@ -38,7 +39,10 @@ def _nav() -> dict[str, Any]:
             Invitation.status == InvitationStatus.PENDING,
         )
     )
-    return {"pending_invitations": pending or 0}
+    return {
+        "pending_invitations": pending or 0,
+        "unread_notifications": unread_count(db.session, current_user.id),
+    }
 
 
 def register_templating(app: Flask) -> None:

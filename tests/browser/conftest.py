@@ -19,8 +19,8 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from app.extensions import db
-from tests.database import migrate, reset_schema, truncate_all
-from tests.settings import app_config, with_schema
+from tests.database import isolated_database, migrate, truncate_all
+from tests.settings import app_config
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", "screenshots"))
@@ -39,11 +39,7 @@ CHROMIUM_ARGS = [
 @pytest.fixture(scope="session")
 def live_app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """An app on a database of its own (a second SQLite file, or a PostgreSQL schema)."""
-    if database_url.startswith("postgresql"):
-        reset_schema(database_url, "browser")
-        url = with_schema(database_url, "browser")
-    else:
-        url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'browser.sqlite3'}"
+    url = isolated_database(database_url, tmp_path_factory.mktemp("browser"), "browser")
     application = create_app(app_config(url))
     migrate(application)
     yield application

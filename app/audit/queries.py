@@ -1,0 +1,249 @@
+"""Reading the access log for the member it is about: filters, pages, daily counts, names."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import Session
+
+from app.accounts.models import Member
+from app.audit.models import AccessEvent, EventAction, EventOutcome, Place
+from app.profiles.models import ProfileValue
+from permissions import Field, Purpose, Reason
+
+PER_PAGE = 25
+CHART_DAYS = 90
+ANONYMOUS = "anonymous"
+
+
+@dataclass(frozen=True, slots=True)
+class EventFilter:
+    """What the member narrowed the log to; every part optional."""
+
+    start: date | None = None
+    end: date | None = None
+    action: EventAction | None = None
+    requester: str | None = None  # a member's handle, or "anonymous"
+    app_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EventRow:
+    """One event as the member reads it."""
+
+    seq: int
+    occurred_at: datetime
+    requester_id: int | None
+    requester_handle: str | None
+    requester_name: str
+    app_id: int | None
+    action: EventAction
+    place: Place
+    purpose: Purpose | None
+    released: list[str]
+    refused: list[tuple[str, Reason]]
+    outcome: EventOutcome
+
+
+@dataclass(frozen=True, slots=True)
+class EventPage:
+    """One page of events and where it sits among all matching ones."""
+
+    rows: list[EventRow]
+    page: int
+    pages: int
+    total: int
+
+
+def value_title(name: str) -> str:
+    """``email:work`` -> "E-mail (work)"; ``*`` (every value) -> "everything"."""
+    if name == "*":
+        return "everything"
+    field, _, label = name.partition(":")
+    title = Field(field).title
+    return f"{title} ({label})" if label else title
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def _conditions(session: Session, subject_id: int, filt: EventFilter) -> list[ColumnElement]:
+    where: list[ColumnElement] = [AccessEvent.subject_id == subject_id]
+    if filt.start:
+        where.append(AccessEvent.occurred_at >= _day_start(filt.start))
+    if filt.end:
+        where.append(AccessEvent.occurred_at < _day_start(filt.end + timedelta(days=1)))
+    if filt.action:
+        where.append(AccessEvent.action == filt.action)
+    if filt.requester == ANONYMOUS:
+        where.append(AccessEvent.requester_id.is_(None))
+    elif filt.requester:
+        member_id = session.scalar(select(Member.id).where(Member.handle == filt.requester))
+        where.append(AccessEvent.requester_id == (member_id or -1))
+    if filt.app_id is not None:
+        where.append(AccessEvent.app_id == filt.app_id)
+    return where
+
+
+def display_names(session: Session, member_ids: Sequence[int]) -> dict[int, str]:
+    """First and last names of requesters, for the log of the member they accessed.
+
+    Deliberately not filtered by the requester's own view policy: reading
+    someone's data is not anonymous, and the subject is owed the name of
+    who read it (see README, "The access log").
+    """
+    if not member_ids:
+        return {}
+    rows = session.execute(
+        select(ProfileValue.member_id, ProfileValue.field, ProfileValue.value)
+        .where(
+            ProfileValue.member_id.in_(member_ids),
+            ProfileValue.field.in_([Field.FIRST_NAME, Field.LAST_NAME]),
+        )
+        .order_by(ProfileValue.member_id, ProfileValue.field)
+    ).all()
+    parts: dict[int, dict[Field, str]] = {}
+    for member_id, field, value in rows:
+        parts.setdefault(member_id, {})[Field(field)] = value
+    return {
+        mid: " ".join(p for p in (names.get(Field.FIRST_NAME), names.get(Field.LAST_NAME)) if p)
+        for mid, names in parts.items()
+    }
+
+
+def _handles(session: Session, member_ids: Sequence[int]) -> dict[int, str]:
+    rows = session.execute(select(Member.id, Member.handle).where(Member.id.in_(member_ids)))
+    return dict(rows.all())
+
+
+def _rows(session: Session, events: Sequence[AccessEvent]) -> list[EventRow]:
+    ids = sorted({e.requester_id for e in events if e.requester_id is not None})
+    names = display_names(session, ids)
+    handles = dict(
+        session.execute(select(Member.id, Member.handle).where(Member.id.in_(ids))).all()
+    )
+    return [
+        EventRow(
+            seq=e.seq,
+            occurred_at=e.occurred_at,
+            requester_id=e.requester_id,
+            requester_handle=handles.get(e.requester_id),
+            requester_name=_who(e.requester_id, names, handles),
+            app_id=e.app_id,
+            action=e.action,
+            place=e.place,
+            purpose=e.purpose,
+            released=json.loads(e.released),
+            refused=[(name, Reason(reason)) for name, reason in json.loads(e.refused)],
+            outcome=e.outcome,
+        )
+        for e in events
+    ]
+
+
+def _who(requester_id: int | None, names: dict[int, str], handles: dict[int, str]) -> str:
+    if requester_id is None:
+        return "An anonymous visitor"
+    if requester_id not in handles:
+        return "A former member"
+    return names.get(requester_id) or "A Fieldgate member"
+
+
+def events_page(session: Session, subject_id: int, filt: EventFilter, page: int) -> EventPage:
+    """One page of the member's events, newest first."""
+    where = _conditions(session, subject_id, filt)
+    total = session.scalar(select(func.count()).select_from(AccessEvent).where(*where)) or 0
+    pages = max(1, -(-total // PER_PAGE))
+    page = min(max(page, 1), pages)
+    events = session.scalars(
+        select(AccessEvent)
+        .where(*where)
+        .order_by(AccessEvent.seq.desc())
+        .limit(PER_PAGE)
+        .offset((page - 1) * PER_PAGE)
+    ).all()
+    return EventPage(_rows(session, events), page, pages, total)
+
+
+def iter_events(session: Session, subject_id: int, filt: EventFilter) -> Iterator[EventRow]:
+    """Every matching event, oldest first, in batches (for downloads)."""
+    where = _conditions(session, subject_id, filt)
+    after = -1
+    while True:
+        batch = session.scalars(
+            select(AccessEvent)
+            .where(*where, AccessEvent.seq > after)
+            .order_by(AccessEvent.seq)
+            .limit(1000)
+        ).all()
+        if not batch:
+            return
+        yield from _rows(session, batch)
+        after = batch[-1].seq
+
+
+def _utc_day(session: Session) -> ColumnElement:
+    # SQLite keeps UTC text, whose date() is the UTC day; PostgreSQL must be told the zone.
+    if session.get_bind().dialect.name == "postgresql":
+        return func.date(func.timezone("UTC", AccessEvent.occurred_at))
+    return func.date(AccessEvent.occurred_at)
+
+
+def daily_counts(
+    session: Session, subject_id: int, today: date, days: int = CHART_DAYS
+) -> list[tuple[date, int]]:
+    """Accesses per UTC day over the last ``days`` days ending ``today``, zeros included."""
+    first = today - timedelta(days=days - 1)
+    day_column = _utc_day(session)
+    counts = {
+        (d if isinstance(d, date) else date.fromisoformat(d)): n
+        for d, n in session.execute(
+            select(day_column, func.count())
+            .where(
+                AccessEvent.subject_id == subject_id,
+                AccessEvent.occurred_at >= _day_start(first),
+            )
+            .group_by(day_column)
+        )
+    }
+    return [
+        (first + timedelta(days=i), counts.get(first + timedelta(days=i), 0)) for i in range(days)
+    ]
+
+
+def requesters_of(session: Session, subject_id: int, limit: int = 200) -> list[tuple[str, str]]:
+    """(handle or "anonymous", name) of who accessed the member, most recent first."""
+    ids = session.execute(
+        select(AccessEvent.requester_id, func.max(AccessEvent.seq).label("last"))
+        .where(AccessEvent.subject_id == subject_id)
+        .group_by(AccessEvent.requester_id)
+        .order_by(func.max(AccessEvent.seq).desc())
+        .limit(limit)
+    ).all()
+    member_ids = [r for r, _ in ids if r is not None]
+    names = display_names(session, member_ids)
+    handles = _handles(session, member_ids)
+    options = []
+    for requester_id, _ in ids:
+        if requester_id is None:
+            options.append((ANONYMOUS, "Anonymous visitors"))
+        elif requester_id in handles:
+            options.append((handles[requester_id], _who(requester_id, names, handles)))
+    return options
+
+
+def apps_of(session: Session, subject_id: int) -> list[int]:
+    """The ids of apps that accessed the member's data."""
+    return list(
+        session.scalars(
+            select(AccessEvent.app_id)
+            .where(AccessEvent.subject_id == subject_id, AccessEvent.app_id.is_not(None))
+            .distinct()
+            .order_by(AccessEvent.app_id)
+        )
+    )

@@ -1,0 +1,131 @@
+"""Writing access events: set-based, chained, in the caller's transaction, fail closed.
+
+:func:`record_outcomes` is the one mechanism every path that shows or sends
+another member's data uses (through :func:`app.disclosure.service.disclose`
+or, for streamed exports, directly per chunk). It appends the events and
+commits them before the caller lets any data leave; if that fails it raises
+:class:`AccessLogUnavailable`, which the web layer turns into a 503.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from app.audit.chain import digest
+from app.audit.models import CHAIN_ID, AccessEvent, AuditChain, EventAction, EventOutcome, Place
+from app.database import utcnow
+from permissions import Action, Outcome, Purpose, ValueRecord
+
+
+class AccessLogUnavailable(RuntimeError):
+    """The access events could not be written, so the data must not be sent."""
+
+
+@dataclass(frozen=True, slots=True)
+class AccessContext:
+    """Who reads, through which app, where, for what, within which request."""
+
+    requester_id: int | None
+    action: EventAction
+    place: Place
+    app_id: int | None = None
+    purpose: Purpose | None = None
+    request_id: str | None = None
+
+
+def event_action(action: Action, app_id: int | None) -> EventAction:
+    """The logged action: an app's read for display is ``api-read``."""
+    if app_id is not None and action is Action.VIEW:
+        return EventAction.API_READ
+    return EventAction(action.value)
+
+
+def value_name(value: ValueRecord) -> str:
+    """How an event names a value without holding it: ``email:work``, ``first_name``."""
+    return f"{value.field}:{value.label}" if value.label else str(value.field)
+
+
+def _outcome_of(outcome: Outcome) -> EventOutcome:
+    if not outcome.released:
+        return EventOutcome.REFUSED
+    return EventOutcome.PARTIAL if outcome.withheld else EventOutcome.RELEASED
+
+
+def _row(context: AccessContext, request_id: str, outcome: Outcome) -> dict[str, Any]:
+    refused = [[value_name(v), str(reason)] for v, reason in outcome.withheld]
+    if outcome.subject_reason is not None and not refused:
+        refused = [["*", str(outcome.subject_reason)]]
+    return {
+        "requester_id": context.requester_id,
+        "app_id": context.app_id,
+        "subject_id": outcome.subject_id,
+        "action": context.action,
+        "place": context.place,
+        "purpose": context.purpose,
+        "released": json.dumps([value_name(v) for v in outcome.released]),
+        "refused": json.dumps(refused),
+        "outcome": _outcome_of(outcome),
+        "request_id": request_id,
+    }
+
+
+def _audit_key() -> bytes:
+    return current_app.config["AUDIT_KEY"].encode()
+
+
+def append_events(session: Session, rows: Sequence[dict[str, Any]], key: bytes) -> None:
+    """Chain and insert ``rows`` (event columns without seq, time and digest).
+
+    Locks the chain head for the rest of the transaction, so the caller
+    should commit soon after. Three statements whatever the number of rows.
+    """
+    if not rows:
+        return
+    head = session.execute(
+        select(AuditChain.head_seq, AuditChain.head_digest)
+        .where(AuditChain.id == CHAIN_ID)
+        .with_for_update()
+    ).one()
+    seq, previous = head.head_seq, head.head_digest
+    now = utcnow()
+    for row in rows:
+        seq += 1
+        row["seq"] = seq
+        row["occurred_at"] = now
+        previous = row["digest"] = digest(key, previous, row)
+    session.execute(insert(AccessEvent), rows)
+    session.execute(
+        update(AuditChain)
+        .where(AuditChain.id == CHAIN_ID)
+        .values(head_seq=seq, head_digest=previous)
+    )
+
+
+def record_outcomes(session: Session, context: AccessContext, outcomes: Iterable[Outcome]) -> int:
+    """Record one event per outcome and commit; return how many were written.
+
+    Raises:
+        AccessLogUnavailable: the events could not be written or committed;
+            the transaction was rolled back and nothing may be sent.
+    """
+    request_id = context.request_id or uuid.uuid4().hex
+    rows = [_row(context, request_id, outcome) for outcome in outcomes]
+    try:
+        append_events(session, rows, _audit_key())
+        session.commit()
+    except SQLAlchemyError as exc:
+        session.rollback()
+        current_app.logger.error("access log write failed: %s", exc)
+        raise AccessLogUnavailable(
+            "The access log could not be written, so nothing was shared."
+        ) from exc
+    return len(rows)

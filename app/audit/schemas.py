@@ -1,0 +1,38 @@
+"""Query-string filters of the access log page and its downloads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+
+from app.audit.models import EventAction
+
+
+class EventFilterSchema(Schema):
+    """``?start=&end=&action=&requester=&app=&page=``; empty strings mean "any"."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    start = fields.Date(load_default=None)
+    end = fields.Date(load_default=None)
+    action = fields.Enum(EventAction, by_value=True, load_default=None)
+    requester = fields.String(load_default=None, validate=validate.Length(max=32))
+    app = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+
+    @validates_schema
+    def _ordered(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        if data["start"] and data["end"] and data["start"] > data["end"]:
+            raise ValidationError("The start date must not be after the end date.", "start")
+
+
+def load_filter_args(args: Any) -> dict[str, Any]:
+    """The filter arguments with blanks dropped, validated.
+
+    Raises:
+        marshmallow.ValidationError: a malformed date, action, app or page.
+    """
+    present = {k: v for k, v in args.items() if v != ""}
+    return EventFilterSchema().load(present)

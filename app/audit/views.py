@@ -1,0 +1,133 @@
+"""The member's "Who accessed my data" page and the downloads of their own events."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from flask import Blueprint, Response, abort, render_template, request, stream_with_context
+from flask_login import current_user, login_required
+from marshmallow import ValidationError
+
+from app.audit.chart import access_chart
+from app.audit.models import EventAction
+from app.audit.queries import (
+    EventFilter,
+    EventRow,
+    apps_of,
+    daily_counts,
+    events_page,
+    iter_events,
+    requesters_of,
+    value_title,
+)
+from app.audit.schemas import load_filter_args
+from app.database import utcnow
+from app.extensions import db
+from exporters import neutralise
+
+bp = Blueprint("audit", __name__, url_prefix="/access")
+
+CSV_COLUMNS = (
+    "event",
+    "time_utc",
+    "requester",
+    "requester_handle",
+    "app",
+    "action",
+    "place",
+    "purpose",
+    "released",
+    "refused",
+    "outcome",
+)
+
+
+def _filter() -> tuple[EventFilter, int, dict[str, Any]]:
+    try:
+        args = load_filter_args(request.args)
+    except ValidationError as exc:
+        field, messages = next(iter(exc.normalized_messages().items()))
+        message = messages[0] if isinstance(messages, list) else str(messages)
+        abort(400, f"The filter '{field}' could not be used: {message}")
+    page = args.pop("page")
+    app_id = args.pop("app")
+    return EventFilter(app_id=app_id, **args), page, args | {"app": app_id}
+
+
+@bp.get("")
+@login_required
+def log() -> str:
+    """Who accessed my data: filters, a 90-day chart and a page of events."""
+    filt, page, chosen = _filter()
+    today = utcnow().date()
+    return render_template(
+        "audit/log.html",
+        result=events_page(db.session, current_user.id, filt, page),
+        chart=access_chart(daily_counts(db.session, current_user.id, today)),
+        requesters=requesters_of(db.session, current_user.id),
+        apps=apps_of(db.session, current_user.id),
+        actions=list(EventAction),
+        chosen=chosen,
+        value_title=value_title,
+        query={k: v for k, v in request.args.items() if k != "page" and v},
+    )
+
+
+def _plain(row: EventRow) -> dict[str, Any]:
+    return {
+        "event": row.seq,
+        "time_utc": row.occurred_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "requester": row.requester_name,
+        "requester_handle": row.requester_handle or "",
+        "app": row.app_id or "",
+        "action": row.action.value,
+        "place": row.place.value,
+        "purpose": row.purpose.value if row.purpose else "",
+        "released": [value_title(v) for v in row.released],
+        "refused": [{"value": value_title(v), "reason": r.value} for v, r in row.refused],
+        "outcome": row.outcome.value,
+    }
+
+
+def _csv_lines(rows: Iterator[EventRow]) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        plain = _plain(row)
+        plain["released"] = "; ".join(plain["released"])
+        plain["refused"] = "; ".join(f"{r['value']} ({r['reason']})" for r in plain["refused"])
+        writer.writerow([neutralise(str(plain[c])) for c in CSV_COLUMNS])
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+
+
+def _json_chunks(rows: Iterator[EventRow]) -> Iterator[str]:
+    yield '{"events": ['
+    for i, row in enumerate(rows):
+        yield ("," if i else "") + json.dumps(_plain(row), ensure_ascii=False)
+    yield "]}"
+
+
+@bp.get("/events.<any(csv, json):fmt>")
+@login_required
+def download(fmt: str) -> Response:
+    """The member's own events (with the page's filters) as CSV or JSON, streamed."""
+    filt, _page, _chosen = _filter()
+    rows = iter_events(db.session, current_user.id, filt)
+    body, mimetype = (
+        (_csv_lines(rows), "text/csv") if fmt == "csv" else (_json_chunks(rows), "application/json")
+    )
+    stamp = utcnow().strftime("%Y%m%d")
+    return Response(
+        stream_with_context(body),
+        mimetype=f"{mimetype}; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="fieldgate-access-log-{stamp}.{fmt}"'
+        },
+    )

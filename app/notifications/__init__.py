@@ -1,0 +1,1 @@
+"""In-app notifications: the weekly digest of who accessed a member's data."""

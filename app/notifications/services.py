@@ -1,0 +1,225 @@
+"""The access digest: a weekly sentence about who accessed a member's data.
+
+Digests are made by ``flask notifications send`` (run it from cron) and, so
+a member never waits for cron, when they open their notifications.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from app.audit.models import AccessEvent, EventAction, EventOutcome, Place
+from app.notifications.models import Notification, NotificationSetting
+from permissions import Field
+
+DIGEST_PERIOD = timedelta(days=7)
+ACCESS_DIGEST = "access_digest"
+
+
+@dataclass(slots=True)
+class AccessSummary:
+    """Who did what with a member's data in one period (released accesses only)."""
+
+    viewers: set[int] = field(default_factory=set)
+    anonymous_views: int = 0
+    downloaders: set[int] = field(default_factory=set)
+    downloaded: set[Field] = field(default_factory=set)
+    syncing_apps: set[int] = field(default_factory=set)
+    synced: set[Field] = field(default_factory=set)
+    reading_apps: set[int] = field(default_factory=set)
+    refused: int = 0
+
+    @property
+    def empty(self) -> bool:
+        """True when nothing happened worth telling."""
+        return not (
+            self.viewers
+            or self.anonymous_views
+            or self.downloaders
+            or self.syncing_apps
+            or self.reading_apps
+            or self.refused
+        )
+
+
+def _fields(released: str) -> set[Field]:
+    return {Field(name.partition(":")[0]) for name in json.loads(released)}
+
+
+def summarise(session: Session, member_id: int, start: datetime, end: datetime) -> AccessSummary:
+    """Count the accesses to ``member_id``'s data between ``start`` and ``end``."""
+    in_period = (
+        AccessEvent.subject_id == member_id,
+        AccessEvent.occurred_at >= start,
+        AccessEvent.occurred_at < end,
+    )
+    summary = AccessSummary()
+    rows = session.execute(
+        select(
+            AccessEvent.action,
+            AccessEvent.place,
+            AccessEvent.requester_id,
+            AccessEvent.app_id,
+            AccessEvent.released,
+        )
+        .where(*in_period, AccessEvent.outcome != EventOutcome.REFUSED)
+        .where((AccessEvent.action != EventAction.VIEW) | (AccessEvent.place == Place.PROFILE))
+    )
+    for action, _place, requester_id, app_id, released in rows:
+        if action is EventAction.VIEW:
+            if requester_id is None:
+                summary.anonymous_views += 1
+            else:
+                summary.viewers.add(requester_id)
+        elif action is EventAction.DOWNLOAD and requester_id is not None:
+            summary.downloaders.add(requester_id)
+            summary.downloaded |= _fields(released)
+        elif action is EventAction.SYNC and app_id is not None:
+            summary.syncing_apps.add(app_id)
+            summary.synced |= _fields(released)
+        elif action is EventAction.API_READ and app_id is not None:
+            summary.reading_apps.add(app_id)
+    summary.refused = (
+        session.scalar(
+            select(func.count())
+            .select_from(AccessEvent)
+            .where(*in_period, AccessEvent.outcome == EventOutcome.REFUSED)
+            .where(AccessEvent.place.not_in([Place.SEARCH, Place.CONNECTIONS, Place.INVITATIONS]))
+        )
+        or 0
+    )
+    return summary
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def _what(fields: Iterable[Field]) -> str:
+    chosen = set(fields)
+    if chosen & {Field.EMAIL, Field.PHONE} and len(chosen) > 2:
+        return "contact details"
+    names = [f.title.lower() for f in Field if f in chosen]
+    if not names:
+        return "details"
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def digest_text(summary: AccessSummary) -> str:
+    """One sentence: "3 people downloaded your contact details; 1 app synced your e-mail"."""
+    parts = []
+    if summary.viewers:
+        parts.append(f"{_count(len(summary.viewers), 'person', 'people')} viewed your profile")
+    if summary.anonymous_views:
+        visits = _count(summary.anonymous_views, "anonymous visit", "anonymous visits")
+        parts.append(f"{visits} saw your public profile")
+    if summary.downloaders:
+        who = _count(len(summary.downloaders), "person", "people")
+        parts.append(f"{who} downloaded your {_what(summary.downloaded)}")
+    if summary.syncing_apps:
+        apps = _count(len(summary.syncing_apps), "app", "apps")
+        parts.append(f"{apps} synced your {_what(summary.synced)}")
+    if summary.reading_apps:
+        parts.append(f"{_count(len(summary.reading_apps), 'app', 'apps')} read your profile")
+    if summary.refused:
+        refused = _count(summary.refused, "request was", "requests were")
+        parts.append(f"{refused} refused under your settings")
+    text = "; ".join(parts)
+    return text[:1].upper() + text[1:] + "."
+
+
+def digest_enabled(session: Session, member_id: int) -> bool:
+    """True unless the member turned the access digest off."""
+    setting = session.get(NotificationSetting, member_id)
+    return setting is None or setting.access_digest
+
+
+def set_digest_enabled(session: Session, member_id: int, enabled: bool) -> None:
+    """Turn the access digest on or off (the caller commits)."""
+    setting = session.get(NotificationSetting, member_id)
+    if setting is None:
+        session.add(NotificationSetting(member_id=member_id, access_digest=enabled))
+    else:
+        setting.access_digest = enabled
+
+
+def ensure_digest(session: Session, member_id: int, now: datetime) -> Notification | None:
+    """Make the member's digest for the week ending ``now``, if one is due and not empty.
+
+    A digest is due when the last one ended at least a week ago (or there is
+    none). Returns the new notification, or None. The caller commits.
+    """
+    if not digest_enabled(session, member_id):
+        return None
+    last_end = session.scalar(
+        select(func.max(Notification.period_end)).where(
+            Notification.member_id == member_id, Notification.kind == ACCESS_DIGEST
+        )
+    )
+    if last_end is not None and now - last_end < DIGEST_PERIOD:
+        return None
+    start = last_end or now - DIGEST_PERIOD  # no gap between digests
+    summary = summarise(session, member_id, start, now)
+    if summary.empty:
+        return None
+    notice = Notification(
+        member_id=member_id,
+        kind=ACCESS_DIGEST,
+        period_start=start,
+        period_end=now,
+        body=digest_text(summary),
+        created_at=now,
+    )
+    session.add(notice)
+    return notice
+
+
+def send_digests(session: Session, now: datetime) -> int:
+    """Make every due digest (for ``flask notifications send``); return how many."""
+    subjects = session.scalars(
+        select(AccessEvent.subject_id)
+        .where(AccessEvent.occurred_at >= now - DIGEST_PERIOD)
+        .distinct()
+    ).all()
+    made = sum(1 for sid in subjects if ensure_digest(session, sid, now) is not None)
+    session.commit()
+    return made
+
+
+def notifications_of(session: Session, member_id: int, limit: int = 50) -> list[Notification]:
+    """The member's newest notifications."""
+    return list(
+        session.scalars(
+            select(Notification)
+            .where(Notification.member_id == member_id)
+            .order_by(Notification.created_at.desc(), Notification.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def unread_count(session: Session, member_id: int) -> int:
+    """How many notifications the member has not read."""
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Notification)
+            .where(Notification.member_id == member_id, Notification.read_at.is_(None))
+        )
+        or 0
+    )
+
+
+def mark_all_read(session: Session, member_id: int, now: datetime) -> None:
+    """Mark every notification read (the caller commits)."""
+    session.execute(
+        update(Notification)
+        .where(Notification.member_id == member_id, Notification.read_at.is_(None))
+        .values(read_at=now)
+    )

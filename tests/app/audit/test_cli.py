@@ -1,0 +1,89 @@
+"""``flask audit verify``, ``prune`` and ``report`` as the operator runs them."""
+
+from __future__ import annotations
+
+from flask import Flask
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from app.audit.models import AccessEvent, EventAction, Place
+from app.audit.recorder import AccessContext, record_outcomes
+from permissions import (
+    Field,
+    Outcome,
+    Purpose,
+    Reason,
+    Relation,
+    ValueLabel,
+    ValueRecord,
+    default_policy,
+)
+
+
+def _log(
+    app: Flask,
+    session: Session,
+    action: EventAction,
+    purpose: Purpose | None,
+    n: int,
+    app_id: int | None = None,
+    refused: bool = False,
+) -> None:
+    context = AccessContext(
+        requester_id=5, action=action, place=Place.EXPORT, purpose=purpose, app_id=app_id
+    )
+    value = ValueRecord(
+        1, Field.EMAIL, ValueLabel.WORK, "x@example.com", default_policy(Field.EMAIL)
+    )
+    if refused:
+        outcomes = [
+            Outcome(i, Relation.CONNECTION, [], [(value, Reason.PURPOSE)], Reason.PURPOSE)
+            for i in range(1, n + 1)
+        ]
+    else:
+        outcomes = [Outcome(i, Relation.CONNECTION, [value], []) for i in range(1, n + 1)]
+    with app.test_request_context():
+        record_outcomes(session, context, outcomes)
+
+
+def test_verify_exits_zero_on_an_intact_log(app: Flask, session: Session) -> None:
+    _log(app, session, EventAction.VIEW, None, 3)
+
+    result = app.test_cli_runner().invoke(args=["audit", "verify"])
+
+    assert result.exit_code == 0, result.output
+    assert "intact: 3 events" in result.output
+
+
+def test_verify_exits_non_zero_naming_the_first_bad_event(app: Flask, session: Session) -> None:
+    _log(app, session, EventAction.VIEW, None, 3)
+    seq = session.scalars(select(AccessEvent.seq).order_by(AccessEvent.seq)).all()[1]
+    session.execute(update(AccessEvent).where(AccessEvent.seq == seq).values(subject_id=42))
+    session.commit()
+
+    result = app.test_cli_runner().invoke(args=["audit", "verify"])
+
+    assert result.exit_code == 1
+    assert f"BROKEN at event {seq}" in result.output
+
+
+def test_prune_rejects_a_malformed_date(app: Flask, session: Session) -> None:
+    result = app.test_cli_runner().invoke(args=["audit", "prune", "--before", "last year"])
+    assert result.exit_code == 2
+    assert "not a date like" in result.output
+
+
+def test_report_groups_exports_and_syncs_by_purpose_and_app(app: Flask, session: Session) -> None:
+    _log(app, session, EventAction.DOWNLOAD, Purpose.RECRUITING, 4)
+    _log(app, session, EventAction.DOWNLOAD, Purpose.RECRUITING, 2, refused=True)
+    _log(app, session, EventAction.SYNC, Purpose.SALES, 3, app_id=9)
+    _log(app, session, EventAction.VIEW, None, 5)  # views are not processing records
+
+    result = app.test_cli_runner().invoke(args=["audit", "report", "--since", "2000-01-01"])
+
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    recruiting = next(line for line in lines if line.startswith("recruiting"))
+    assert recruiting.split() == ["recruiting", "download", "1", "4", "2"]
+    assert ["9", "sync", "1", "3", "0"] in [line.split() for line in lines]
+    assert "view" not in result.output.split("By app")[1]

@@ -1,0 +1,111 @@
+"""The weekly access digest: what it says, when it is made, and turning it off."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from app.audit.models import AccessEvent, EventAction, Place
+from app.audit.recorder import AccessContext, record_outcomes
+from app.notifications.services import digest_text, ensure_digest, summarise
+from permissions import Field, Outcome, Relation, ValueLabel, ValueRecord, default_policy
+from tests.conftest import Auth, post_form
+from tests.factories import make_member
+
+
+def _value(field: Field) -> ValueRecord:
+    label = ValueLabel.WORK if field.multi_valued else None
+    return ValueRecord(1, field, label, "hidden", default_policy(field))
+
+
+def _access(
+    app: Flask,
+    session: Session,
+    subject: int,
+    requester: int,
+    action: EventAction,
+    fields: tuple[Field, ...],
+    app_id: int | None = None,
+) -> None:
+    context = AccessContext(
+        requester_id=requester, action=action, place=Place.EXPORT, app_id=app_id
+    )
+    outcome = Outcome(subject, Relation.CONNECTION, [_value(f) for f in fields], [])
+    with app.test_request_context():
+        record_outcomes(session, context, [outcome])
+
+
+def test_the_digest_counts_people_and_apps(app: Flask, session: Session) -> None:
+    member = make_member(session)
+    contact = (Field.FIRST_NAME, Field.EMAIL, Field.PHONE)
+    for requester in (11, 12, 13):
+        _access(app, session, member.id, requester, EventAction.DOWNLOAD, contact)
+    _access(app, session, member.id, 14, EventAction.SYNC, (Field.EMAIL,), app_id=3)
+    now = datetime.now(UTC) + timedelta(seconds=1)
+
+    text = digest_text(summarise(session, member.id, now - timedelta(days=7), now))
+
+    assert text == "3 people downloaded your contact details; 1 app synced your e-mail."
+
+
+def test_a_digest_is_made_once_a_week_and_only_with_news(app: Flask, session: Session) -> None:
+    member = make_member(session)
+    now = datetime.now(UTC) + timedelta(seconds=1)
+    assert ensure_digest(session, member.id, now) is None  # nothing happened
+
+    _access(app, session, member.id, 11, EventAction.DOWNLOAD, (Field.FIRST_NAME,))
+    first = ensure_digest(session, member.id, now)
+    assert first is not None and "1 person downloaded your first name" in first.body
+    session.flush()
+    assert ensure_digest(session, member.id, now + timedelta(days=2)) is None
+    _access(app, session, member.id, 12, EventAction.DOWNLOAD, (Field.FIRST_NAME,))
+    later = now + timedelta(days=3)  # as if the second download happened three days on
+    session.execute(
+        update(AccessEvent).where(AccessEvent.requester_id == 12).values(occurred_at=later)
+    )
+    second = ensure_digest(session, member.id, now + timedelta(days=8))
+    assert second is not None and second.period_start == now
+
+
+def test_the_inbox_shows_the_digest_and_the_nav_counts_it(
+    app: Flask, client: FlaskClient, auth: Auth, session: Session
+) -> None:
+    member = make_member(session)
+    _access(app, session, member.id, 11, EventAction.DOWNLOAD, (Field.EMAIL,))
+    session.commit()
+    auth.login(member.email)
+
+    inbox = client.get("/notifications").get_data(as_text=True)
+    assert "1 person downloaded your e-mail." in inbox
+    assert '<span class="count">1</span>' in client.get("/").get_data(as_text=True)
+
+    post_form(client, "/notifications/read")
+    assert '<span class="count">' not in client.get("/notifications").get_data(as_text=True)
+
+
+def test_turning_the_digest_off_stops_it(
+    app: Flask, client: FlaskClient, auth: Auth, session: Session
+) -> None:
+    member = make_member(session)
+    _access(app, session, member.id, 11, EventAction.DOWNLOAD, (Field.EMAIL,))
+    session.commit()
+    auth.login(member.email)
+
+    response = post_form(client, "/notifications/settings", {}, follow_redirects=True)
+
+    assert "digest is off" in response.get_data(as_text=True)
+    assert "downloaded your e-mail" not in client.get("/notifications").get_data(as_text=True)
+
+
+def test_the_send_command_makes_due_digests(app: Flask, session: Session) -> None:
+    member = make_member(session)
+    _access(app, session, member.id, 11, EventAction.DOWNLOAD, (Field.EMAIL,))
+    session.commit()
+
+    result = app.test_cli_runner().invoke(args=["notifications", "send"])
+
+    assert result.exit_code == 0 and "Made 1 access digests" in result.output

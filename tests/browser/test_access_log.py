@@ -1,0 +1,53 @@
+"""A connection views Ada's e-mail; Ada sees it in "Who accessed my data" and downloads the CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from playwright.sync_api import expect
+
+from app.extensions import db
+from app.network.services import connect
+from tests.browser.conftest import screenshot
+from tests.browser.helpers import find_member, open_nav, seed_member, sign_in, sign_out
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_member_sees_who_viewed_their_email_and_downloads_the_log(new_page, live_app):
+    ada_handle = seed_member(live_app, "Ada", "Lovelace", "ada@example.com")
+    seed_member(live_app, "Bob", "Babbage", "bob@example.com")
+    ada, bob = find_member(live_app, "ada@example.com"), find_member(live_app, "bob@example.com")
+    with live_app.app_context():
+        connect(db.session, ada.id, bob.id)
+        db.session.commit()
+
+    page = new_page()
+    sign_in(page, "bob@example.com")
+    page.goto(f"/m/{ada_handle}")
+    expect(page.get_by_text("ada@example.com")).to_be_visible()
+    sign_out(page)
+
+    sign_in(page, "ada@example.com")
+    open_nav(page, "Access log")
+    expect(page.get_by_role("heading", name="Who accessed my data")).to_be_visible()
+    row = page.locator("table.events tbody tr").first
+    expect(row).to_contain_text("Bob Babbage")
+    expect(row).to_contain_text("Viewed")
+    expect(row).to_contain_text("E-mail (personal)")
+    expect(page.locator("svg.chart rect.chart-bar")).to_have_count(1)
+    screenshot(page, "20-access-log")
+
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Download CSV").click()
+    path = download_info.value.path()
+    rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+    assert [(r["requester"], r["action"]) for r in rows] == [("Bob Babbage", "view")]
+    assert "E-mail (personal)" in rows[0]["released"]
+    assert "ada@example.com" not in path.read_text(encoding="utf-8")
+
+    open_nav(page, "Notifications")
+    expect(page.get_by_text("1 person viewed your profile.")).to_be_visible()
+    screenshot(page, "21-notifications")
