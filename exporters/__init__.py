@@ -1,1 +1,16 @@
 """Pure formatters of already-filtered contact records (see README.md here)."""
+
+from exporters.csv_format import neutralise
+from exporters.records import ContactRecord, ExportValue, Layout
+from exporters.registry import Exporter, UnknownFormat, get_exporter, names
+
+__all__ = [
+    "ContactRecord",
+    "ExportValue",
+    "Exporter",
+    "Layout",
+    "UnknownFormat",
+    "get_exporter",
+    "names",
+    "neutralise",
+]

@@ -1,0 +1,79 @@
+"""JSON: one document with contacts and manifest; NDJSON: one object per line."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from exporters.records import ContactRecord, Layout, grouped
+from exporters.registry import ManifestSource
+
+RECORDS_PER_CHUNK = 500
+
+
+def contact_fields(record: ContactRecord, layout: Layout) -> dict[str, Any]:
+    """A contact's released values: a string per single field, a labelled list per multi field."""
+    by_field = grouped(record)
+    fields: dict[str, Any] = {}
+    for field in layout.fields:
+        values = by_field.get(field)
+        if not values:
+            continue
+        if field.multi_valued:
+            fields[field.value] = [{"label": v.label.value, "value": v.value} for v in values]
+        else:
+            fields[field.value] = values[0].value
+    return fields
+
+
+def _dumps(document: Any) -> str:
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+
+
+class JsonExporter:
+    """``{"contacts": [...], "manifest": {...}}``, streamed; the manifest comes last."""
+
+    name = "json"
+    media_type = "application/json"
+    extension = "json"
+
+    def stream(
+        self, records: Iterable[ContactRecord], layout: Layout, manifest: ManifestSource
+    ) -> Iterator[bytes]:
+        """The document in chunks; the manifest is computed after the last contact."""
+        parts = ['{"contacts":[']
+        for i, record in enumerate(records):
+            contact = {"id": record.contact_id, "fields": contact_fields(record, layout)}
+            parts.append(("," if i else "") + _dumps(contact))
+            if len(parts) >= RECORDS_PER_CHUNK:
+                yield "".join(parts).encode("utf-8")
+                parts = []
+        parts.append('],"manifest":' + _dumps(manifest()) + "}")
+        yield "".join(parts).encode("utf-8")
+
+
+class NdjsonExporter:
+    """One JSON object per line: ``"type": "contact"`` lines, then one ``"manifest"`` line."""
+
+    name = "ndjson"
+    media_type = "application/x-ndjson"
+    extension = "ndjson"
+
+    def stream(
+        self, records: Iterable[ContactRecord], layout: Layout, manifest: ManifestSource
+    ) -> Iterator[bytes]:
+        """Lines in chunks; the last line is the manifest."""
+        parts: list[str] = []
+        for record in records:
+            contact = {
+                "type": "contact",
+                "id": record.contact_id,
+                "fields": contact_fields(record, layout),
+            }
+            parts.append(_dumps(contact) + "\n")
+            if len(parts) >= RECORDS_PER_CHUNK:
+                yield "".join(parts).encode("utf-8")
+                parts = []
+        parts.append(_dumps({"type": "manifest", **manifest()}) + "\n")
+        yield "".join(parts).encode("utf-8")

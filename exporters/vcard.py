@@ -1,0 +1,117 @@
+"""vCard 4.0 (RFC 6350): one card per contact, safe against property injection."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+
+from exporters.records import ContactRecord, ExportValue, Layout, grouped
+from exporters.registry import ManifestSource
+from permissions import Field, ValueLabel
+
+LINE_OCTETS = 75  # RFC 6350 3.2: lines SHOULD NOT be longer than 75 octets
+CARDS_PER_CHUNK = 200
+_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_TYPES = {ValueLabel.PERSONAL: "home", ValueLabel.WORK: "work", ValueLabel.OTHER: None}
+_SIMPLE = {
+    Field.COMPANY: "ORG",
+    Field.POSITION: "TITLE",
+    Field.HEADLINE: "NOTE",
+    Field.LOCATION: "X-FIELDGATE-LOCATION",
+    Field.INDUSTRY: "X-FIELDGATE-INDUSTRY",
+}
+_MULTI = {Field.EMAIL: "EMAIL", Field.PHONE: "TEL", Field.WEBSITE: "URL"}
+
+
+def escape(text: str) -> str:
+    """A text value with backslash, comma, semicolon and every line break escaped (RFC 6350 3.4).
+
+    Escaping line breaks is what stops a value from starting a new property
+    or ending the card early.
+    """
+    text = text.replace("\\", "\\\\").replace(",", "\\,").replace(";", "\\;")
+    return text.replace("\r\n", "\\n").replace("\r", "\\n").replace("\n", "\\n")
+
+
+def fold(line: str) -> str:
+    """The content line folded into CRLF-ended lines of at most 75 octets.
+
+    A fold never falls inside a UTF-8 sequence: we cut between characters and
+    count each character's encoded length.
+    """
+    out, current, size = [], [], 0
+    for char in line:
+        width = len(char.encode("utf-8"))
+        if size + width > LINE_OCTETS:
+            out.append("".join(current))
+            current, size = [" "], 1  # the continuation's leading space is one octet
+        current.append(char)
+        size += width
+    out.append("".join(current))
+    return "\r\n".join(out) + "\r\n"
+
+
+def _single(by_field: dict[Field, list[ExportValue]], field: Field) -> str:
+    values = by_field.get(field)
+    return values[0].value if values else ""
+
+
+def _name_lines(record: ContactRecord, by_field: dict[Field, list[ExportValue]]) -> list[str]:
+    first, last = _single(by_field, Field.FIRST_NAME), _single(by_field, Field.LAST_NAME)
+    # FN is required; when no name was released the card is named by its id.
+    full = " ".join(part for part in (first, last) if part) or record.contact_id
+    return [f"FN:{escape(full)}", f"N:{escape(last)};{escape(first)};;;"]
+
+
+def _typed(name: str, value: ExportValue) -> str:
+    kind = _TYPES.get(value.label) if value.label else None
+    params = f";TYPE={kind}" if kind else ""
+    return f"{name}{params}:{escape(value.value)}"
+
+
+def _birthday(text: str) -> str:
+    match = _ISO_DATE.fullmatch(text)
+    if match:
+        return "BDAY:" + "".join(match.groups())
+    return f"BDAY;VALUE=text:{escape(text)}"
+
+
+def card_lines(record: ContactRecord, layout: Layout) -> list[str]:
+    """The unfolded content lines of one contact's card."""
+    by_field = grouped(record)
+    lines = ["BEGIN:VCARD", "VERSION:4.0", f"UID:urn:fieldgate:{escape(record.contact_id)}"]
+    lines += _name_lines(record, by_field)
+    for field in layout.fields:
+        values = by_field.get(field, [])
+        if field in _MULTI:
+            lines += [_typed(_MULTI[field], v) for v in values]
+        elif field in _SIMPLE and values:
+            lines.append(f"{_SIMPLE[field]}:{escape(values[0].value)}")
+        elif field is Field.ADDRESS and values:
+            # The catalog keeps an address as one free text; it goes in the street part.
+            lines.append(f"ADR:;;{escape(values[0].value)};;;;")
+        elif field is Field.BIRTHDAY and values:
+            lines.append(_birthday(values[0].value))
+    lines.append("END:VCARD")
+    return lines
+
+
+class VcardExporter:
+    """Cards with FN/N, EMAIL/TEL/URL with TYPE, ORG, TITLE, ADR, BDAY; CRLF, escaped, folded."""
+
+    name = "vcard"
+    media_type = "text/vcard; charset=utf-8"
+    extension = "vcf"
+
+    def stream(
+        self, records: Iterable[ContactRecord], layout: Layout, manifest: ManifestSource
+    ) -> Iterator[bytes]:
+        """Cards in chunks; a vCard file has no place for the manifest."""
+        parts: list[str] = []
+        for record in records:
+            parts.extend(fold(line) for line in card_lines(record, layout))
+            if len(parts) >= CARDS_PER_CHUNK * 8:
+                yield "".join(parts).encode("utf-8")
+                parts = []
+        yield "".join(parts).encode("utf-8")
+        manifest()
