@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import string
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String
@@ -12,9 +13,17 @@ from app.database import UTCDateTime, utcnow
 from app.extensions import db
 
 
+HANDLE_ALPHABET = string.ascii_letters + string.digits
+HANDLE_LENGTH = 12  # about 71 random bits
+
+
 def new_handle() -> str:
-    """A random public id for URLs, so member pages cannot be enumerated by counting."""
-    return secrets.token_urlsafe(9)
+    """A random public id for URLs, so member pages cannot be enumerated by counting.
+
+    Letters and digits only: a handle starting with "-" would be read as a
+    formula by spreadsheet programs when it appears in an export.
+    """
+    return "".join(secrets.choice(HANDLE_ALPHABET) for _ in range(HANDLE_LENGTH))
 
 
 class Member(db.Model):

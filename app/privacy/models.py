@@ -64,3 +64,21 @@ class PurposeChange(db.Model):
     purpose: Mapped[Purpose] = mapped_column(EnumText(Purpose, 12))
     allowed: Mapped[bool] = mapped_column(Boolean)
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Suppression(db.Model):
+    """A member's "never export me again" for one requester.
+
+    Only the pair is kept: enough to recognise the member in that requester's
+    later exports, whether or not they are still connected.
+    """
+
+    __tablename__ = "suppressions"
+
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
+    )
+    requester_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,0 +1,1 @@
+"""Exports of permitted contact data: selection, quotas, streaming, history, self export."""

@@ -1,0 +1,30 @@
+"""The export limits and the quota store an app is configured with."""
+
+from __future__ import annotations
+
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from app.exports.quota import DatabaseQuota, QuotaStore, RedisQuota
+from app.exports.service import ExportLimits
+
+
+def export_limits(app: Flask) -> ExportLimits:
+    """The daily limits from configuration."""
+    return ExportLimits(
+        contacts_per_day=app.config["EXPORT_CONTACTS_PER_DAY"],
+        marketing_per_day=app.config["EXPORT_MARKETING_CONTACTS_PER_DAY"],
+    )
+
+
+def quota_store(app: Flask, session: Session) -> QuotaStore:
+    """Redis when ``REDIS_URL`` is set (shared by every worker), else the database."""
+    url = app.config.get("REDIS_URL")
+    if not url:
+        return DatabaseQuota(session)
+    store = app.extensions.get("fieldgate_quota")
+    if store is None:
+        import redis  # only needed when configured
+
+        store = app.extensions["fieldgate_quota"] = RedisQuota(redis.Redis.from_url(url))
+    return store

@@ -1,0 +1,130 @@
+"""Which contacts an export is about: all connections, chosen people, or a name filter."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.accounts.models import Member
+from app.disclosure.service import Requester, decide_for
+from app.network.models import Connection
+from app.profiles.models import ProfileValue
+from permissions import Action, Field
+
+MAX_CHOSEN = 10_000
+NAME_FIELDS = (Field.FIRST_NAME, Field.LAST_NAME)
+
+
+class SelectionKind(StrEnum):
+    """How contacts are chosen."""
+
+    ALL = "all"
+    PEOPLE = "people"
+    SEARCH = "search"
+
+
+class SelectionError(ValueError):
+    """A selection that names nobody, or people who are not the requester's connections."""
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """What the requester chose: a kind, and the handles or the name words it needs."""
+
+    kind: SelectionKind = SelectionKind.ALL
+    handles: tuple[str, ...] = ()
+    query: str = ""
+
+
+def connection_ids(session: Session, requester_id: int) -> list[int]:
+    """The ids of every connection of the requester, in id order."""
+    return list(
+        session.scalars(
+            select(Connection.other_id)
+            .where(Connection.member_id == requester_id)
+            .order_by(Connection.other_id)
+        )
+    )
+
+
+def _chosen(session: Session, requester_id: int, handles: Sequence[str]) -> list[int]:
+    wanted = list(dict.fromkeys(handles))
+    if len(wanted) > MAX_CHOSEN:
+        raise SelectionError(f"Choose at most {MAX_CHOSEN} people, or export all connections.")
+    found = dict(
+        session.execute(select(Member.handle, Member.id).where(Member.handle.in_(wanted))).all()
+    )
+    unknown = [h for h in wanted if h not in found]
+    if unknown:
+        raise SelectionError(f"{len(unknown)} of the chosen people are not Fieldgate members.")
+    ids = sorted(found.values())
+    connected = set(
+        session.scalars(
+            select(Connection.other_id).where(
+                Connection.member_id == requester_id, Connection.other_id.in_(ids)
+            )
+        )
+    )
+    strangers = len(ids) - len(connected)
+    if strangers:
+        raise SelectionError(
+            f"{strangers} of the chosen people are not your connections; "
+            "you can export only your connections."
+        )
+    return ids
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _matching(session: Session, requester_id: int, query: str) -> list[int]:
+    tokens = query.casefold().split()[:5]
+    if not tokens:
+        raise SelectionError("Type part of a name to choose contacts by name.")
+    candidates = list(
+        session.scalars(
+            select(ProfileValue.member_id)
+            .join(Connection, Connection.other_id == ProfileValue.member_id)
+            .where(
+                Connection.member_id == requester_id,
+                ProfileValue.field.in_(NAME_FIELDS),
+                func.lower(ProfileValue.value).like(f"%{_escape_like(tokens[0])}%", escape="\\"),
+            )
+            .distinct()
+            .order_by(ProfileValue.member_id)
+        )
+    )
+    # Match only names the requester may see, as member search does.
+    outcomes = decide_for(
+        session, Requester(requester_id), candidates, action=Action.VIEW, fields=NAME_FIELDS
+    )
+    return [
+        sid
+        for sid in candidates
+        if all(
+            token in " ".join(v.value for v in outcomes[sid].released).casefold()
+            for token in tokens
+        )
+    ]
+
+
+def resolve(session: Session, requester_id: int, selection: Selection) -> list[int]:
+    """The member ids the selection names, in id order.
+
+    Raises:
+        SelectionError: nobody is selected, or someone selected is not a connection.
+    """
+    if selection.kind is SelectionKind.ALL:
+        ids = connection_ids(session, requester_id)
+    elif selection.kind is SelectionKind.PEOPLE:
+        ids = _chosen(session, requester_id, selection.handles)
+    else:
+        ids = _matching(session, requester_id, selection.query)
+    if not ids:
+        raise SelectionError("No contacts are selected, so there is nothing to export.")
+    return ids

@@ -1,0 +1,300 @@
+"""Portability: a member's own data as a ZIP of JSON and CSV files, streamed.
+
+Connections' data goes through the engine (action ``download``, purpose
+``personal``), so the archive holds only what each connection permits the
+member to download, and those reads are logged like any other.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from typing import IO, Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from app.accounts.models import Member
+from app.audit.models import EventAction, Place
+from app.audit.queries import EventFilter, iter_events, value_title
+from app.audit.recorder import AccessContext, record_outcomes
+from app.disclosure.service import Requester, disclose
+from app.exports.models import ExportRun
+from app.exports.selection import connection_ids
+from app.network.models import Invitation
+from app.notifications.models import Notification
+from app.privacy.services import policy_history, purpose_history, purposes_of
+from app.privacy.suppression import suppressions_of
+from app.profiles.services import values_of
+from exporters import ContactRecord, ExportValue, Layout, get_exporter
+from permissions import Action, Field, Outcome, Purpose, Relation, ValueLabel, ValueRecord
+
+CHUNK = 2000
+README = """Your Fieldgate data
+===================
+
+profile.json / profile.csv   every value of your profile with its privacy policy
+privacy.json                 your purposes, the people you keep out of exports, and the
+                             full history of your privacy changes
+connections.json / .csv      your connections, with only what each permits you to download
+invitations.json             invitations you sent and received
+access_log.json              every recorded access to your data (who, what, when, outcome)
+exports.json                 your past exports (manifests only; files are never kept)
+notifications.json           your notifications
+app_grants.json              apps you granted access to (partner apps are not available yet)
+
+All times are UTC. Values withheld by your connections are not included and not named.
+"""
+
+
+def _CONNECTIONS_NOTE() -> dict[str, str]:
+    return {"note": "Only what each connection permits you to download is included."}
+
+
+class _Sink(io.RawIOBase):
+    """An unseekable stream that keeps what the ZIP writer wrote until drained."""
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        self.parts.append(bytes(data))
+        return len(data)
+
+    def drain(self) -> bytes:
+        data = b"".join(self.parts)
+        self.parts.clear()
+        return data
+
+
+def _iso(value: Any) -> Any:
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if hasattr(value, "strftime") else value
+
+
+def _dumps(document: Any) -> bytes:
+    return json.dumps(document, ensure_ascii=False, indent=2, default=str).encode()
+
+
+def _profile(session: Session, member: Member) -> dict[str, Any]:
+    return {
+        "handle": member.handle,
+        "sign_in_email": member.email,
+        "member_since": _iso(member.created_at),
+        "values": [
+            {
+                "field": v.field.value,
+                "label": v.label.value if v.label else None,
+                "value": v.value,
+                "primary": v.is_primary,
+                "policy": {
+                    "view": v.view.value,
+                    "download": v.download.value,
+                    "sync": v.sync.value,
+                },
+            }
+            for v in values_of(session, member.id)
+        ],
+    }
+
+
+def _profile_csv(profile: dict[str, Any]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["field", "label", "value", "view", "download", "sync"])
+    for v in profile["values"]:
+        p = v["policy"]
+        writer.writerow(
+            [v["field"], v["label"] or "", v["value"], p["view"], p["download"], p["sync"]]
+        )
+    return out.getvalue().encode()
+
+
+def _privacy(session: Session, member_id: int) -> dict[str, Any]:
+    return {
+        "purposes": {p.value: allowed for p, allowed in purposes_of(session, member_id).items()},
+        "kept_out_of_exports_by": [
+            session.get(Member, s.requester_id).handle for s in suppressions_of(session, member_id)
+        ],
+        "policy_history": [
+            {
+                "when": _iso(c.changed_at),
+                "value": c.value_name,
+                "how": c.source,
+                "old": {"view": c.old_view, "download": c.old_download, "sync": c.old_sync},
+                "new": {"view": c.new_view, "download": c.new_download, "sync": c.new_sync},
+            }
+            for c in policy_history(session, member_id, limit=100_000)
+        ],
+        "purpose_history": [
+            {"when": _iso(c.changed_at), "purpose": c.purpose, "allowed": c.allowed}
+            for c in purpose_history(session, member_id, limit=100_000)
+        ],
+    }
+
+
+def _invitations(session: Session, member_id: int) -> list[dict[str, Any]]:
+    rows = session.scalars(
+        select(Invitation)
+        .where(or_(Invitation.sender_id == member_id, Invitation.recipient_id == member_id))
+        .order_by(Invitation.created_at)
+    ).all()
+    ids = {i.sender_id for i in rows} | {i.recipient_id for i in rows}
+    handles = dict(
+        session.execute(select(Member.id, Member.handle).where(Member.id.in_(ids))).all()
+    )
+    return [
+        {
+            "direction": "sent" if i.sender_id == member_id else "received",
+            "other": handles.get(i.recipient_id if i.sender_id == member_id else i.sender_id),
+            "status": i.status.value,
+            "message": i.message,
+            "sent": _iso(i.created_at),
+            "answered": _iso(i.responded_at),
+        }
+        for i in rows
+    ]
+
+
+def _decided_connections(session: Session, member_id: int, request_id: str | None) -> IO[str]:
+    """Decide every connection once; park the released values in a temporary file.
+
+    Both connections files are written from it, so each connection's data is
+    decided and logged once. The file is deleted when the archive is done.
+    """
+    parked = tempfile.SpooledTemporaryFile(max_size=1 << 20, mode="w+", encoding="utf-8")  # noqa: SIM115
+    ids = connection_ids(session, member_id)
+    requester = Requester(member_id, request_id=request_id)
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        outcomes = disclose(
+            session,
+            requester,
+            chunk,
+            action=Action.DOWNLOAD,
+            place=Place.SELF_EXPORT,
+            purpose=Purpose.PERSONAL,
+        )
+        handles = dict(
+            session.execute(select(Member.id, Member.handle).where(Member.id.in_(chunk))).all()
+        )
+        for sid in chunk:
+            released = [[v.field, v.label, v.value] for v in outcomes[sid].released]
+            parked.write(json.dumps([handles[sid], released]) + "\n")
+    parked.seek(0)
+    return parked
+
+
+def _parked_records(parked: IO[str]) -> Iterator[ContactRecord]:
+    parked.seek(0)
+    for line in parked:
+        handle, values = json.loads(line)
+        yield ContactRecord(
+            handle,
+            [
+                ExportValue(Field(f), ValueLabel(label) if label else None, v)
+                for f, label, v in values
+            ],
+        )
+
+
+def _events(session: Session, member_id: int) -> Iterator[bytes]:
+    yield b'{"events": ['
+    for i, row in enumerate(iter_events(session, member_id, EventFilter())):
+        document = {
+            "event": row.seq,
+            "time_utc": _iso(row.occurred_at),
+            "requester": row.requester_name,
+            "requester_handle": row.requester_handle,
+            "app": row.app_id,
+            "action": row.action.value,
+            "place": row.place.value,
+            "purpose": row.purpose.value if row.purpose else None,
+            "released": [value_title(v) for v in row.released],
+            "refused": [{"value": value_title(v), "reason": r.value} for v, r in row.refused],
+            "outcome": row.outcome.value,
+        }
+        yield (b"," if i else b"") + json.dumps(document, ensure_ascii=False).encode()
+    yield b"]}"
+
+
+def _exports(session: Session, member_id: int) -> list[dict[str, Any]]:
+    runs = session.scalars(
+        select(ExportRun).where(ExportRun.requester_id == member_id).order_by(ExportRun.id)
+    ).all()
+    return [
+        {
+            "started": _iso(r.started_at),
+            "format": r.format,
+            "purpose": r.purpose.value,
+            "status": r.status,
+            "manifest": json.loads(r.manifest) if r.manifest else None,
+        }
+        for r in runs
+    ]
+
+
+def _notifications(session: Session, member_id: int) -> list[dict[str, Any]]:
+    rows = session.scalars(
+        select(Notification).where(Notification.member_id == member_id).order_by(Notification.id)
+    ).all()
+    return [
+        {"created": _iso(n.created_at), "text": n.body, "read": n.read_at is not None} for n in rows
+    ]
+
+
+def _log_self(session: Session, member_id: int, request_id: str | None) -> None:
+    own = [ValueRecord(v.id, v.field, v.label, "", v.policy) for v in values_of(session, member_id)]
+    context = AccessContext(
+        requester_id=member_id,
+        action=EventAction.DOWNLOAD,
+        place=Place.SELF_EXPORT,
+        purpose=Purpose.PERSONAL,
+        request_id=request_id,
+    )
+    record_outcomes(session, context, [Outcome(member_id, Relation.SELF, own, [])])
+
+
+def self_export(session: Session, member_id: int, request_id: str | None = None) -> Iterator[bytes]:
+    """The ZIP archive of everything Fieldgate holds about the member, in chunks.
+
+    The download of one's own data is itself logged (before the first byte).
+    """
+    _log_self(session, member_id, request_id)
+    member = session.get(Member, member_id)
+    sink = _Sink()
+    archive = zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED)
+    profile = _profile(session, member)
+    small_files = {
+        "README.txt": README.encode(),
+        "profile.json": _dumps(profile),
+        "profile.csv": _profile_csv(profile),
+        "privacy.json": _dumps(_privacy(session, member_id)),
+        "invitations.json": _dumps(_invitations(session, member_id)),
+        "exports.json": _dumps(_exports(session, member_id)),
+        "notifications.json": _dumps(_notifications(session, member_id)),
+        "app_grants.json": _dumps({"grants": [], "note": "Partner apps are not available yet."}),
+    }
+    for name, data in small_files.items():
+        archive.writestr(name, data)
+        yield sink.drain()
+    layout = Layout(tuple(Field))
+    with _decided_connections(session, member_id, request_id) as parked:
+        for name, fmt in (("connections.json", "json"), ("connections.csv", "csv")):
+            exporter = get_exporter(fmt)
+            with archive.open(name, "w") as entry:
+                for chunk in exporter.stream(_parked_records(parked), layout, _CONNECTIONS_NOTE):
+                    entry.write(chunk)
+                    yield sink.drain()
+    with archive.open("access_log.json", "w") as entry:
+        for chunk in _events(session, member_id):
+            entry.write(chunk)
+            yield sink.drain()
+    archive.close()
+    yield sink.drain()

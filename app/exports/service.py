@@ -1,0 +1,267 @@
+"""The export service: decide in bulk, log the access, stream the file, keep only the manifest.
+
+Decisions are made while the file is produced, chunk by chunk, so a
+revocation applies to the very next chunk; the file itself is never stored.
+Each chunk's access events are committed before its bytes are handed to the
+exporter (see :func:`app.disclosure.service.disclose`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.accounts.models import Member
+from app.audit.models import EventAction, Place
+from app.audit.recorder import AccessContext, record_outcomes
+from app.database import utcnow
+from app.disclosure.service import Requester, decide_for, disclose
+from app.exports.manifest import ManifestTally
+from app.exports.models import ExportRun
+from app.exports.quota import CONTACTS, MARKETING, QuotaExceeded, QuotaStore, reserve, settle
+from app.exports.selection import Selection, resolve
+from app.profiles.models import ProfileValue
+from exporters import ContactRecord, ExportValue, Layout, get_exporter
+from permissions import Action, Audience, Field, Outcome, Purpose, Reason, Relation
+
+CHUNK = 5000
+
+
+@dataclass(frozen=True, slots=True)
+class ExportOrder:
+    """What the requester asked for."""
+
+    selection: Selection
+    fields: tuple[Field, ...]
+    format: str
+    purpose: Purpose
+    bom: bool = False
+    ticket: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ExportLimits:
+    """Daily limits of contacts with contact details, in general and for marketing."""
+
+    contacts_per_day: int
+    marketing_per_day: int
+
+    def by_kind(self) -> dict[str, int]:
+        """The limits keyed as the quota store counts them."""
+        return {CONTACTS: self.contacts_per_day, MARKETING: self.marketing_per_day}
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedExport:
+    """An export ready to stream: its first chunk is already decided and logged."""
+
+    run_id: int
+    filename: str
+    media_type: str
+    body: Iterator[bytes]
+
+
+def _chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
+    for start in range(0, len(ids), CHUNK):
+        yield ids[start : start + CHUNK]
+
+
+def contact_detail_bound(
+    session: Session, subject_ids: Sequence[int], fields: Sequence[Field]
+) -> int:
+    """How many subjects at most could release an e-mail or phone to a connection.
+
+    An upper bound (it ignores purposes and suppressions), cheap enough to
+    reserve the quota before streaming; the unused part is given back.
+    """
+    wanted = [f for f in fields if f.is_contact_detail]
+    if not wanted:
+        return 0
+    table = ProfileValue.__table__
+    total = 0
+    for chunk in _chunks(subject_ids):
+        total += (
+            session.scalar(
+                select(func.count(func.distinct(table.c.member_id))).where(
+                    table.c.member_id.in_(chunk),
+                    table.c.field.in_([f.value for f in wanted]),
+                    table.c.download != Audience.NOBODY.value,
+                )
+            )
+            or 0
+        )
+    return total
+
+
+def preview(session: Session, requester: Requester, order: ExportOrder) -> dict[str, Any]:
+    """The manifest the export would have now, computed by the engine; nothing is released."""
+    subject_ids = resolve(session, requester.member_id, order.selection)
+    get_exporter(order.format)
+    tally = ManifestTally(order.format, order.purpose, order.fields)
+    for chunk in _chunks(subject_ids):
+        outcomes = decide_for(
+            session,
+            requester,
+            chunk,
+            action=Action.DOWNLOAD,
+            purpose=order.purpose,
+            fields=order.fields,
+        )
+        tally.add(outcomes.values())
+    return tally.document(utcnow())
+
+
+def _log_refusal(
+    session: Session,
+    requester: Requester,
+    order: ExportOrder,
+    subject_ids: Sequence[int],
+    reason: Reason,
+) -> None:
+    context = AccessContext(
+        requester_id=requester.member_id,
+        action=EventAction.DOWNLOAD,
+        place=Place.EXPORT,
+        purpose=order.purpose,
+        request_id=requester.request_id,
+    )
+    for chunk in _chunks(subject_ids):
+        record_outcomes(
+            session, context, (Outcome(sid, Relation.CONNECTION, [], [], reason) for sid in chunk)
+        )
+
+
+class _Streamer:
+    """Holds one export's state while its file streams."""
+
+    def __init__(
+        self,
+        session: Session,
+        requester: Requester,
+        order: ExportOrder,
+        run: ExportRun,
+        store: QuotaStore,
+        reservation: Any,
+    ) -> None:
+        self.session, self.requester, self.order = session, requester, order
+        self.run_id = run.id
+        self.store, self.reservation = store, reservation
+        self.tally = ManifestTally(order.format, order.purpose, order.fields)
+        self.done = 0
+
+    def decide_chunk(self, chunk: Sequence[int]) -> list[ContactRecord]:
+        outcomes = disclose(
+            self.session,
+            self.requester,
+            chunk,
+            action=Action.DOWNLOAD,
+            place=Place.EXPORT,
+            purpose=self.order.purpose,
+            fields=self.order.fields,
+        )
+        self.tally.add(outcomes.values())
+        handles = dict(
+            self.session.execute(select(Member.id, Member.handle).where(Member.id.in_(chunk))).all()
+        )
+        self.done += len(chunk)
+        self.session.execute(
+            ExportRun.__table__.update()
+            .where(ExportRun.__table__.c.id == self.run_id)
+            .values(contacts_done=self.done)
+        )
+        self.session.commit()
+        return [
+            ContactRecord(
+                handles[sid], [ExportValue(v.field, v.label, v.value) for v in o.released]
+            )
+            for sid, o in outcomes.items()
+            if not o.left_out
+        ]
+
+    def records(
+        self, first: list[ContactRecord], rest: Iterator[Sequence[int]]
+    ) -> Iterator[ContactRecord]:
+        yield from first
+        for chunk in rest:
+            yield from self.decide_chunk(chunk)
+
+    def manifest(self) -> dict[str, Any]:
+        return self.tally.document(utcnow())
+
+    def finish(self, status: str) -> None:
+        self.session.rollback()
+        used = (
+            self.tally.with_contact_details
+            if any(f.is_contact_detail for f in self.order.fields)
+            else 0
+        )
+        settle(self.store, self.reservation, {CONTACTS: used, MARKETING: used})
+        run = self.session.get(ExportRun, self.run_id)
+        run.status, run.finished_at = status, utcnow()
+        run.contacts_done = self.done
+        run.manifest = json.dumps(self.manifest())
+        self.session.commit()
+
+
+def start_export(
+    session: Session,
+    requester: Requester,
+    order: ExportOrder,
+    limits: ExportLimits,
+    store: QuotaStore,
+    now: datetime | None = None,
+) -> PreparedExport:
+    """Check the order, reserve the quota, decide and log the first chunk, and return the stream.
+
+    Raises:
+        SelectionError: nobody selected, or someone selected is not a connection.
+        UnknownFormat: no exporter by that name.
+        QuotaExceeded: the export would pass a daily limit (the refusal is logged).
+        AccessLogUnavailable: the first chunk's events could not be written.
+    """
+    exporter = get_exporter(order.format, bom=order.bom)
+    subject_ids = resolve(session, requester.member_id, order.selection)
+    need = contact_detail_bound(session, subject_ids, order.fields)
+    needs = {CONTACTS: need, MARKETING: need if order.purpose is Purpose.MARKETING else 0}
+    try:
+        reservation = reserve(store, requester.member_id, needs, limits.by_kind(), now or utcnow())
+    except QuotaExceeded:
+        _log_refusal(session, requester, order, subject_ids, Reason.QUOTA)
+        raise
+    run = ExportRun(
+        requester_id=requester.member_id,
+        ticket=order.ticket,
+        format=order.format,
+        purpose=order.purpose,
+        fields=json.dumps([f.value for f in order.fields]),
+        contacts_selected=len(subject_ids),
+    )
+    session.add(run)
+    session.commit()
+    streamer = _Streamer(session, requester, order, run, store, reservation)
+    chunks = _chunks(subject_ids)
+    try:
+        first = streamer.decide_chunk(next(chunks))
+    except BaseException:
+        streamer.finish("failed")
+        raise
+    layout = Layout(tuple(f for f in Field if f in order.fields))
+
+    def body() -> Iterator[bytes]:
+        try:
+            yield from exporter.stream(streamer.records(first, chunks), layout, streamer.manifest)
+        except BaseException:
+            streamer.finish("failed")
+            raise
+        streamer.finish("complete")
+
+    stamp = (now or utcnow()).strftime("%Y%m%d-%H%M")
+    return PreparedExport(
+        run.id, f"fieldgate-contacts-{stamp}.{exporter.extension}", exporter.media_type, body()
+    )

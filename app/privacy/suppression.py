@@ -1,0 +1,69 @@
+"""Suppression lists: members who asked never to be in a requester's exports again."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from app.privacy.models import Suppression
+
+CHUNK = 5000
+
+
+class SuppressionError(ValueError):
+    """A suppression that makes no sense (such as suppressing oneself)."""
+
+
+def suppress(session: Session, member_id: int, requester_id: int) -> bool:
+    """Keep ``member_id`` out of ``requester_id``'s exports; False if already so.
+
+    Raises:
+        SuppressionError: a member cannot suppress themselves.
+    """
+    if member_id == requester_id:
+        raise SuppressionError("Your own download always includes you.")
+    if session.get(Suppression, (member_id, requester_id)) is not None:
+        return False
+    session.add(Suppression(member_id=member_id, requester_id=requester_id))
+    return True
+
+
+def unsuppress(session: Session, member_id: int, requester_id: int) -> bool:
+    """Allow ``requester_id`` to export ``member_id`` again (policies permitting)."""
+    result = session.execute(
+        delete(Suppression).where(
+            Suppression.member_id == member_id, Suppression.requester_id == requester_id
+        )
+    )
+    return bool(result.rowcount)
+
+
+def suppressed_among(
+    session: Session, requester_id: int | None, subject_ids: Collection[int]
+) -> set[int]:
+    """Which of ``subject_ids`` keep themselves out of ``requester_id``'s exports."""
+    if requester_id is None:
+        return set()
+    ids = list(subject_ids)
+    found: set[int] = set()
+    for start in range(0, len(ids), CHUNK):
+        found.update(
+            session.scalars(
+                select(Suppression.member_id).where(
+                    Suppression.requester_id == requester_id,
+                    Suppression.member_id.in_(ids[start : start + CHUNK]),
+                )
+            )
+        )
+    return found
+
+
+def suppressions_of(session: Session, member_id: int) -> Sequence[Suppression]:
+    """The requesters a member keeps out of, newest first."""
+    return session.scalars(
+        select(Suppression)
+        .where(Suppression.member_id == member_id)
+        .order_by(Suppression.created_at.desc())
+    ).all()

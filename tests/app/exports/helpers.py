@@ -1,0 +1,48 @@
+"""Building requesters with contacts, and running exports, for the export tests."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy.orm import Session
+
+from app.accounts.models import Member
+from app.disclosure.service import Requester
+from app.exports.quota import DatabaseQuota
+from app.exports.selection import Selection
+from app.exports.service import ExportLimits, ExportOrder, start_export
+from app.network.services import connect
+from permissions import Field, Purpose
+from tests.factories import make_member
+
+GENEROUS = ExportLimits(contacts_per_day=1_000_000, marketing_per_day=1_000_000)
+
+
+def recruiter_with(session: Session, n: int) -> tuple[Member, list[Member]]:
+    """A requester connected to ``n`` new members (default policies)."""
+    requester = make_member(session, "Rita", "Recruiter")
+    contacts = [make_member(session, f"Contact{i}", f"Person{i}") for i in range(n)]
+    for contact in contacts:
+        connect(session, requester.id, contact.id)
+    session.flush()
+    return requester, contacts
+
+
+def run_export(
+    app,
+    session: Session,
+    requester: Member,
+    *,
+    fmt: str = "csv",
+    purpose: Purpose = Purpose.RECRUITING,
+    fields: Sequence[Field] = tuple(Field),
+    selection: Selection | None = None,
+    limits: ExportLimits = GENEROUS,
+) -> tuple[bytes, int]:
+    """Run an export through the service and return the whole file and the run id."""
+    order = ExportOrder(selection or Selection(), tuple(fields), fmt, purpose)
+    with app.test_request_context():
+        prepared = start_export(
+            session, Requester(requester.id), order, limits, DatabaseQuota(session)
+        )
+        return b"".join(prepared.body), prepared.run_id

@@ -1,0 +1,186 @@
+"""Quota stores: all-or-nothing reservations, refunds, and no overshoot under concurrency."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime
+
+import pytest
+import redis
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from app.exports.quota import (
+    CONTACTS,
+    MARKETING,
+    DatabaseQuota,
+    QuotaExceeded,
+    QuotaStore,
+    RedisQuota,
+    reserve,
+    settle,
+)
+from app.extensions import db
+from tests.factories import make_member
+
+REDIS_URL = "redis://127.0.0.1:6379/15"
+DAY = date(2026, 11, 22)
+
+
+@pytest.fixture
+def redis_store() -> Iterator[RedisQuota]:
+    """A Redis store under a prefix of its own (the server is on the machine and in CI)."""
+    client = redis.Redis.from_url(REDIS_URL)
+    prefix = f"fieldgate-test:{uuid.uuid4().hex}"
+    yield RedisQuota(client, prefix)
+    for key in client.scan_iter(f"{prefix}:*"):
+        client.delete(key)
+    client.close()
+
+
+@pytest.fixture(params=["database", "redis"])
+def store_and_member(request: pytest.FixtureRequest, session: Session) -> tuple[QuotaStore, int]:
+    member = make_member(session)
+    session.commit()
+    if request.param == "redis":
+        return request.getfixturevalue("redis_store"), member.id
+    return DatabaseQuota(session), member.id
+
+
+def test_a_reservation_is_all_or_nothing(store_and_member: tuple[QuotaStore, int]) -> None:
+    store, member_id = store_and_member
+
+    assert store.reserve(member_id, DAY, CONTACTS, 7, limit=10) == 7
+    assert store.reserve(member_id, DAY, CONTACTS, 4, limit=10) is None  # would be 11
+    assert store.used(member_id, DAY, CONTACTS) == 7  # the refusal consumed nothing
+    assert store.reserve(member_id, DAY, CONTACTS, 3, limit=10) == 10
+
+
+def test_releasing_gives_quota_back(store_and_member: tuple[QuotaStore, int]) -> None:
+    store, member_id = store_and_member
+    store.reserve(member_id, DAY, CONTACTS, 8, limit=10)
+
+    store.release(member_id, DAY, CONTACTS, 5)
+
+    assert store.used(member_id, DAY, CONTACTS) == 3
+
+
+def test_a_first_reservation_larger_than_the_limit_is_refused(
+    store_and_member: tuple[QuotaStore, int],
+) -> None:
+    store, member_id = store_and_member
+    assert store.reserve(member_id, DAY, CONTACTS, 11, limit=10) is None
+    assert store.used(member_id, DAY, CONTACTS) == 0
+
+
+def test_marketing_has_its_own_lower_limit_and_a_refusal_holds_nothing(
+    store_and_member: tuple[QuotaStore, int],
+) -> None:
+    store, member_id = store_and_member
+    now = datetime(2026, 11, 22, 15, 0, tzinfo=UTC)
+    limits = {CONTACTS: 100, MARKETING: 5}
+
+    with pytest.raises(QuotaExceeded) as refusal:
+        reserve(store, member_id, {CONTACTS: 6, MARKETING: 6}, limits, now)
+
+    assert refusal.value.kind == MARKETING
+    assert refusal.value.resets == datetime(2026, 11, 23, tzinfo=UTC)
+    assert refusal.value.seconds_left(now) == 9 * 3600
+    assert store.used(member_id, DAY, CONTACTS) == 0
+    held = reserve(store, member_id, {CONTACTS: 5, MARKETING: 5}, limits, now)
+    settle(store, held, {CONTACTS: 2, MARKETING: 2})
+    assert store.used(member_id, DAY, MARKETING) == 2
+
+
+def _race(reserve_one: Callable[[], int | None], workers: int) -> list[int | None]:
+    results: list[int | None] = []
+    barrier = threading.Barrier(workers)
+    lock = threading.Lock()
+
+    def run() -> None:
+        barrier.wait()
+        got = reserve_one()
+        with lock:
+            results.append(got)
+
+    threads = [threading.Thread(target=run) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+def test_parallel_reservations_never_pass_the_limit_in_the_database(committed_app: Flask) -> None:
+    with committed_app.app_context():
+        member_id = make_member(db.session).id
+        db.session.commit()
+        db.session.remove()
+
+    def reserve_one() -> int | None:
+        with committed_app.app_context():
+            try:
+                return DatabaseQuota(db.session).reserve(member_id, DAY, CONTACTS, 3, limit=10)
+            finally:
+                db.session.remove()
+
+    results = _race(reserve_one, workers=8)
+
+    assert sum(1 for r in results if r is not None) == 3  # 3 x 3 = 9 <= 10 < 12
+    with committed_app.app_context():
+        assert DatabaseQuota(db.session).used(member_id, DAY, CONTACTS) == 9
+        db.session.remove()
+
+
+def test_parallel_reservations_never_pass_the_limit_in_redis(redis_store: RedisQuota) -> None:
+    results = _race(lambda: redis_store.reserve(1, DAY, CONTACTS, 3, limit=10), workers=8)
+
+    assert sum(1 for r in results if r is not None) == 3
+    assert redis_store.used(1, DAY, CONTACTS) == 9
+
+
+def test_two_parallel_exports_cannot_together_pass_the_limit(committed_app: Flask) -> None:
+    from app.disclosure.service import Requester
+    from app.exports.selection import Selection
+    from app.exports.service import ExportLimits, ExportOrder, start_export
+    from app.network.services import connect
+    from permissions import Audience, Field, Purpose, policy
+    from tests.factories import set_policy
+
+    with committed_app.app_context():
+        rita = make_member(db.session, "Rita", "Recruiter")
+        for i in range(6):
+            contact = make_member(db.session, f"C{i}", "Contact")
+            set_policy(
+                db.session,
+                contact.id,
+                Field.EMAIL,
+                policy(Audience.CONNECTIONS, Audience.CONNECTIONS, Audience.NOBODY),
+            )
+            connect(db.session, rita.id, contact.id)
+        db.session.commit()
+        rita_id = rita.id
+        db.session.remove()
+    limits = ExportLimits(contacts_per_day=10, marketing_per_day=10)
+    order = ExportOrder(Selection(), tuple(Field), "csv", Purpose.RECRUITING)
+
+    def export_once() -> int | None:
+        with committed_app.test_request_context():
+            try:
+                prepared = start_export(
+                    db.session, Requester(rita_id), order, limits, DatabaseQuota(db.session)
+                )
+                return len(b"".join(prepared.body))
+            except QuotaExceeded:
+                return None
+            finally:
+                db.session.remove()
+
+    results = _race(export_once, workers=2)
+
+    assert sorted(r is None for r in results) == [False, True]  # 6 + 6 > 10: one is refused
+    with committed_app.app_context():
+        assert DatabaseQuota(db.session).used(rita_id, datetime.now(UTC).date(), CONTACTS) == 6
+        db.session.remove()

@@ -1,0 +1,195 @@
+"""The export service: only permitted values, purposes, suppression, logging, bad input."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from app.audit.models import EventAction, EventOutcome, Place
+from app.exports.models import ExportRun
+from app.exports.quota import QuotaExceeded
+from app.exports.selection import Selection, SelectionError, SelectionKind
+from app.exports.service import ExportLimits
+from app.network.services import connect, disconnect
+from app.privacy.services import set_purposes
+from app.privacy.suppression import suppress
+from exporters import UnknownFormat
+from permissions import Audience, Field, Purpose, policy
+from tests.app.audit.helpers import events, refused, released
+from tests.app.exports.helpers import recruiter_with, run_export
+from tests.factories import make_member, set_policy
+
+DOWNLOADABLE = policy(Audience.CONNECTIONS, Audience.CONNECTIONS, Audience.NOBODY)
+VIEW_ONLY = policy(Audience.CONNECTIONS, Audience.NOBODY, Audience.NOBODY)
+
+
+def _rows(data: bytes) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+
+
+def test_only_values_allowed_for_download_are_in_the_file(app: Flask, session: Session) -> None:
+    rita, (open_, closed) = recruiter_with(session, 2)
+    set_policy(session, open_.id, Field.EMAIL, DOWNLOADABLE)
+    set_policy(session, closed.id, Field.EMAIL, VIEW_ONLY)
+
+    data, run_id = run_export(app, session, rita)
+
+    text = data.decode()
+    assert open_.email in text and closed.email not in text
+    rows = {r["Contact id"]: r for r in _rows(data)}
+    assert rows[open_.handle]["E-mail (personal)"] == open_.email
+    assert rows[closed.handle]["E-mail (personal)"] == ""
+    manifest = json.loads(session.get(ExportRun, run_id).manifest)
+    assert manifest["contacts"] == 2
+    assert manifest["released_values"]["email"] == 1
+    assert manifest["withheld_values"]["email"] == {"audience": 1}
+    assert closed.email not in json.dumps(manifest)
+
+
+def test_each_contact_gets_one_download_event_before_the_file_is_complete(
+    app: Flask, session: Session
+) -> None:
+    rita, (a, b) = recruiter_with(session, 2)
+    set_policy(session, a.id, Field.EMAIL, DOWNLOADABLE)
+
+    run_export(app, session, rita)
+
+    [event_a] = events(session, subject_id=a.id)
+    [event_b] = events(session, subject_id=b.id)
+    assert event_a.action is EventAction.DOWNLOAD and event_a.place is Place.EXPORT
+    assert event_a.purpose is Purpose.RECRUITING and event_a.requester_id == rita.id
+    assert "email:personal" in released(event_a)
+    assert refused(event_b)["email:personal"] == "audience"
+
+
+def test_people_who_object_to_the_purpose_are_left_out_and_counted(
+    app: Flask, session: Session
+) -> None:
+    rita, (keen, objector) = recruiter_with(session, 2)
+    set_purposes(session, objector.id, {Purpose.RECRUITING: False})
+
+    data, run_id = run_export(app, session, rita)
+
+    handles = [r["Contact id"] for r in _rows(data)]
+    assert handles == [keen.handle]
+    manifest = json.loads(session.get(ExportRun, run_id).manifest)
+    assert manifest["left_out"] == {"purpose": 1} and manifest["contacts"] == 1
+    [event] = events(session, subject_id=objector.id)
+    assert event.outcome is EventOutcome.REFUSED
+    assert set(refused(event).values()) == {"purpose"}
+
+
+def test_marketing_includes_only_people_who_opted_in(app: Flask, session: Session) -> None:
+    rita, (opted_in, _silent) = recruiter_with(session, 2)
+    set_purposes(session, opted_in.id, {Purpose.MARKETING: True})
+
+    data, _ = run_export(app, session, rita, purpose=Purpose.MARKETING)
+
+    assert [r["Contact id"] for r in _rows(data)] == [opted_in.handle]
+
+
+def test_suppression_survives_disconnecting_and_reconnecting(app: Flask, session: Session) -> None:
+    rita, (quiet, other) = recruiter_with(session, 2)
+    suppress(session, quiet.id, rita.id)
+    disconnect(session, rita.id, quiet.id)
+    connect(session, rita.id, quiet.id)
+
+    data, run_id = run_export(app, session, rita)
+
+    assert [r["Contact id"] for r in _rows(data)] == [other.handle]
+    assert json.loads(session.get(ExportRun, run_id).manifest)["left_out"] == {"suppressed": 1}
+
+
+def test_a_revocation_applies_to_the_next_export(app: Flask, session: Session) -> None:
+    rita, (contact,) = recruiter_with(session, 1)
+    set_policy(session, contact.id, Field.EMAIL, DOWNLOADABLE)
+    assert contact.email in run_export(app, session, rita)[0].decode()
+
+    set_policy(session, contact.id, Field.EMAIL, VIEW_ONLY)
+
+    assert contact.email not in run_export(app, session, rita)[0].decode()
+
+
+@pytest.mark.parametrize(
+    ("change", "error"),
+    [
+        ({"fmt": "xlsx"}, UnknownFormat),
+        ({"selection": Selection(SelectionKind.PEOPLE, ("no-such-handle",))}, SelectionError),
+        ({"selection": Selection(SelectionKind.SEARCH, query="Nobodyhasthisname")}, SelectionError),
+    ],
+)
+def test_bad_orders_are_refused_and_nothing_is_logged(
+    app: Flask, session: Session, change: dict, error: type[Exception]
+) -> None:
+    rita, _ = recruiter_with(session, 2)
+
+    with pytest.raises(error):
+        run_export(app, session, rita, **change)
+
+    assert events(session) == []
+
+
+def test_non_connections_cannot_be_selected(app: Flask, session: Session) -> None:
+    rita, _ = recruiter_with(session, 1)
+    stranger = make_member(session, "Stan", "Ger")
+
+    with pytest.raises(SelectionError, match="not your connections"):
+        run_export(
+            app, session, rita, selection=Selection(SelectionKind.PEOPLE, (stranger.handle,))
+        )
+
+    assert events(session, subject_id=stranger.id) == []
+
+
+def test_an_empty_network_has_nothing_to_export(app: Flask, session: Session) -> None:
+    loner = make_member(session)
+    with pytest.raises(SelectionError, match="nothing to export"):
+        run_export(app, session, loner)
+
+
+def test_over_the_quota_the_export_is_refused_and_logged(app: Flask, session: Session) -> None:
+    rita, contacts = recruiter_with(session, 3)
+    for contact in contacts:
+        set_policy(session, contact.id, Field.EMAIL, DOWNLOADABLE)
+    session.commit()  # the quota store commits or rolls back its own short transactions
+    limits = ExportLimits(contacts_per_day=2, marketing_per_day=1)
+
+    with pytest.raises(QuotaExceeded) as refusal:
+        run_export(app, session, rita, limits=limits)
+
+    assert "at most 2" in str(refusal.value) and "resets at 00:00 UTC" in str(refusal.value)
+    assert {refused(e)["*"] for e in events(session)} == {"quota"}
+    # Without contact details the quota is not touched.
+    data, _ = run_export(app, session, rita, limits=limits, fields=[Field.FIRST_NAME])
+    assert len(_rows(data)) == 3
+
+
+def test_unused_quota_is_given_back(app: Flask, session: Session) -> None:
+    rita, contacts = recruiter_with(session, 3)
+    for contact in contacts:
+        set_policy(session, contact.id, Field.EMAIL, DOWNLOADABLE)
+    set_purposes(session, contacts[0].id, {Purpose.RECRUITING: False})
+    limits = ExportLimits(contacts_per_day=4, marketing_per_day=1)
+
+    run_export(app, session, rita, limits=limits)  # reserves 3, uses 2
+    run_export(
+        app,
+        session,
+        rita,
+        limits=limits,
+        selection=Selection(SelectionKind.PEOPLE, (contacts[1].handle, contacts[2].handle)),
+    )  # 2 more: 4 in all
+
+    with pytest.raises(QuotaExceeded):
+        run_export(
+            app,
+            session,
+            rita,
+            limits=limits,
+            selection=Selection(SelectionKind.PEOPLE, (contacts[1].handle,)),
+        )

@@ -1,0 +1,199 @@
+"""The export center pages: download, preview, errors, quota, history, self export."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from app.exports.models import ExportRun
+from app.privacy.services import set_purposes
+from permissions import Audience, Field, Purpose, policy
+from tests.app.audit.helpers import events
+from tests.app.exports.helpers import recruiter_with
+from tests.conftest import Auth, post_form
+from tests.factories import make_member, set_policy
+
+DOWNLOADABLE = policy(Audience.CONNECTIONS, Audience.CONNECTIONS, Audience.NOBODY)
+ORDER = {
+    "contacts": "all",
+    "fields": [f.value for f in Field],
+    "format": "csv",
+    "purpose": "recruiting",
+}
+
+
+def test_a_recruiter_downloads_a_csv_of_permitted_values(
+    client: FlaskClient, auth: Auth, session: Session
+) -> None:
+    rita, (open_, closed) = recruiter_with(session, 2)
+    set_policy(session, open_.id, Field.EMAIL, DOWNLOADABLE)
+    session.commit()
+    auth.login(rita.email)
+
+    response = post_form(client, "/exports/download", ORDER)
+
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    assert response.headers["Cache-Control"] == "no-store"
+    text = response.get_data(as_text=True)
+    assert open_.email in text and closed.email not in text
+    assert len(list(csv.DictReader(io.StringIO(text)))) == 2
+
+
+def test_the_preview_shows_counts_and_releases_nothing(
+    client: FlaskClient, auth: Auth, session: Session
+) -> None:
+    rita, (open_, closed) = recruiter_with(session, 2)
+    set_policy(session, open_.id, Field.EMAIL, DOWNLOADABLE)
+    set_purposes(session, closed.id, {Purpose.RECRUITING: False})
+    session.commit()
+    auth.login(rita.email)
+    before = len(events(session, action="download"))
+
+    page = post_form(client, "/exports/preview", ORDER).get_data(as_text=True)
+
+    assert "Manifest preview" in page
+    assert "<strong>1</strong> of 2 selected contacts" in page
+    assert "objected to this purpose" in page
+    assert open_.email not in page
+    assert len(events(session, action="download")) == before
+
+
+def test_missing_purpose_and_unknown_choices_get_a_400(
+    client: FlaskClient, auth: Auth, session: Session
+) -> None:
+    rita, _ = recruiter_with(session, 1)
+    session.commit()
+    auth.login(rita.email)
+
+    for bad in (
+        {"purpose": ""},
+        {"format": "xlsx"},
+        {"fields": ["salary"]},
+        {"fields": []},
+        {"purpose": "spying"},
+        {"contacts": "people", "people": []},
+        {"contacts": "search", "query": ""},
+    ):
+        response = post_form(client, "/exports/download", {**ORDER, **bad})
+        assert response.status_code == 400, bad
+        page = response.get_data(as_text=True)
+        assert 'class="error"' in page or "form-error" in page, bad
+    assert events(session, action="download") == []
+
+
+def test_choosing_a_stranger_is_a_400_naming_the_problem(
+    client: FlaskClient, auth: Auth, session: Session
+) -> None:
+    rita, _ = recruiter_with(session, 1)
+    stranger = make_member(session, "Stan", "Ger")
+    session.commit()
+    auth.login(rita.email)
+
+    response = post_form(
+        client, "/exports/download", {**ORDER, "contacts": "people", "people": [stranger.handle]}
+    )
+
+    assert response.status_code == 400
+    assert "not your connections" in response.get_data(as_text=True)
+    assert events(session, subject_id=stranger.id) == []
+
+
+def test_over_the_limit_is_a_429_with_the_reset_time(
+    app: Flask, client: FlaskClient, auth: Auth, session: Session
+) -> None:
+    rita, contacts = recruiter_with(session, 3)
+    for contact in contacts:
+        set_policy(session, contact.id, Field.EMAIL, DOWNLOADABLE)
+    session.commit()
+    auth.login(rita.email)
+    app.config["EXPORT_CONTACTS_PER_DAY"] = 2
+    try:
+        response = post_form(client, "/exports/download", ORDER)
+    finally:
+        app.config["EXPORT_CONTACTS_PER_DAY"] = 1000
+
+    assert response.status_code == 429
+    assert int(response.headers["Retry-After"]) > 0
+    assert "resets at 00:00 UTC" in response.get_data(as_text=True)
+
+
+def test_history_lists_past_exports_with_their_manifest_only(
+    client: FlaskClient, auth: Auth, session: Session
+) -> None:
+    rita, (contact,) = recruiter_with(session, 1)
+    set_policy(session, contact.id, Field.EMAIL, DOWNLOADABLE)
+    session.commit()
+    auth.login(rita.email)
+    post_form(client, "/exports/download", ORDER).get_data()
+    run = session.query(ExportRun).filter_by(requester_id=rita.id).one()
+
+    page = client.get("/exports").get_data(as_text=True)
+    manifest = client.get(f"/exports/{run.id}/manifest").get_json()
+
+    assert "Past exports" in page and "1 contacts" in page
+    assert manifest["contacts"] == 1 and contact.email not in json.dumps(manifest)
+    auth.logout()
+    other = make_member(session)
+    session.commit()
+    auth.login(other.email)
+    assert client.get(f"/exports/{run.id}/manifest").status_code == 404
+
+
+def test_progress_reports_the_run_by_ticket(
+    client: FlaskClient, auth: Auth, session: Session
+) -> None:
+    rita, _ = recruiter_with(session, 2)
+    session.commit()
+    auth.login(rita.email)
+
+    post_form(client, "/exports/download", {**ORDER, "ticket": "abcdef123456"}).get_data()
+
+    assert client.get("/exports/progress/abcdef123456").get_json() == {
+        "status": "complete",
+        "done": 2,
+        "selected": 2,
+    }
+    assert client.get("/exports/progress/unknownticket").get_json()["status"] == "waiting"
+
+
+def test_self_export_is_a_zip_of_everything_and_is_logged(
+    client: FlaskClient, auth: Auth, session: Session
+) -> None:
+    rita, (contact,) = recruiter_with(session, 1)
+    set_policy(session, contact.id, Field.EMAIL, DOWNLOADABLE)
+    session.commit()
+    auth.login(rita.email)
+
+    response = client.get("/exports/mine")
+
+    assert response.status_code == 200 and response.mimetype == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(response.get_data()))
+    assert archive.testzip() is None
+    names = set(archive.namelist())
+    assert {
+        "profile.json",
+        "profile.csv",
+        "privacy.json",
+        "connections.json",
+        "connections.csv",
+        "invitations.json",
+        "access_log.json",
+        "app_grants.json",
+        "README.txt",
+    } <= names
+    profile = json.loads(archive.read("profile.json"))
+    assert profile["sign_in_email"] == rita.email
+    assert {v["field"] for v in profile["values"]} >= {"first_name", "email"}
+    connections = json.loads(archive.read("connections.json"))
+    assert [c["id"] for c in connections["contacts"]] == [contact.handle]
+    assert contact.email in archive.read("connections.csv").decode("utf-8-sig")
+    [self_event] = events(session, subject_id=rita.id, place="self-export")
+    assert self_event.requester_id == rita.id
+    assert len(events(session, subject_id=contact.id, place="self-export")) == 1
