@@ -1,0 +1,77 @@
+"""A recruiter exports CSV: a contact who allowed view but not download has no e-mail in the file."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from playwright.sync_api import expect
+
+from app.extensions import db
+from app.network.services import connect
+from permissions import Audience, Field, policy
+from tests.browser.conftest import screenshot
+from tests.browser.helpers import find_member, open_nav, seed_member, sign_in
+from tests.factories import set_policy
+
+pytestmark = pytest.mark.browser
+
+VIEW_ONLY = policy(Audience.CONNECTIONS, Audience.NOBODY, Audience.NOBODY)
+DOWNLOADABLE = policy(Audience.CONNECTIONS, Audience.CONNECTIONS, Audience.NOBODY)
+
+
+def _seed(live_app) -> None:
+    for first, last, email in (
+        ("Rita", "Recruiter", "rita@example.com"),
+        ("Dana", "Viewonly", "dana@example.com"),
+        ("Eve", "Open", "eve@example.com"),
+    ):
+        seed_member(live_app, first, last, email)
+    rita, dana, eve = (find_member(live_app, f"{n}@example.com") for n in ("rita", "dana", "eve"))
+    with live_app.app_context():
+        set_policy(db.session, dana.id, Field.EMAIL, VIEW_ONLY)
+        set_policy(db.session, eve.id, Field.EMAIL, DOWNLOADABLE)
+        connect(db.session, rita.id, dana.id)
+        connect(db.session, rita.id, eve.id)
+        db.session.commit()
+
+
+def test_a_recruiter_gets_only_the_emails_their_contacts_allow_in_downloads(new_page, live_app):
+    _seed(live_app)
+    page = new_page()
+    sign_in(page, "rita@example.com")
+    open_nav(page, "Exports")
+    expect(page.get_by_role("heading", name="Export contacts")).to_be_visible()
+    page.get_by_label("Purpose").select_option("recruiting")
+
+    page.get_by_role("button", name="Preview manifest").click()
+    manifest = page.locator("#manifest")
+    expect(manifest).to_contain_text("2 of 2 selected contacts")
+    email_row = manifest.locator("tr", has_text="E-mail")
+    expect(email_row).to_contain_text("1 (not allowed for downloads)")
+    expect(page.get_by_text("dana@example.com")).to_have_count(0)
+    screenshot(page, "30-export-center")
+
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Download").click()
+    download = download_info.value
+    assert download.suggested_filename.endswith(".csv")
+    text = download.path().read_text(encoding="utf-8")
+    rows = {r["First name"]: r for r in csv.DictReader(io.StringIO(text, newline=""))}
+    assert set(rows) == {"Dana", "Eve"}
+    assert rows["Eve"]["E-mail (personal)"] == "eve@example.com"
+    assert rows["Dana"]["E-mail (personal)"] == ""
+    assert "dana@example.com" not in text
+
+    page.goto("/exports")
+    history = page.locator(".history-item").first
+    expect(history).to_contain_text("2 contacts")
+    screenshot(page, "31-export-history")
+    with page.expect_navigation():
+        history.get_by_role("link", name="manifest").click()
+    kept = json.loads(page.locator("body").inner_text())
+    assert kept["contacts"] == 2
+    assert kept["withheld_values"]["email"] == {"audience": 1}
+    assert "dana@example.com" not in json.dumps(kept)
