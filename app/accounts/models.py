@@ -12,7 +12,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.database import UTCDateTime, utcnow
 from app.extensions import db
 
-
 HANDLE_ALPHABET = string.ascii_letters + string.digits
 HANDLE_LENGTH = 12  # about 71 random bits
 

@@ -62,7 +62,9 @@ class ExportForm(FlaskForm):
         default=[f.value for f in Field],
         validators=[DataRequired("Choose at least one field.")],
     )
-    format = SelectField("Format", choices=[SelectChoice(k, t) for k, t in FORMAT_TITLES.items()], default="csv")
+    format = SelectField(
+        "Format", choices=[SelectChoice(k, t) for k, t in FORMAT_TITLES.items()], default="csv"
+    )
     purpose = SelectField(
         "Purpose",
         choices=[SelectChoice("", "Choose why you export…")]

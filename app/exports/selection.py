@@ -51,6 +51,10 @@ def connection_ids(session: Session, requester_id: int) -> list[int]:
     )
 
 
+def _count_people(n: int, one: str, many: str) -> str:
+    return f"{n} of the chosen people {'is' if n == 1 else 'are'} {one if n == 1 else many}"
+
+
 def _chosen(session: Session, requester_id: int, handles: Sequence[str]) -> list[int]:
     wanted = list(dict.fromkeys(handles))
     if len(wanted) > MAX_CHOSEN:
@@ -60,7 +64,9 @@ def _chosen(session: Session, requester_id: int, handles: Sequence[str]) -> list
     )
     unknown = [h for h in wanted if h not in found]
     if unknown:
-        raise SelectionError(f"{len(unknown)} of the chosen people are not Fieldgate members.")
+        raise SelectionError(
+            _count_people(len(unknown), "not a Fieldgate member", "not Fieldgate members") + "."
+        )
     ids = sorted(found.values())
     connected = set(
         session.scalars(
@@ -72,8 +78,8 @@ def _chosen(session: Session, requester_id: int, handles: Sequence[str]) -> list
     strangers = len(ids) - len(connected)
     if strangers:
         raise SelectionError(
-            f"{strangers} of the chosen people are not your connections; "
-            "you can export only your connections."
+            _count_people(strangers, "not your connection", "not your connections")
+            + "; you can export only your connections."
         )
     return ids
 

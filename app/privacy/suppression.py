@@ -24,7 +24,7 @@ def suppress(session: Session, member_id: int, requester_id: int) -> bool:
     """
     if member_id == requester_id:
         raise SuppressionError("Your own download always includes you.")
-    if session.get(Suppression, (member_id, requester_id)) is not None:
+    if is_suppressed(session, member_id, requester_id):
         return False
     session.add(Suppression(member_id=member_id, requester_id=requester_id))
     return True
@@ -38,6 +38,11 @@ def unsuppress(session: Session, member_id: int, requester_id: int) -> bool:
         )
     )
     return bool(result.rowcount)
+
+
+def is_suppressed(session: Session, member_id: int, requester_id: int) -> bool:
+    """True if ``member_id`` keeps themselves out of ``requester_id``'s exports."""
+    return session.get(Suppression, (member_id, requester_id)) is not None
 
 
 def suppressed_among(

@@ -7,8 +7,11 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from marshmallow import ValidationError
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from app.accounts.models import Member
+from app.audit.queries import display_names
 from app.extensions import db
 from app.privacy.preview import VIEWPOINTS, preview
 from app.privacy.schemas import PolicyBatchSchema
@@ -23,7 +26,14 @@ from app.privacy.services import (
     set_purposes,
 )
 from app.privacy.settings import batch_from_form, matrix_choices, updates_from_batch
+from app.privacy.suppression import (
+    SuppressionError,
+    suppress,
+    suppressions_of,
+    unsuppress,
+)
 from app.profiles.services import values_of
+from app.web.navigation import local_target
 from permissions import PRESETS, Action, Audience, FieldGroup, Purpose
 
 bp = Blueprint("privacy", __name__, url_prefix="/privacy")
@@ -73,6 +83,7 @@ def _render(
         outcome=preview(db.session, current_user.id, viewpoint, purpose),
         purposes=purposes_of(db.session, current_user.id),
         purpose_text=PURPOSE_TEXT,
+        kept_out=_kept_out(),
     ), status
 
 
@@ -156,6 +167,63 @@ def save_purposes() -> Response:
     db.session.commit()
     flash("Purposes saved." if changed else "Nothing changed.", "success")
     return redirect(url_for("privacy.settings"))
+
+
+def _requester(handle: str) -> Member:
+    requester = db.session.scalar(select(Member).where(Member.handle == handle[:16]))
+    if requester is None:
+        abort(404, "There is no member at this address.")
+    return requester
+
+
+@bp.post("/suppressions/<handle>")
+@login_required
+def keep_out(handle: str) -> Response:
+    """ "Never export me again": keep the member out of this requester's exports."""
+    requester = _requester(handle)
+    try:
+        added = suppress(db.session, current_user.id, requester.id)
+    except SuppressionError as exc:
+        abort(400, str(exc))
+    db.session.commit()
+    name = display_names(db.session, [requester.id]).get(requester.id, "This member")
+    flash(
+        f"{name} can no longer put you in their exports, even if you reconnect."
+        if added
+        else f"You were already kept out of {name}'s exports.",
+        "success",
+    )
+    return redirect(local_target(request.form.get("back"), url_for("privacy.settings")))
+
+
+@bp.post("/suppressions/<handle>/remove")
+@login_required
+def allow_again(handle: str) -> Response:
+    """Undo "never export me again": the member's settings decide again."""
+    requester = _requester(handle)
+    unsuppress(db.session, current_user.id, requester.id)
+    db.session.commit()
+    name = display_names(db.session, [requester.id]).get(requester.id, "This member")
+    flash(f"{name}'s exports follow your privacy settings again.", "success")
+    return redirect(local_target(request.form.get("back"), url_for("privacy.settings")))
+
+
+def _kept_out() -> list[dict[str, Any]]:
+    rows = suppressions_of(db.session, current_user.id)
+    handles = dict(
+        db.session.execute(
+            select(Member.id, Member.handle).where(Member.id.in_([r.requester_id for r in rows]))
+        ).all()
+    )
+    names = display_names(db.session, list(handles))
+    return [
+        {
+            "name": names.get(r.requester_id, "A member"),
+            "handle": handles[r.requester_id],
+            "since": r.created_at,
+        }
+        for r in rows
+    ]
 
 
 @bp.get("/history")

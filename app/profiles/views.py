@@ -16,6 +16,7 @@ from app.disclosure.service import disclose
 from app.extensions import db, limiter
 from app.network.forms import InviteForm
 from app.network.services import are_connected, pending_received, pending_sent
+from app.privacy.suppression import is_suppressed
 from app.profiles.forms import AddValueForm, LabelForm, ProfileForm
 from app.profiles.services import (
     SINGLE_VALUED_FIELDS,
@@ -169,6 +170,7 @@ def _invitation_state(member_id: int) -> dict[str, object]:
     outgoing = next((i for i in pending_sent(db.session, me) if i.recipient_id == member_id), None)
     return {
         "connected": are_connected(db.session, me, member_id),
+        "keeping_out": is_suppressed(db.session, me, member_id),
         "incoming": incoming,
         "outgoing": outgoing,
     }

@@ -101,7 +101,7 @@ def test_choosing_a_stranger_is_a_400_naming_the_problem(
     )
 
     assert response.status_code == 400
-    assert "not your connections" in response.get_data(as_text=True)
+    assert "1 of the chosen people is not your connection" in response.get_data(as_text=True)
     assert events(session, subject_id=stranger.id) == []
 
 

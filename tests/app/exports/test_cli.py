@@ -1,0 +1,71 @@
+"""``flask export``: the operator's scripted export, with the same rule, log and manifest."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from app.audit.models import AccessEvent
+from permissions import Audience, Field, policy
+from tests.app.exports.helpers import recruiter_with
+from tests.factories import set_policy
+
+DOWNLOADABLE = policy(Audience.CONNECTIONS, Audience.CONNECTIONS, Audience.NOBODY)
+
+
+def test_the_command_writes_the_permitted_file_and_prints_the_manifest(app, session, tmp_path):
+    rita, (open_, closed) = recruiter_with(session, 2)
+    set_policy(session, open_.id, Field.EMAIL, DOWNLOADABLE)
+    session.commit()
+    target = tmp_path / "contacts.csv"
+
+    result = app.test_cli_runner().invoke(
+        args=[
+            *("export", "--requester", rita.email, "--format", "csv", "--purpose", "sales"),
+            *("--fields", "first_name,email", "-o", str(target)),
+        ]
+    )
+
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(target.read_text(encoding="utf-8"), newline="")))
+    assert {r["E-mail (personal)"] for r in rows} == {open_.email, ""}
+    assert closed.email not in target.read_text(encoding="utf-8")
+    manifest = json.loads(result.stderr)
+    assert manifest["contacts"] == 2 and manifest["withheld_values"]["email"] == {"audience": 1}
+    assert session.query(AccessEvent).filter_by(requester_id=rita.id).count() == 2
+
+
+def test_bad_arguments_are_clear_errors_and_release_nothing(app, session):
+    rita, _ = recruiter_with(session, 1)
+    session.commit()
+    runner = app.test_cli_runner()
+    base = ["export", "--requester", rita.email, "--format", "csv", "--purpose", "sales"]
+
+    cases = {
+        "no member signs in with that e-mail": [
+            "export",
+            "--requester",
+            "nobody@example.com",
+            "--format",
+            "csv",
+            "--purpose",
+            "sales",
+        ],
+        "known fields": [*base, "--fields", "salary"],
+        "not a Fieldgate member": [*base, "--people", "nosuchhandle"],
+        "'xlsx' is not one of": [
+            "export",
+            "--requester",
+            rita.email,
+            "--format",
+            "xlsx",
+            "--purpose",
+            "sales",
+        ],
+    }
+    for message, args in cases.items():
+        result = runner.invoke(args=args)
+        assert result.exit_code != 0, args
+        assert message in result.output, (message, result.output)
+    assert session.query(AccessEvent).filter_by(requester_id=rita.id).count() == 0

@@ -1,0 +1,75 @@
+"""'Never export me again': set on a requester's profile, listed and undone in the settings."""
+
+from __future__ import annotations
+
+from app.privacy.suppression import is_suppressed
+from permissions import Audience, Field, policy
+from tests.app.exports.helpers import run_export
+from tests.conftest import post_form
+from tests.factories import connect_members, make_member, set_policy
+
+DOWNLOADABLE = policy(Audience.CONNECTIONS, Audience.CONNECTIONS, Audience.NOBODY)
+
+
+def _pair(session):
+    rita = make_member(session, "Rita", "Recruiter", email="rita@example.com")
+    ada = make_member(session, "Ada", "Lovelace", email="ada@example.com")
+    set_policy(session, ada.id, Field.EMAIL, DOWNLOADABLE)
+    connect_members(session, rita, ada)
+    session.commit()
+    return rita, ada
+
+
+def test_never_export_me_again_from_the_requesters_profile(app, client, auth, session):
+    rita, ada = _pair(session)
+    auth.login(ada.email)
+    page = client.get(f"/m/{rita.handle}").get_data(as_text=True)
+    assert "Never export me again" in page
+
+    response = post_form(
+        client, f"/privacy/suppressions/{rita.handle}", {"back": f"/m/{rita.handle}"}
+    )
+
+    assert response.status_code == 302 and response.location.endswith(f"/m/{rita.handle}")
+    assert is_suppressed(session, ada.id, rita.id)
+    page = client.get(f"/m/{rita.handle}").get_data(as_text=True)
+    assert "You keep yourself out of Rita Recruiter" in page
+    data, _ = run_export(app, session, rita)
+    assert b"ada@example.com" not in data and ada.handle.encode() not in data
+
+
+def test_the_settings_page_lists_kept_out_requesters_and_can_allow_them_again(
+    client, auth, session
+):
+    rita, ada = _pair(session)
+    auth.login(ada.email)
+    post_form(client, f"/privacy/suppressions/{rita.handle}")
+
+    page = client.get("/privacy").get_data(as_text=True)
+    assert "Kept out of exports" in page and "Rita Recruiter" in page
+
+    response = post_form(client, f"/privacy/suppressions/{rita.handle}/remove")
+
+    assert response.status_code == 302
+    assert not is_suppressed(session, ada.id, rita.id)
+    assert "Nobody yet." in client.get("/privacy").get_data(as_text=True)
+
+
+def test_bad_suppression_requests_are_refused_and_change_nothing(client, auth, session):
+    rita, ada = _pair(session)
+    auth.login(ada.email)
+
+    assert post_form(client, f"/privacy/suppressions/{ada.handle}").status_code == 400
+    assert post_form(client, "/privacy/suppressions/nosuchmember").status_code == 404
+    forged = client.post(f"/privacy/suppressions/{rita.handle}", data={"csrf_token": "forged"})
+    assert forged.status_code == 400
+    assert not is_suppressed(session, ada.id, rita.id)
+
+
+def test_suppressing_needs_a_signed_in_member(client, session):
+    rita, ada = _pair(session)
+
+    response = post_form(client, f"/privacy/suppressions/{rita.handle}")
+
+    assert response.status_code == 302 and "/signin" in response.location
+    assert not is_suppressed(session, ada.id, rita.id)
