@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -171,3 +172,11 @@ def close_all_sessions(session: Session, member_id: int) -> int:
     """End every sign-in session of a member; returns how many were open."""
     result = session.execute(delete(AuthSession).where(AuthSession.member_id == member_id))
     return result.rowcount or 0
+
+
+def handles_of(session: Session, member_ids: Collection[int]) -> dict[int, str]:
+    """The public handle of each member id (ids of deleted members are missing)."""
+    if not member_ids:
+        return {}
+    rows = session.execute(select(Member.id, Member.handle).where(Member.id.in_(list(member_ids))))
+    return dict(rows.all())

@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Member
+from app.accounts.services import handles_of
 from app.audit.models import AccessEvent, EventAction, EventOutcome, Place
 from app.profiles.models import ProfileValue
 from permissions import Field, Purpose, Reason
@@ -116,17 +117,10 @@ def display_names(session: Session, member_ids: Sequence[int]) -> dict[int, str]
     }
 
 
-def _handles(session: Session, member_ids: Sequence[int]) -> dict[int, str]:
-    rows = session.execute(select(Member.id, Member.handle).where(Member.id.in_(member_ids)))
-    return dict(rows.all())
-
-
 def _rows(session: Session, events: Sequence[AccessEvent]) -> list[EventRow]:
     ids = sorted({e.requester_id for e in events if e.requester_id is not None})
     names = display_names(session, ids)
-    handles = dict(
-        session.execute(select(Member.id, Member.handle).where(Member.id.in_(ids))).all()
-    )
+    handles = handles_of(session, ids)
     return [
         EventRow(
             seq=e.seq,
@@ -227,7 +221,7 @@ def requesters_of(session: Session, subject_id: int, limit: int = 200) -> list[t
     ).all()
     member_ids = [r for r, _ in ids if r is not None]
     names = display_names(session, member_ids)
-    handles = _handles(session, member_ids)
+    handles = handles_of(session, member_ids)
     options = []
     for requester_id, _ in ids:
         if requester_id is None:

@@ -9,10 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.accounts.models import Member
+from app.accounts.services import handles_of
 from app.audit.models import Place
 from app.disclosure.service import Requester, disclose
 from permissions import Action, Field, Outcome, Relation
@@ -64,9 +63,7 @@ def member_cards(
     """
     if not member_ids:
         return {}
-    handles = dict(
-        session.execute(select(Member.id, Member.handle).where(Member.id.in_(member_ids))).all()
-    )
+    handles = handles_of(session, member_ids)
     outcomes = disclose(
         session, requester, member_ids, action=Action.VIEW, place=place, fields=CARD_FIELDS
     )

@@ -19,6 +19,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Member
+from app.accounts.services import handles_of
 from app.audit.models import EventAction, Place
 from app.audit.queries import EventFilter, iter_events, value_title
 from app.audit.recorder import AccessContext, record_outcomes
@@ -146,9 +147,7 @@ def _invitations(session: Session, member_id: int) -> list[dict[str, Any]]:
         .order_by(Invitation.created_at)
     ).all()
     ids = {i.sender_id for i in rows} | {i.recipient_id for i in rows}
-    handles = dict(
-        session.execute(select(Member.id, Member.handle).where(Member.id.in_(ids))).all()
-    )
+    handles = handles_of(session, ids)
     return [
         {
             "direction": "sent" if i.sender_id == member_id else "received",
@@ -181,9 +180,7 @@ def _decided_connections(session: Session, member_id: int, request_id: str | Non
             place=Place.SELF_EXPORT,
             purpose=Purpose.PERSONAL,
         )
-        handles = dict(
-            session.execute(select(Member.id, Member.handle).where(Member.id.in_(chunk))).all()
-        )
+        handles = handles_of(session, chunk)
         for sid in chunk:
             released = [[v.field, v.label, v.value] for v in outcomes[sid].released]
             parked.write(json.dumps([handles[sid], released]) + "\n")

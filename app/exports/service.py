@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.accounts.models import Member
+from app.accounts.services import handles_of
 from app.audit.models import EventAction, Place
 from app.audit.recorder import AccessContext, record_outcomes
 from app.database import utcnow
@@ -166,9 +166,7 @@ class _Streamer:
             fields=self.order.fields,
         )
         self.tally.add(outcomes.values())
-        handles = dict(
-            self.session.execute(select(Member.id, Member.handle).where(Member.id.in_(chunk))).all()
-        )
+        handles = handles_of(self.session, chunk)
         self.done += len(chunk)
         self.session.execute(
             ExportRun.__table__.update()

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from app.accounts.models import Member
+from app.accounts.services import handles_of
 from app.audit.queries import display_names
 from app.extensions import db
 from app.privacy.preview import VIEWPOINTS, preview
@@ -210,11 +211,7 @@ def allow_again(handle: str) -> Response:
 
 def _kept_out() -> list[dict[str, Any]]:
     rows = suppressions_of(db.session, current_user.id)
-    handles = dict(
-        db.session.execute(
-            select(Member.id, Member.handle).where(Member.id.in_([r.requester_id for r in rows]))
-        ).all()
-    )
+    handles = handles_of(db.session, [r.requester_id for r in rows])
     names = display_names(db.session, list(handles))
     return [
         {
