@@ -63,7 +63,9 @@ class CsvExporter:
             if pending == ROWS_PER_CHUNK:
                 yield (prefix + _take(buffer)).encode("utf-8")
                 prefix, pending = "", 0
-        yield (prefix + _take(buffer)).encode("utf-8")
+        rest = prefix + _take(buffer)
+        if rest:
+            yield rest.encode("utf-8")
         manifest()
 
 

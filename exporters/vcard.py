@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from datetime import date
 
 from exporters.records import ContactRecord, ExportValue, Layout, grouped
 from exporters.registry import ManifestSource
@@ -11,7 +12,7 @@ from permissions import Field, ValueLabel
 
 LINE_OCTETS = 75  # RFC 6350 3.2: lines SHOULD NOT be longer than 75 octets
 CARDS_PER_CHUNK = 200
-_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 _TYPES = {ValueLabel.PERSONAL: "home", ValueLabel.WORK: "work", ValueLabel.OTHER: None}
 _SIMPLE = {
     Field.COMPANY: "ORG",
@@ -69,9 +70,17 @@ def _typed(name: str, value: ExportValue) -> str:
     return f"{name}{params}:{escape(value.value)}"
 
 
+def _is_date(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _birthday(text: str) -> str:
     match = _ISO_DATE.fullmatch(text)
-    if match:
+    if match and _is_date(text):
         return "BDAY:" + "".join(match.groups())
     return f"BDAY;VALUE=text:{escape(text)}"
 
