@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 
-from bench import decisions
+from bench import decisions, export
 
 
 def test_decisions_benchmark_prints_a_json_summary(monkeypatch, capsys):
@@ -24,3 +25,25 @@ def test_engine_and_baseline_see_every_value():
         == decisions.baseline(records)
         == 20 * decisions.VALUES_PER_SUBJECT
     )
+
+
+def test_export_benchmark_prints_a_json_summary(monkeypatch, capsys):
+    # The scratch database is of the kind the suite runs on: SQLite, or a
+    # schema of its own on the suite's PostgreSQL.
+    url = os.environ.get("TEST_DATABASE_URL", "")
+    if url:
+        monkeypatch.setenv("DATABASE_URL", url)
+    else:
+        monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setattr(
+        sys, "argv", ["bench.export", "--contacts", "30", "--format", "csv", "--repeat", "1"]
+    )
+    export.main()
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert {"contacts", "format", "seconds", "floor_seconds", "ratio", "peak_rss_mb"} <= set(
+        summary
+    )
+    assert summary["contacts"] == 30
+    assert summary["format"] == "csv"
+    assert summary["bytes"] > 0
+    assert summary["ratio"] > 0
