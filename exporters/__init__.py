@@ -1,7 +1,7 @@
 """Pure formatters of already-filtered contact records (see README.md here)."""
 
 from exporters.csv_format import neutralise
-from exporters.records import ContactRecord, ExportValue, Layout
+from exporters.records import ContactRecord, ExportValue, Layout, Value
 from exporters.registry import Exporter, UnknownFormat, get_exporter, names
 
 __all__ = [
@@ -10,6 +10,7 @@ __all__ = [
     "Exporter",
     "Layout",
     "UnknownFormat",
+    "Value",
     "get_exporter",
     "names",
     "neutralise",

@@ -6,7 +6,7 @@ import csv
 import io
 from collections.abc import Iterable, Iterator
 
-from exporters.records import ContactRecord, Layout, grouped
+from exporters.records import ContactRecord, Layout
 from exporters.registry import ManifestSource
 
 # OWASP "CSV Injection": a cell starting with one of these may be run as a formula.
@@ -20,17 +20,30 @@ def neutralise(cell: str) -> str:
     return "'" + cell if cell.startswith(FORMULA_PREFIXES) else cell
 
 
-def _cells(record: ContactRecord, layout: Layout) -> list[str]:
-    by_field = grouped(record)
-    row = [neutralise(record.contact_id)]
-    for field, label in layout.slots():
-        texts = [v.value for v in by_field.get(field, ()) if v.label == label]
-        if len(texts) > 1 and any("\r" in t or "\n" in t for t in texts):
-            # Several values share one cell, separated by a line break; a line
-            # break inside one of them would make the split ambiguous.
-            raise ValueError(f"A {field.title} value holds a line break; it cannot be exported.")
-        row.append(neutralise("\n".join(texts)))
-    return row
+class _Row:
+    """Places each value in its column; built once per stream, used for every record."""
+
+    def __init__(self, layout: Layout) -> None:
+        self.slots = layout.slots()
+        self.column = {slot: i for i, slot in enumerate(self.slots)}
+
+    def cells(self, record: ContactRecord) -> list[str]:
+        """The record's row: its id, then one cell per column, every cell neutralised."""
+        texts: list[list[str]] = [[] for _ in self.slots]
+        for value in record.values:
+            i = self.column.get((value.field, value.label))
+            if i is not None:
+                texts[i].append(value.value)
+        row = [neutralise(record.contact_id)]
+        for (field, _label), cell in zip(self.slots, texts, strict=True):
+            if len(cell) > 1 and any("\r" in t or "\n" in t for t in cell):
+                # Several values share one cell, separated by a line break; a
+                # line break inside one of them would make the split ambiguous.
+                raise ValueError(
+                    f"A {field.title} value holds a line break; it cannot be exported."
+                )
+            row.append(neutralise("\n".join(cell)) if cell else "")
+        return row
 
 
 class CsvExporter:
@@ -56,9 +69,9 @@ class CsvExporter:
         writer = csv.writer(buffer, lineterminator="\r\n")
         writer.writerow(layout.columns())
         prefix = "\ufeff" if self.bom else ""
-        pending = 0
+        pending, row = 0, _Row(layout)
         for record in records:
-            writer.writerow(_cells(record, layout))
+            writer.writerow(row.cells(record))
             pending += 1
             if pending == ROWS_PER_CHUNK:
                 yield (prefix + _take(buffer)).encode("utf-8")

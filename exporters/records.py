@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 from permissions import Field, ValueLabel
 
@@ -16,11 +16,28 @@ class ExportValue(NamedTuple):
     value: str
 
 
+class Value(Protocol):
+    """What an exporter reads of a value: :class:`ExportValue`, or the engine's ``ValueRecord``.
+
+    Accepting the engine's records as they are spares an export a copy of
+    every released value.
+    """
+
+    @property
+    def field(self) -> Field: ...
+
+    @property
+    def label(self) -> ValueLabel | None: ...
+
+    @property
+    def value(self) -> str: ...
+
+
 class ContactRecord(NamedTuple):
     """One contact in an export: a stable id and the values released for them."""
 
     contact_id: str
-    values: Sequence[ExportValue]
+    values: Sequence[Value]
 
 
 class Layout(NamedTuple):
@@ -47,9 +64,9 @@ class Layout(NamedTuple):
         ]
 
 
-def grouped(record: ContactRecord) -> dict[Field, list[ExportValue]]:
+def grouped(record: ContactRecord) -> dict[Field, list[Value]]:
     """The record's values by field, each field's values in the order given."""
-    by_field: dict[Field, list[ExportValue]] = {}
+    by_field: dict[Field, list[Value]] = {}
     for value in record.values:
         by_field.setdefault(value.field, []).append(value)
     return by_field

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Iterator
 from datetime import date
 
-from exporters.records import ContactRecord, ExportValue, Layout, grouped
+from exporters.records import ContactRecord, Layout, Value, grouped
 from exporters.registry import ManifestSource
 from permissions import Field, ValueLabel
 
@@ -52,19 +52,19 @@ def fold(line: str) -> str:
     return "\r\n".join(out) + "\r\n"
 
 
-def _single(by_field: dict[Field, list[ExportValue]], field: Field) -> str:
+def _single(by_field: dict[Field, list[Value]], field: Field) -> str:
     values = by_field.get(field)
     return values[0].value if values else ""
 
 
-def _name_lines(record: ContactRecord, by_field: dict[Field, list[ExportValue]]) -> list[str]:
+def _name_lines(record: ContactRecord, by_field: dict[Field, list[Value]]) -> list[str]:
     first, last = _single(by_field, Field.FIRST_NAME), _single(by_field, Field.LAST_NAME)
     # FN is required; when no name was released the card is named by its id.
     full = " ".join(part for part in (first, last) if part) or record.contact_id
     return [f"FN:{escape(full)}", f"N:{escape(last)};{escape(first)};;;"]
 
 
-def _typed(name: str, value: ExportValue) -> str:
+def _typed(name: str, value: Value) -> str:
     kind = _TYPES.get(value.label) if value.label else None
     params = f";TYPE={kind}" if kind else ""
     return f"{name}{params}:{escape(value.value)}"

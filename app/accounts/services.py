@@ -20,7 +20,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import AuthSession, Member
-from app.database import utcnow
+from app.database import fetch_for_ids, utcnow
 from app.profiles.services import add_value
 from permissions import Field, ValueLabel
 
@@ -174,9 +174,14 @@ def close_all_sessions(session: Session, member_id: int) -> int:
     return result.rowcount or 0
 
 
+_HANDLES_QUERY = "SELECT id, handle FROM members WHERE id IN {ids}"
+
+
 def handles_of(session: Session, member_ids: Collection[int]) -> dict[int, str]:
     """The public handle of each member id (ids of deleted members are missing)."""
-    if not member_ids:
-        return {}
-    rows = session.execute(select(Member.id, Member.handle).where(Member.id.in_(list(member_ids))))
-    return dict(rows.all())
+    ids = list(member_ids)
+    handles: dict[int, str] = {}
+    for start in range(0, len(ids), 5_000):
+        rows = fetch_for_ids(session, _HANDLES_QUERY, ids[start : start + 5_000])
+        handles.update(rows)  # type: ignore[arg-type]
+    return handles

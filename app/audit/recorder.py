@@ -9,6 +9,7 @@ commits them before the caller lets any data leave; if that fails it raises
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from collections.abc import Iterable, Sequence
@@ -20,10 +21,10 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from app.audit.chain import digest
+from app.audit.chain import chain
 from app.audit.models import CHAIN_ID, AccessEvent, AuditChain, EventAction, EventOutcome, Place
 from app.database import utcnow
-from permissions import Action, Outcome, Purpose, ValueRecord
+from permissions import Action, Field, Outcome, Purpose, Reason, ValueLabel, ValueRecord
 
 
 class AccessLogUnavailable(RuntimeError):
@@ -49,9 +50,14 @@ def event_action(action: Action, app_id: int | None) -> EventAction:
     return EventAction(action.value)
 
 
+@functools.cache
+def _name(field: Field, label: ValueLabel | None) -> str:
+    return f"{field}:{label}" if label else str(field)
+
+
 def value_name(value: ValueRecord) -> str:
     """How an event names a value without holding it: ``email:work``, ``first_name``."""
-    return f"{value.field}:{value.label}" if value.label else str(value.field)
+    return _name(value.field, value.label)
 
 
 def _outcome_of(outcome: Outcome) -> EventOutcome:
@@ -60,10 +66,35 @@ def _outcome_of(outcome: Outcome) -> EventOutcome:
     return EventOutcome.PARTIAL if outcome.withheld else EventOutcome.RELEASED
 
 
+@functools.cache
+def _quoted(field: Field, label: ValueLabel | None) -> str:
+    return json.dumps(_name(field, label))
+
+
+@functools.cache
+def _refusal(field: Field, label: ValueLabel | None, reason: Reason) -> str:
+    return json.dumps([_name(field, label), str(reason)])
+
+
+def released_json(outcome: Outcome) -> str:
+    """``json.dumps`` of the released value names, built from cached pieces.
+
+    Byte for byte what ``json.dumps`` gives (a test holds them equal); an
+    export writes one per contact, and this is several times faster.
+    """
+    return "[" + ", ".join([_quoted(v.field, v.label) for v in outcome.released]) + "]"
+
+
+def refused_json(outcome: Outcome) -> str:
+    """``json.dumps`` of ``[[value name, reason], ...]``, ``[["*", reason]]`` for a whole one."""
+    if outcome.withheld:
+        return "[" + ", ".join([_refusal(v.field, v.label, r) for v, r in outcome.withheld]) + "]"
+    if outcome.subject_reason is not None:
+        return json.dumps([["*", str(outcome.subject_reason)]])
+    return "[]"
+
+
 def _row(context: AccessContext, request_id: str, outcome: Outcome) -> dict[str, Any]:
-    refused = [[value_name(v), str(reason)] for v, reason in outcome.withheld]
-    if outcome.subject_reason is not None and not refused:
-        refused = [["*", str(outcome.subject_reason)]]
     return {
         "requester_id": context.requester_id,
         "app_id": context.app_id,
@@ -71,8 +102,8 @@ def _row(context: AccessContext, request_id: str, outcome: Outcome) -> dict[str,
         "action": context.action,
         "place": context.place,
         "purpose": context.purpose,
-        "released": json.dumps([value_name(v) for v in outcome.released]),
-        "refused": json.dumps(refused),
+        "released": released_json(outcome),
+        "refused": refused_json(outcome),
         "outcome": _outcome_of(outcome),
         "request_id": request_id,
     }
@@ -95,14 +126,15 @@ def append_events(session: Session, rows: Sequence[dict[str, Any]], key: bytes) 
         .where(AuditChain.id == CHAIN_ID)
         .with_for_update()
     ).one()
-    seq, previous = head.head_seq, head.head_digest
-    now = utcnow()
+    seq, now = head.head_seq, utcnow()
     for row in rows:
         seq += 1
         row["seq"] = seq
         row["occurred_at"] = now
-        previous = row["digest"] = digest(key, previous, row)
-    session.execute(insert(AccessEvent), rows)
+    previous = chain(key, head.head_digest, rows)
+    # A Core insert: the rows are plain values already, and the ORM's bulk
+    # path would cost more than the statement itself for a large export.
+    session.execute(insert(AccessEvent.__table__), rows)
     session.execute(
         update(AuditChain)
         .where(AuditChain.id == CHAIN_ID)

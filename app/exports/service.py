@@ -26,8 +26,9 @@ from app.exports.manifest import ManifestTally
 from app.exports.models import ExportRun
 from app.exports.quota import CONTACTS, MARKETING, QuotaExceeded, QuotaStore, reserve, settle
 from app.exports.selection import Selection, resolve
+from app.gc_tuning import each_step_with_fewer_collections, fewer_collections
 from app.profiles.models import ProfileValue
-from exporters import ContactRecord, ExportValue, Layout, get_exporter
+from exporters import ContactRecord, Layout, get_exporter
 from permissions import Action, Audience, Field, Outcome, Purpose, Reason, Relation
 
 CHUNK = 5000
@@ -156,6 +157,10 @@ class _Streamer:
         self.done = 0
 
     def decide_chunk(self, chunk: Sequence[int]) -> list[ContactRecord]:
+        with fewer_collections():
+            return self._decide_chunk(chunk)
+
+    def _decide_chunk(self, chunk: Sequence[int]) -> list[ContactRecord]:
         outcomes = disclose(
             self.session,
             self.requester,
@@ -175,11 +180,7 @@ class _Streamer:
         )
         self.session.commit()
         return [
-            ContactRecord(
-                handles[sid], [ExportValue(v.field, v.label, v.value) for v in o.released]
-            )
-            for sid, o in outcomes.items()
-            if not o.left_out
+            ContactRecord(handles[sid], o.released) for sid, o in outcomes.items() if not o.left_out
         ]
 
     def records(
@@ -253,7 +254,9 @@ def start_export(
 
     def body() -> Iterator[bytes]:
         try:
-            yield from exporter.stream(streamer.records(first, chunks), layout, streamer.manifest)
+            yield from each_step_with_fewer_collections(
+                iter(exporter.stream(streamer.records(first, chunks), layout, streamer.manifest))
+            )
         except BaseException:
             streamer.finish("failed")
             raise

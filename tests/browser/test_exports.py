@@ -1,4 +1,4 @@
-"""A recruiter exports CSV: a contact who allowed view but not download has no e-mail in the file."""
+"""A recruiter exports CSV: a contact who allowed view but not download has no e-mail in it."""
 
 from __future__ import annotations
 
