@@ -40,6 +40,8 @@ def fold(line: str) -> str:
     A fold never falls inside a UTF-8 sequence: we cut between characters and
     count each character's encoded length.
     """
+    if len(line) * 4 <= LINE_OCTETS or len(line.encode("utf-8")) <= LINE_OCTETS:
+        return line + "\r\n"  # the usual short line, without walking its characters
     out, current, size = [], [], 0
     for char in line:
         width = len(char.encode("utf-8"))

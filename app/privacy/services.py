@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.database import utcnow
+from app.database import fetch_for_ids, utcnow
 from app.privacy.models import PolicyChange, PurposeChange, PurposeChoice
 from app.profiles.models import ProfileValue
 from app.profiles.services import values_of
@@ -167,16 +167,17 @@ def _default_allowed(purpose: Purpose) -> bool:
     return not purpose.needs_opt_in
 
 
+_CHOICES_QUERY = "SELECT member_id, purpose, allowed FROM purpose_choices WHERE member_id IN {ids}"
+
+
 def consents_of(session: Session, member_ids: Collection[int]) -> dict[int, Consent]:
     """Each member's consent (objections and marketing opt-in), in one query per 5,000."""
     ids = list(member_ids)
     choices: dict[int, dict[Purpose, bool]] = {}
     for start in range(0, len(ids), 5000):
-        stmt = select(PurposeChoice.member_id, PurposeChoice.purpose, PurposeChoice.allowed).where(
-            PurposeChoice.member_id.in_(ids[start : start + 5000])
-        )
-        for member_id, purpose, allowed in session.execute(stmt):
-            choices.setdefault(member_id, {})[purpose] = allowed
+        rows = fetch_for_ids(session, _CHOICES_QUERY, ids[start : start + 5000])
+        for member_id, purpose, allowed in rows:
+            choices.setdefault(member_id, {})[Purpose(purpose)] = bool(allowed)
     default = Consent()
     return {mid: _consent(choices[mid]) if mid in choices else default for mid in ids}
 
