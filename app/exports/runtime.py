@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import redis
 from flask import Flask
 from sqlalchemy.orm import Session
 
@@ -24,7 +25,5 @@ def quota_store(app: Flask, session: Session) -> QuotaStore:
         return DatabaseQuota(session)
     store = app.extensions.get("fieldgate_quota")
     if store is None:
-        import redis  # only needed when configured
-
         store = app.extensions["fieldgate_quota"] = RedisQuota(redis.Redis.from_url(url))
     return store

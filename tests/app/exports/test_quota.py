@@ -22,6 +22,7 @@ from app.exports.quota import (
     reserve,
     settle,
 )
+from app.exports.runtime import quota_store
 from app.extensions import db
 from tests.factories import make_member
 
@@ -184,3 +185,14 @@ def test_two_parallel_exports_cannot_together_pass_the_limit(committed_app: Flas
     with committed_app.app_context():
         assert DatabaseQuota(db.session).used(rita_id, datetime.now(UTC).date(), CONTACTS) == 6
         db.session.remove()
+
+
+def test_with_redis_url_every_request_shares_one_redis_store(app: Flask, session: Session) -> None:
+    assert isinstance(quota_store(app, session), DatabaseQuota)
+    app.config["REDIS_URL"] = REDIS_URL
+    try:
+        first, second = quota_store(app, session), quota_store(app, session)
+        assert isinstance(first, RedisQuota) and first is second
+    finally:
+        app.config["REDIS_URL"] = None
+        app.extensions.pop("fieldgate_quota", None)
