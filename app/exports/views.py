@@ -13,6 +13,7 @@ from flask import (
     current_app,
     jsonify,
     render_template,
+    request,
     stream_with_context,
 )
 from flask_login import current_user, login_required
@@ -25,7 +26,7 @@ from app.exports.forms import FORMAT_TITLES, PURPOSE_TITLES, ExportForm
 from app.exports.models import ExportRun
 from app.exports.quota import QuotaExceeded
 from app.exports.runtime import export_limits, quota_store
-from app.exports.selection import SelectionError, connection_ids
+from app.exports.selection import SelectionError, SelectionKind, connection_ids
 from app.exports.self_export import self_export
 from app.exports.service import ExportOrder, preview, start_export
 from app.extensions import db, limiter
@@ -52,11 +53,16 @@ def _history() -> list[dict[str, Any]]:
 
 def _render(form: ExportForm, manifest: dict[str, Any] | None = None, status: int = 200):
     ids = connection_ids(db.session, current_user.id)
-    cards = member_cards(db.session, current_requester(), ids[:MAX_LISTED], Place.EXPORT)
+    # Showing a card is a view of that person's name, logged in their access
+    # log; so the list is shown only to a requester who is choosing people.
+    people = None
+    if form.contacts.data == SelectionKind.PEOPLE.value:
+        cards = member_cards(db.session, current_requester(), ids[:MAX_LISTED], Place.EXPORT)
+        people = list(cards.values())
     return render_template(
         "exports/center.html",
         form=form,
-        people=list(cards.values()),
+        people=people,
         total_connections=len(ids),
         manifest=manifest,
         history=_history(),
@@ -81,7 +87,10 @@ def _order(form: ExportForm) -> ExportOrder:
 @login_required
 def center() -> tuple[str, int]:
     """The export center."""
-    return _render(ExportForm(formdata=None))
+    form = ExportForm(formdata=None)
+    if request.args.get("contacts") == SelectionKind.PEOPLE.value:
+        form.contacts.data = SelectionKind.PEOPLE.value
+    return _render(form)
 
 
 @bp.post("/preview")

@@ -24,7 +24,11 @@
         var pct = p.selected ? Math.round(100 * p.done / p.selected) : 0;
         fill.style.width = pct + "%";
         if (p.status === "complete") {
-          text.textContent = "Done: " + p.selected + " contacts decided. Your download has started.";
+          text.textContent = "Done: " + p.selected + " contacts decided. Your download has started. ";
+          var again = document.createElement("a");
+          again.href = window.location.pathname;
+          again.textContent = "Refresh to see it under Past exports.";
+          text.appendChild(again);
           clearInterval(timer);
         } else if (p.status === "failed") {
           text.textContent = "The export stopped after " + p.done + " of " + p.selected + " contacts.";

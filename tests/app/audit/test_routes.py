@@ -33,7 +33,7 @@ OPEN = policy(Audience.PUBLIC, Audience.PUBLIC, Audience.PUBLIC)
 # Routes that cannot return another member's data, with why. A new route must
 # either write events (and pass the walk) or be listed here with a reason.
 # Query strings that make a page show people at all.
-QUERIES = {"network.search": {"q": "Sentinelfirst"}}
+QUERIES = {"network.search": {"q": "Sentinelfirst"}, "exports.center": {"contacts": "people"}}
 NO_MEMBER_DATA = {
     "static": "files shipped with the app",
     "accounts.signout": "signs out",
