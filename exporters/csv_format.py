@@ -25,25 +25,32 @@ class _Row:
 
     def __init__(self, layout: Layout) -> None:
         self.slots = layout.slots()
-        self.column = {slot: i for i, slot in enumerate(self.slots)}
+        # Column 0 is the contact id; the slots follow.
+        self.column = {slot: i for i, slot in enumerate(self.slots, start=1)}
 
     def cells(self, record: ContactRecord) -> list[str]:
         """The record's row: its id, then one cell per column, every cell neutralised."""
-        texts: list[list[str]] = [[] for _ in self.slots]
+        row: list[str | None] = [None] * (len(self.slots) + 1)
+        shared: dict[int, list[str]] = {}
         for value in record.values:
             i = self.column.get((value.field, value.label))
-            if i is not None:
-                texts[i].append(value.value)
-        row = [neutralise(record.contact_id)]
-        for (field, _label), cell in zip(self.slots, texts, strict=True):
-            if len(cell) > 1 and any("\r" in t or "\n" in t for t in cell):
+            if i is None:
+                continue
+            if row[i] is None:
+                row[i] = value.value
+            else:
+                shared.setdefault(i, [row[i]]).append(value.value)  # type: ignore[list-item]
+        for i, texts in shared.items():
+            if any("\r" in t or "\n" in t for t in texts):
                 # Several values share one cell, separated by a line break; a
                 # line break inside one of them would make the split ambiguous.
+                field = self.slots[i - 1][0]
                 raise ValueError(
                     f"A {field.title} value holds a line break; it cannot be exported."
                 )
-            row.append(neutralise("\n".join(cell)) if cell else "")
-        return row
+            row[i] = "\n".join(texts)
+        row[0] = record.contact_id
+        return [neutralise(cell) if cell else "" for cell in row]
 
 
 class CsvExporter:

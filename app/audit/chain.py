@@ -66,6 +66,10 @@ def _json(value: Any) -> str:
     return _quote(plain) if isinstance(plain, str) else str(plain)
 
 
+def _number(value: Any) -> str:
+    return str(value) if type(value) is int else _json(value)
+
+
 def chain(key: bytes, previous: str, rows: Sequence[MutableMapping[str, Any]]) -> str:
     """Set ``row["digest"]`` on each row in turn, each over the one before; return the last.
 
@@ -87,7 +91,7 @@ def chain(key: bytes, previous: str, rows: Sequence[MutableMapping[str, Any]]) -
                 encoded[6],
             )
         text = (
-            f"[{_json(row['seq'])},{parts[0]},{_json(row['subject_id'])},{parts[1]},"
+            f"[{_number(row['seq'])},{parts[0]},{_number(row['subject_id'])},{parts[1]},"
             f"{_quote(row['released'])},{_quote(row['refused'])},{_json(row['outcome'])},"
             f"{parts[2]}]"
         )

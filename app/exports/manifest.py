@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from permissions import Field, Outcome, Purpose, Reason
+from permissions.vocabulary import CONTACT_DETAIL_FIELDS
 
 
 @dataclass(slots=True)
@@ -29,18 +30,20 @@ class ManifestTally:
 
     def add(self, outcomes: Iterable[Outcome]) -> None:
         """Count one batch of the engine's outcomes."""
+        released, withheld = self.released, self.withheld
         for outcome in outcomes:
             self.selected += 1
             if outcome.left_out:
                 self.left_out[outcome.subject_reason] += 1
                 continue
             self.contacts += 1
-            if any(v.field.is_contact_detail for v in outcome.released):
-                self.with_contact_details += 1
+            reachable = False
             for value in outcome.released:
-                self.released[value.field] += 1
+                released[value.field] += 1
+                reachable = reachable or value.field in CONTACT_DETAIL_FIELDS
+            self.with_contact_details += reachable
             for value, reason in outcome.withheld:
-                self.withheld[value.field][reason] += 1
+                withheld[value.field][reason] += 1
 
     def document(self, generated_at: datetime) -> dict[str, Any]:
         """The manifest as a JSON-ready mapping."""
