@@ -197,3 +197,18 @@ def test_self_export_is_a_zip_of_everything_and_is_logged(
     [self_event] = events(session, subject_id=rita.id, place="self-export")
     assert self_event.requester_id == rita.id
     assert len(events(session, subject_id=contact.id, place="self-export")) == 1
+
+
+def test_the_people_list_and_its_logged_views_appear_only_when_choosing_people(
+    client: FlaskClient, auth: Auth, session: Session
+) -> None:
+    rita, (contact,) = recruiter_with(session, 1)
+    session.commit()
+    auth.login(rita.email)
+
+    page = client.get("/exports").get_data(as_text=True)
+    assert contact.handle not in page and events(session, subject_id=contact.id) == []
+
+    page = client.get("/exports?contacts=people").get_data(as_text=True)
+    assert f'value="{contact.handle}"' in page
+    assert [e.action.value for e in events(session, subject_id=contact.id)] == ["view"]
