@@ -9,14 +9,20 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Sequence
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.network.models import Connection
+from app.database import fetch_for_ids
 from permissions import Relation
 
-# Bind parameters per IN list; below SQLite's and PostgreSQL's limits.
+# Subjects per query (also the chunk size of exports and bulk disclosures).
 CHUNK = 5_000
+_FIRST_DEGREE = (
+    "SELECT other_id FROM connections WHERE member_id = {requester} AND other_id IN {ids}"
+)
+_SECOND_DEGREE = (
+    "SELECT DISTINCT member_id FROM connections WHERE member_id IN {ids}"
+    " AND other_id IN (SELECT other_id FROM connections WHERE member_id = {requester})"
+)
 
 
 def _chunks(items: Sequence[int], size: int) -> Iterator[Sequence[int]]:
@@ -26,15 +32,10 @@ def _chunks(items: Sequence[int], size: int) -> Iterator[Sequence[int]]:
 
 def second_degree_among(session: Session, requester_id: int, candidates: Sequence[int]) -> set[int]:
     """Those ``candidates`` who share at least one connection with the requester."""
-    mine = select(Connection.other_id).where(Connection.member_id == requester_id)
     found: set[int] = set()
     for chunk in _chunks(candidates, CHUNK):
-        stmt = (
-            select(Connection.member_id)
-            .where(Connection.member_id.in_(chunk), Connection.other_id.in_(mine))
-            .distinct()
-        )
-        found.update(session.scalars(stmt))
+        rows = fetch_for_ids(session, _SECOND_DEGREE, chunk, requester=requester_id)
+        found.update(member_id for (member_id,) in rows)
     return found
 
 
@@ -46,13 +47,8 @@ def connected_among(session: Session, requester_id: int, subject_ids: Collection
     """
     found: set[int] = set()
     for chunk in _chunks(list(subject_ids), CHUNK):
-        found.update(
-            session.scalars(
-                select(Connection.other_id).where(
-                    Connection.member_id == requester_id, Connection.other_id.in_(chunk)
-                )
-            )
-        )
+        rows = fetch_for_ids(session, _FIRST_DEGREE, chunk, requester=requester_id)
+        found.update(other_id for (other_id,) in rows)
     return found
 
 

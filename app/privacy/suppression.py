@@ -7,9 +7,13 @@ from collections.abc import Collection, Sequence
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from app.database import fetch_for_ids
 from app.privacy.models import Suppression
 
 CHUNK = 5000
+_SUPPRESSED = (
+    "SELECT member_id FROM suppressions WHERE requester_id = {requester} AND member_id IN {ids}"
+)
 
 
 class SuppressionError(ValueError):
@@ -54,14 +58,10 @@ def suppressed_among(
     ids = list(subject_ids)
     found: set[int] = set()
     for start in range(0, len(ids), CHUNK):
-        found.update(
-            session.scalars(
-                select(Suppression.member_id).where(
-                    Suppression.requester_id == requester_id,
-                    Suppression.member_id.in_(ids[start : start + CHUNK]),
-                )
-            )
+        rows = fetch_for_ids(
+            session, _SUPPRESSED, ids[start : start + CHUNK], requester=requester_id
         )
+        found.update(member_id for (member_id,) in rows)
     return found
 
 
