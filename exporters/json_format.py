@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from exporters.records import ContactRecord, Layout, grouped
+from exporters.records import ContactRecord, Layout, grouped, in_chunks
 from exporters.registry import ManifestSource
 
 RECORDS_PER_CHUNK = 500
@@ -42,15 +42,15 @@ class JsonExporter:
         self, records: Iterable[ContactRecord], layout: Layout, manifest: ManifestSource
     ) -> Iterator[bytes]:
         """The document in chunks; the manifest is computed after the last contact."""
-        parts = ['{"contacts":[']
-        for i, record in enumerate(records):
-            contact = {"id": record.contact_id, "fields": contact_fields(record, layout)}
-            parts.append(("," if i else "") + _dumps(contact))
-            if len(parts) >= RECORDS_PER_CHUNK:
-                yield "".join(parts).encode("utf-8")
-                parts = []
-        parts.append('],"manifest":' + _dumps(manifest()) + "}")
-        yield "".join(parts).encode("utf-8")
+
+        def pieces() -> Iterator[str]:
+            yield '{"contacts":['
+            for i, record in enumerate(records):
+                contact = {"id": record.contact_id, "fields": contact_fields(record, layout)}
+                yield ("," if i else "") + _dumps(contact)
+            yield '],"manifest":' + _dumps(manifest()) + "}"
+
+        return in_chunks(pieces(), RECORDS_PER_CHUNK)
 
 
 class NdjsonExporter:
@@ -64,16 +64,11 @@ class NdjsonExporter:
         self, records: Iterable[ContactRecord], layout: Layout, manifest: ManifestSource
     ) -> Iterator[bytes]:
         """Lines in chunks; the last line is the manifest."""
-        parts: list[str] = []
-        for record in records:
-            contact = {
-                "type": "contact",
-                "id": record.contact_id,
-                "fields": contact_fields(record, layout),
-            }
-            parts.append(_dumps(contact) + "\n")
-            if len(parts) >= RECORDS_PER_CHUNK:
-                yield "".join(parts).encode("utf-8")
-                parts = []
-        parts.append(_dumps({"type": "manifest", **manifest()}) + "\n")
-        yield "".join(parts).encode("utf-8")
+
+        def lines() -> Iterator[str]:
+            for record in records:
+                fields = contact_fields(record, layout)
+                yield _dumps({"type": "contact", "id": record.contact_id, "fields": fields}) + "\n"
+            yield _dumps({"type": "manifest", **manifest()}) + "\n"
+
+        return in_chunks(lines(), RECORDS_PER_CHUNK)

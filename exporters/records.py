@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import NamedTuple, Protocol
 
 from permissions import Field, ValueLabel
@@ -70,3 +70,19 @@ def grouped(record: ContactRecord) -> dict[Field, list[Value]]:
     for value in record.values:
         by_field.setdefault(value.field, []).append(value)
     return by_field
+
+
+def in_chunks(pieces: Iterable[str], per_chunk: int) -> Iterator[bytes]:
+    """The pieces as UTF-8, ``per_chunk`` pieces to a chunk, the last chunk possibly short.
+
+    Pieces are pulled lazily: a format that computes its manifest after its
+    last record gets it computed only once every record was consumed.
+    """
+    batch: list[str] = []
+    for piece in pieces:
+        batch.append(piece)
+        if len(batch) >= per_chunk:
+            yield "".join(batch).encode("utf-8")
+            batch = []
+    if batch:
+        yield "".join(batch).encode("utf-8")

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Iterator
 from datetime import date
 
-from exporters.records import ContactRecord, Layout, Value, grouped
+from exporters.records import ContactRecord, Layout, Value, grouped, in_chunks
 from exporters.registry import ManifestSource
 from permissions import Field, ValueLabel
 
@@ -118,11 +118,10 @@ class VcardExporter:
         self, records: Iterable[ContactRecord], layout: Layout, manifest: ManifestSource
     ) -> Iterator[bytes]:
         """Cards in chunks; a vCard file has no place for the manifest."""
-        parts: list[str] = []
-        for record in records:
-            parts.extend(fold(line) for line in card_lines(record, layout))
-            if len(parts) >= CARDS_PER_CHUNK * 8:
-                yield "".join(parts).encode("utf-8")
-                parts = []
-        yield "".join(parts).encode("utf-8")
-        manifest()
+
+        def cards() -> Iterator[str]:
+            for record in records:
+                yield "".join(fold(line) for line in card_lines(record, layout))
+            manifest()
+
+        return in_chunks(cards(), CARDS_PER_CHUNK)
