@@ -179,9 +179,4 @@ _HANDLES_QUERY = "SELECT id, handle FROM members WHERE id IN {ids}"
 
 def handles_of(session: Session, member_ids: Collection[int]) -> dict[int, str]:
     """The public handle of each member id (ids of deleted members are missing)."""
-    ids = list(member_ids)
-    handles: dict[int, str] = {}
-    for start in range(0, len(ids), 5_000):
-        rows = fetch_for_ids(session, _HANDLES_QUERY, ids[start : start + 5_000])
-        handles.update(rows)  # type: ignore[arg-type]
-    return handles
+    return dict(fetch_for_ids(session, _HANDLES_QUERY, list(member_ids)))  # type: ignore[arg-type]

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from app.audit.models import Place
 from app.audit.recorder import AccessContext, event_action, record_outcomes
 from app.database import fetch_for_ids
-from app.network.relations import CHUNK, relations_to
+from app.network.relations import relations_to
 from app.privacy.services import consents_of
 from app.privacy.suppression import suppressed_among
 from permissions import (
@@ -83,15 +83,14 @@ def load_values(
     """
     by_subject: dict[int, list[ValueRecord]] = defaultdict(list)
     wanted = None if fields is None else {f.value for f in fields}
-    for start in range(0, len(subject_ids), CHUNK):
-        rows = fetch_for_ids(session, _VALUES_QUERY, subject_ids[start : start + CHUNK])
-        for vid, member_id, field, label, value, view, download, sync in rows:
-            if wanted is None or field in wanted:
-                by_subject[member_id].append(
-                    ValueRecord(
-                        vid, _FIELDS[field], _LABELS[label], value, _policy_of(view, download, sync)
-                    )
+    rows = fetch_for_ids(session, _VALUES_QUERY, subject_ids)
+    for vid, member_id, field, label, value, view, download, sync in rows:
+        if wanted is None or field in wanted:
+            by_subject[member_id].append(
+                ValueRecord(
+                    vid, _FIELDS[field], _LABELS[label], value, _policy_of(view, download, sync)
                 )
+            )
     return by_subject
 
 

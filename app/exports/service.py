@@ -88,7 +88,7 @@ def contact_detail_bound(
         f" AND field IN ({', '.join(repr(name) for name in wanted)})"
         f" AND download <> '{Audience.NOBODY.value}'"
     )
-    return sum(fetch_for_ids(session, query, chunk)[0][0] for chunk in _chunks(subject_ids))
+    return fetch_for_ids(session, query, subject_ids)[0][0]
 
 
 def preview(session: Session, requester: Requester, order: ExportOrder) -> dict[str, Any]:

@@ -171,13 +171,11 @@ _CHOICES_QUERY = "SELECT member_id, purpose, allowed FROM purpose_choices WHERE 
 
 
 def consents_of(session: Session, member_ids: Collection[int]) -> dict[int, Consent]:
-    """Each member's consent (objections and marketing opt-in), in one query per 5,000."""
+    """Each member's consent (objections and marketing opt-in), in one query."""
     ids = list(member_ids)
     choices: dict[int, dict[Purpose, bool]] = {}
-    for start in range(0, len(ids), 5000):
-        rows = fetch_for_ids(session, _CHOICES_QUERY, ids[start : start + 5000])
-        for member_id, purpose, allowed in rows:
-            choices.setdefault(member_id, {})[Purpose(purpose)] = bool(allowed)
+    for member_id, purpose, allowed in fetch_for_ids(session, _CHOICES_QUERY, ids):
+        choices.setdefault(member_id, {})[Purpose(purpose)] = bool(allowed)
     default = Consent()
     return {mid: _consent(choices[mid]) if mid in choices else default for mid in ids}
 

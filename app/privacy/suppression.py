@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 from app.database import fetch_for_ids
 from app.privacy.models import Suppression
 
-CHUNK = 5000
 _SUPPRESSED = (
     "SELECT member_id FROM suppressions WHERE requester_id = {requester} AND member_id IN {ids}"
 )
@@ -55,14 +54,8 @@ def suppressed_among(
     """Which of ``subject_ids`` keep themselves out of ``requester_id``'s exports."""
     if requester_id is None:
         return set()
-    ids = list(subject_ids)
-    found: set[int] = set()
-    for start in range(0, len(ids), CHUNK):
-        rows = fetch_for_ids(
-            session, _SUPPRESSED, ids[start : start + CHUNK], requester=requester_id
-        )
-        found.update(member_id for (member_id,) in rows)
-    return found
+    rows = fetch_for_ids(session, _SUPPRESSED, list(subject_ids), requester=requester_id)
+    return {member_id for (member_id,) in rows}
 
 
 def suppressions_of(session: Session, member_id: int) -> Sequence[Suppression]:
