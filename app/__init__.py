@@ -9,39 +9,12 @@ from typing import Any
 from flask import Flask
 
 from app import models  # noqa: F401  (registers every table on the metadata)
-from app.accounts.views import bp as accounts_bp
-from app.accounts.views import configure_login
-from app.audit.cli import audit_cli
-from app.audit.views import bp as audit_bp
 from app.config import load_config
 from app.database import tune_engine
-from app.demo.cli import demo_cli
-from app.exports.cli import export_cli
-from app.exports.views import bp as exports_bp
 from app.extensions import csrf, db, limiter, login_manager, migrate
-from app.network.views import bp as network_bp
-from app.notifications.cli import notifications_cli
-from app.notifications.views import bp as notifications_bp
-from app.privacy.api import bp as privacy_api_bp
-from app.privacy.views import bp as privacy_bp
-from app.profiles.views import bp as profiles_bp
-from app.web.errors import register_error_handlers
-from app.web.security import register_security
-from app.web.templating import register_templating
-from app.web.views import bp as web_bp
+from app.shell import register_shell
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
-BLUEPRINTS = (
-    web_bp,
-    accounts_bp,
-    profiles_bp,
-    network_bp,
-    privacy_bp,
-    privacy_api_bp,
-    audit_bp,
-    notifications_bp,
-    exports_bp,
-)
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -64,15 +37,5 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     with app.app_context():
         tune_engine(db.engine)
-
-    configure_login(app)
-    register_security(app)
-    register_error_handlers(app)
-    register_templating(app)
-    for blueprint in BLUEPRINTS:
-        app.register_blueprint(blueprint)
-    app.cli.add_command(demo_cli)
-    app.cli.add_command(audit_cli)
-    app.cli.add_command(notifications_cli)
-    app.cli.add_command(export_cli)
+    register_shell(app)
     return app

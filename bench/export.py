@@ -59,16 +59,16 @@ from typing import Any
 from sqlalchemy import String, delete, insert, select, type_coerce
 from sqlalchemy.orm import Session
 
-from app.accounts.models import Member
-from app.audit.models import AccessEvent, EventAction, EventOutcome, Place
 from app.database import utcnow
 from app.disclosure.service import Requester
 from app.exports.quota import DatabaseQuota
 from app.exports.selection import Selection
 from app.exports.service import ExportLimits, ExportOrder, start_export
 from app.extensions import db
-from app.network.models import Connection
-from app.profiles.models import ProfileValue
+from app.models.accounts import Member
+from app.models.audit import AccessEvent, EventAction, EventOutcome, Place
+from app.models.network import Connection
+from app.models.profiles import ProfileValue
 from bench.seed import REQUESTER_ID, bench_app, scratch_database
 from permissions import Audience, Field, Purpose
 

@@ -32,13 +32,13 @@ from flask_migrate import upgrade
 from sqlalchemy import Connection, Table, create_engine, insert, text
 
 from app import create_app
-from app.accounts.models import Member
 from app.config import normalise_database_url
 from app.database import utcnow
 from app.extensions import db
-from app.network.models import Connection as NetworkConnection
-from app.privacy.models import PurposeChoice, Suppression
-from app.profiles.models import ProfileValue
+from app.models.accounts import Member
+from app.models.network import Connection as NetworkConnection
+from app.models.privacy import PurposeChoice, Suppression
+from app.models.profiles import ProfileValue
 from permissions import Audience, Field, Policy, Purpose, ValueLabel, policy
 
 REQUESTER_ID = 1

@@ -8,8 +8,8 @@ from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 
-from app.audit.models import AUDIT_CHAIN_SEED
 from app.extensions import db
+from app.models.audit import AUDIT_CHAIN_SEED
 from tests.settings import with_schema
 
 

@@ -6,10 +6,10 @@ import itertools
 
 from sqlalchemy.orm import Session
 
-from app.accounts.models import Member
 from app.accounts.services import hash_password
+from app.models.accounts import Member
+from app.models.profiles import ProfileValue
 from app.network.services import connect
-from app.profiles.models import ProfileValue
 from app.profiles.services import add_value
 from permissions import Field, Policy, ValueLabel
 

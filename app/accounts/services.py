@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -19,8 +18,8 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from app.accounts.models import AuthSession, Member
-from app.database import fetch_for_ids, utcnow
+from app.database import utcnow
+from app.models.accounts import AuthSession, Member
 from app.profiles.services import add_value
 from permissions import Field, ValueLabel
 
@@ -172,11 +171,3 @@ def close_all_sessions(session: Session, member_id: int) -> int:
     """End every sign-in session of a member; returns how many were open."""
     result = session.execute(delete(AuthSession).where(AuthSession.member_id == member_id))
     return result.rowcount or 0
-
-
-_HANDLES_QUERY = "SELECT id, handle FROM members WHERE id IN {ids}"
-
-
-def handles_of(session: Session, member_ids: Collection[int]) -> dict[int, str]:
-    """The public handle of each member id (ids of deleted members are missing)."""
-    return dict(fetch_for_ids(session, _HANDLES_QUERY, list(member_ids)))  # type: ignore[arg-type]

@@ -20,7 +20,6 @@ from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from app.accounts.forms import SignInForm, SignUpForm
-from app.accounts.models import Member
 from app.accounts.services import (
     AccountError,
     EmailTaken,
@@ -31,8 +30,9 @@ from app.accounts.services import (
     sign_up,
 )
 from app.extensions import db, limiter, login_manager
-from app.web.errors import wants_json
+from app.models.accounts import Member
 from app.web.navigation import local_target
+from app.web.responses import wants_json
 
 bp = Blueprint("accounts", __name__)
 

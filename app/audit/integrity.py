@@ -10,7 +10,7 @@ from sqlalchemy import Row, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from app.audit.chain import CHAINED_COLUMNS, checkpoint_mac, digest, same
-from app.audit.models import CHAIN_ID, GENESIS, AccessEvent, AuditChain
+from app.models.audit import CHAIN_ID, GENESIS, AccessEvent, AuditChain
 
 BATCH = 5000
 

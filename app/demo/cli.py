@@ -6,9 +6,9 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from app.accounts.models import Member
 from app.demo.loader import DEMO_PASSWORD, RECRUITER_EMAIL, load_demo
 from app.extensions import db
+from app.models.accounts import Member
 
 demo_cli = AppGroup("demo", help="Demo data.")
 

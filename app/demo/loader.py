@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.accounts.models import Member
 from app.accounts.services import hash_password
 from app.demo.people import CITIES, COMPANIES, FIRST_NAMES, INDUSTRIES, LAST_NAMES, ROLES
+from app.models.accounts import Member
 from app.network.services import connect
 from app.privacy.services import set_purposes
 from app.profiles.services import add_value

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from app.accounts.services import handles_of
-from app.audit.models import Place
+from app.disclosure.handles import handles_of
 from app.disclosure.service import Requester, disclose
+from app.models.audit import Place
 from permissions import Action, Field, Outcome, Relation
 
 CARD_FIELDS = (Field.FIRST_NAME, Field.LAST_NAME, Field.HEADLINE)

@@ -7,41 +7,29 @@ consents) and hands the decision to :func:`permissions.decide_many`.
 
 from __future__ import annotations
 
-import functools
-from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from app.audit.models import Place
 from app.audit.recorder import AccessContext, event_action, record_outcomes
-from app.database import fetch_for_ids
-from app.network.relations import relations_to
-from app.privacy.services import consents_of
-from app.privacy.suppression import suppressed_among
+from app.disclosure.context import consents_of, suppressed_among
+from app.disclosure.relations import relations_to
+from app.disclosure.values import load_values
+from app.models.audit import Place
 from permissions import (
     AccessRequest,
     Action,
-    Audience,
     Field,
     Outcome,
-    Policy,
     Purpose,
     Relation,
     Scope,
     SubjectContext,
     SubjectRecord,
-    ValueLabel,
     ValueRecord,
     decide_many,
-    policy,
 )
-
-# Plain dict lookups instead of enum constructors: an export turns hundreds of
-# thousands of stored strings back into enums, and this is its hot path.
-_FIELDS = {f.value: f for f in Field}
-_LABELS: dict[str | None, ValueLabel | None] = {None: None, **{v.value: v for v in ValueLabel}}
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,43 +43,6 @@ class Requester:
     app_id: int | None = None
     scopes: frozenset[Scope] | None = None
     request_id: str | None = None
-
-
-@functools.cache
-def _policy_of(view: str, download: str, sync: str) -> Policy:
-    # At most 125 combinations; a stored policy that breaks the rule raises here.
-    return policy(Audience(view), Audience(download), Audience(sync))
-
-
-# Catalog order is done by the database (a CASE over the field), so the hot
-# loop below only appends. Built from the Field enum only: no input reaches it.
-_CATALOG_ORDER = " ".join(f"WHEN '{f.value}' THEN {i}" for i, f in enumerate(Field))
-_VALUES_QUERY = (
-    "SELECT id, member_id, field, label, value, view, download, sync FROM profile_values"  # noqa: S608
-    " WHERE member_id IN {ids}"
-    f" ORDER BY member_id, CASE field {_CATALOG_ORDER} END, position, id"
-)
-
-
-def load_values(
-    session: Session, subject_ids: Sequence[int], fields: Collection[Field] | None = None
-) -> dict[int, list[ValueRecord]]:
-    """Every value (optionally only of ``fields``) of each subject, in catalog order.
-
-    Reads plain tuples through :func:`app.database.fetch_for_ids`: an export
-    loads hundreds of thousands of values and this is its hot path.
-    """
-    by_subject: dict[int, list[ValueRecord]] = defaultdict(list)
-    wanted = None if fields is None else {f.value for f in fields}
-    rows = fetch_for_ids(session, _VALUES_QUERY, subject_ids)
-    for vid, member_id, field, label, value, view, download, sync in rows:
-        if wanted is None or field in wanted:
-            by_subject[member_id].append(
-                ValueRecord(
-                    vid, _FIELDS[field], _LABELS[label], value, _policy_of(view, download, sync)
-                )
-            )
-    return by_subject
 
 
 def build_records(

@@ -12,15 +12,15 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from app.accounts.models import Member
 from app.audit.recorder import AccessLogUnavailable
 from app.disclosure.service import Requester
-from app.exports.models import ExportRun
 from app.exports.quota import QuotaExceeded
 from app.exports.runtime import export_limits, quota_store
 from app.exports.selection import Selection, SelectionError, SelectionKind
 from app.exports.service import ExportOrder, start_export
 from app.extensions import db
+from app.models.accounts import Member
+from app.models.exports import ExportRun
 from exporters import UnknownFormat, names
 from permissions import Field, Purpose
 

@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.exports.models import QuotaUsage
+from app.models.exports import QuotaUsage
 
 CONTACTS = "contacts"
 MARKETING = "marketing"

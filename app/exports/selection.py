@@ -6,17 +6,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.accounts.models import Member
-from app.disclosure.service import Requester, decide_for
-from app.network.models import Connection
-from app.profiles.models import ProfileValue
-from permissions import Action, Field
+from app.disclosure.names import EmptyNameQuery, members_named
+from app.disclosure.service import Requester
+from app.models.accounts import Member
+from app.models.network import Connection
 
 MAX_CHOSEN = 10_000
-NAME_FIELDS = (Field.FIRST_NAME, Field.LAST_NAME)
 
 
 class SelectionKind(StrEnum):
@@ -84,39 +82,12 @@ def _chosen(session: Session, requester_id: int, handles: Sequence[str]) -> list
     return ids
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def _matching(session: Session, requester_id: int, query: str) -> list[int]:
-    tokens = query.casefold().split()[:5]
-    if not tokens:
-        raise SelectionError("Type part of a name to choose contacts by name.")
-    candidates = list(
-        session.scalars(
-            select(ProfileValue.member_id)
-            .join(Connection, Connection.other_id == ProfileValue.member_id)
-            .where(
-                Connection.member_id == requester_id,
-                ProfileValue.field.in_(NAME_FIELDS),
-                func.lower(ProfileValue.value).like(f"%{_escape_like(tokens[0])}%", escape="\\"),
-            )
-            .distinct()
-            .order_by(ProfileValue.member_id)
-        )
-    )
-    # Match only names the requester may see, as member search does.
-    outcomes = decide_for(
-        session, Requester(requester_id), candidates, action=Action.VIEW, fields=NAME_FIELDS
-    )
-    return [
-        sid
-        for sid in candidates
-        if all(
-            token in " ".join(v.value for v in outcomes[sid].released).casefold()
-            for token in tokens
-        )
-    ]
+    try:
+        # Match only names the requester may see, as member search does.
+        return members_named(session, Requester(requester_id), query, connections_only=True)
+    except EmptyNameQuery as exc:
+        raise SelectionError("Type part of a name to choose contacts by name.") from exc
 
 
 def resolve(session: Session, requester_id: int, selection: Selection) -> list[int]:

@@ -18,16 +18,16 @@ from typing import IO, Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from app.accounts.models import Member
-from app.accounts.services import handles_of
-from app.audit.models import EventAction, Place
-from app.audit.queries import EventFilter, iter_events, value_title
+from app.access_log.queries import EventFilter, iter_events, value_title
 from app.audit.recorder import AccessContext, record_outcomes
+from app.disclosure.handles import handles_of
 from app.disclosure.service import Requester, disclose
-from app.exports.models import ExportRun
 from app.exports.selection import connection_ids
-from app.network.models import Invitation
-from app.notifications.models import Notification
+from app.models.accounts import Member
+from app.models.audit import EventAction, Place
+from app.models.exports import ExportRun
+from app.models.network import Invitation
+from app.models.notifications import Notification
 from app.privacy.services import policy_history, purpose_history, purposes_of
 from app.privacy.suppression import suppressions_of
 from app.profiles.services import values_of

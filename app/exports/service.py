@@ -16,18 +16,19 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.accounts.services import handles_of
-from app.audit.models import EventAction, Place
 from app.audit.recorder import AccessContext, record_outcomes
-from app.database import fetch_for_ids, utcnow
+from app.database import utcnow
+from app.disclosure.handles import handles_of
 from app.disclosure.service import Requester, decide_for, disclose
+from app.disclosure.values import contact_detail_bound
 from app.exports.manifest import ManifestTally
-from app.exports.models import ExportRun
 from app.exports.quota import CONTACTS, MARKETING, QuotaExceeded, QuotaStore, reserve, settle
 from app.exports.selection import Selection, resolve
 from app.gc_tuning import each_step_with_fewer_collections, fewer_collections
+from app.models.audit import EventAction, Place
+from app.models.exports import ExportRun
 from exporters import ContactRecord, Layout, get_exporter
-from permissions import Action, Audience, Field, Outcome, Purpose, Reason, Relation
+from permissions import Action, Field, Outcome, Purpose, Reason, Relation
 
 CHUNK = 5000
 
@@ -69,26 +70,6 @@ class PreparedExport:
 def _chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
     for start in range(0, len(ids), CHUNK):
         yield ids[start : start + CHUNK]
-
-
-def contact_detail_bound(
-    session: Session, subject_ids: Sequence[int], fields: Sequence[Field]
-) -> int:
-    """How many subjects at most could release an e-mail or phone to a connection.
-
-    An upper bound (it ignores purposes and suppressions), cheap enough to
-    reserve the quota before streaming; the unused part is given back.
-    """
-    wanted = sorted(f.value for f in fields if f.is_contact_detail)
-    if not wanted:
-        return 0
-    # Field names come from the Field enum, never from input.
-    query = (
-        "SELECT COUNT(DISTINCT member_id) FROM profile_values WHERE member_id IN {ids}"  # noqa: S608
-        f" AND field IN ({', '.join(repr(name) for name in wanted)})"
-        f" AND download <> '{Audience.NOBODY.value}'"
-    )
-    return fetch_for_ids(session, query, subject_ids)[0][0]
 
 
 def preview(session: Session, requester: Requester, order: ExportOrder) -> dict[str, Any]:

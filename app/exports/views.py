@@ -19,19 +19,19 @@ from flask import (
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from app.audit.models import Place
 from app.database import utcnow
 from app.disclosure.cards import member_cards
 from app.exports.forms import FORMAT_TITLES, PURPOSE_TITLES, ExportForm
-from app.exports.models import ExportRun
 from app.exports.quota import QuotaExceeded
 from app.exports.runtime import export_limits, quota_store
 from app.exports.selection import SelectionError, SelectionKind, connection_ids
 from app.exports.self_export import self_export
 from app.exports.service import ExportOrder, preview, start_export
 from app.extensions import db, limiter
-from app.web.errors import error_response
+from app.models.audit import Place
+from app.models.exports import ExportRun
 from app.web.requester import current_requester
+from app.web.responses import error_response
 from exporters import UnknownFormat
 from permissions import Purpose
 

@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import Length
 
-from app.network.models import MAX_INVITATION_MESSAGE
+from app.models.network import MAX_INVITATION_MESSAGE
 
 
 class InviteForm(FlaskForm):

@@ -15,9 +15,9 @@ from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.accounts.models import Member
 from app.database import utcnow
-from app.network.models import (
+from app.models.accounts import Member
+from app.models.network import (
     MAX_INVITATION_MESSAGE,
     Connection,
     Invitation,

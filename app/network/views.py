@@ -1,24 +1,35 @@
-"""Search, connections and invitations."""
+"""Other members: their profile pages, search, connections and invitations."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from app.accounts.models import Member
-from app.audit.models import Place
-from app.disclosure.cards import member_cards
-from app.extensions import db
+from app.disclosure.cards import card_from_outcome, member_cards
+from app.disclosure.service import disclose
+from app.extensions import db, limiter
+from app.models.accounts import Member
+from app.models.audit import Place
+from app.models.network import Connection
 from app.network.forms import InviteForm
-from app.network.models import Connection
 from app.network.search import MAX_QUERY_LENGTH, search_members
 from app.network.services import (
     InvitationNotFound,
     InvitationRefused,
     NotConnected,
     accept,
+    are_connected,
     decline,
     disconnect,
     invite,
@@ -26,19 +37,13 @@ from app.network.services import (
     pending_sent,
     withdraw,
 )
-from app.profiles.views import render_member_page
+from app.privacy.suppression import is_suppressed
 from app.web.navigation import local_target
 from app.web.requester import current_requester
+from permissions import Action, Field
 
 bp = Blueprint("network", __name__)
 PER_PAGE = 25
-
-
-def _member_or_404(handle: str) -> Member:
-    subject = db.session.scalar(select(Member).where(Member.handle == handle))
-    if subject is None:
-        abort(404, "There is no member at this address.")
-    return subject
 
 
 def _page_arg() -> int:
@@ -55,7 +60,7 @@ def search() -> tuple[str, int]:
     query = request.args.get("q", "")
     if len(query) > MAX_QUERY_LENGTH:
         abort(400, f"Search for at most {MAX_QUERY_LENGTH} characters.")
-    results = search_members(db.session, current_user.id, query, page=_page_arg())
+    results = search_members(db.session, current_requester(), query, page=_page_arg())
     return render_template("network/search.html", results=results), 200
 
 
@@ -112,33 +117,6 @@ def invitations() -> str:
     return render_template("network/invitations.html", received=received, sent=sent, cards=cards)
 
 
-@bp.post("/m/<handle>/invite")
-@login_required
-def send_invitation(handle: str) -> Response | tuple[str, int]:
-    """Invite a member to connect."""
-    recipient = _member_or_404(handle)
-    form = InviteForm()
-    if not form.validate():
-        return render_member_page(
-            recipient, error="Keep the note under 300 characters.", status=400
-        )
-    try:
-        invite(
-            db.session,
-            current_user.id,
-            recipient.id,
-            form.message.data or "",
-            per_day=current_app.config["INVITATIONS_PER_DAY"],
-            cooldown_days=current_app.config["INVITATION_COOLDOWN_DAYS"],
-        )
-    except InvitationRefused as exc:
-        db.session.rollback()
-        return render_member_page(recipient, error=str(exc), status=409)
-    db.session.commit()
-    flash("Invitation sent.", "success")
-    return redirect(url_for("profiles.member", handle=handle))
-
-
 def _answer(invitation_id: int, action: str) -> Response:
     handlers = {"accept": accept, "decline": decline, "withdraw": withdraw}
     try:
@@ -174,3 +152,86 @@ def decline_invitation(invitation_id: int) -> Response:
 def withdraw_invitation(invitation_id: int) -> Response:
     """Withdraw an invitation you sent."""
     return _answer(invitation_id, "withdraw")
+
+
+def _grouped(values: list) -> dict[Field, list]:
+    groups: dict[Field, list] = {}
+    for value in values:
+        groups.setdefault(value.field, []).append(value)
+    return groups
+
+
+def _invitation_state(member_id: int) -> dict[str, object]:
+    if not current_user.is_authenticated or current_user.id == member_id:
+        return {}
+    me = current_user.id
+    incoming = next((i for i in pending_received(db.session, me) if i.sender_id == member_id), None)
+    outgoing = next((i for i in pending_sent(db.session, me) if i.recipient_id == member_id), None)
+    return {
+        "connected": are_connected(db.session, me, member_id),
+        "keeping_out": is_suppressed(db.session, me, member_id),
+        "incoming": incoming,
+        "outgoing": outgoing,
+    }
+
+
+def render_member_page(
+    subject: Member, *, error: str | None = None, status: int = 200
+) -> tuple[str, int]:
+    """Another member's profile as the current viewer may see it."""
+    outcome = disclose(
+        db.session, current_requester(), [subject.id], action=Action.VIEW, place=Place.PROFILE
+    )[subject.id]
+    return render_template(
+        "network/member.html",
+        subject=subject,
+        card=card_from_outcome(outcome, subject.handle),
+        groups=_grouped(outcome.released),
+        error=error,
+        invite_form=InviteForm(formdata=None),
+        **_invitation_state(subject.id),
+    ), status
+
+
+def _member_or_404(handle: str) -> Member:
+    subject = db.session.scalar(select(Member).where(Member.handle == handle))
+    if subject is None:
+        abort(404, "There is no member at this address.")
+    return subject
+
+
+@bp.get("/m/<handle>")
+@limiter.limit("120 per minute")
+def member(handle: str) -> tuple[str, int] | Response:
+    """Another member's profile: exactly the values the viewer may see."""
+    subject = _member_or_404(handle)
+    if current_user.is_authenticated and current_user.id == subject.id:
+        return redirect(url_for("profiles.own"))
+    return render_member_page(subject)
+
+
+@bp.post("/m/<handle>/invite")
+@login_required
+def send_invitation(handle: str) -> Response | tuple[str, int]:
+    """Invite a member to connect."""
+    recipient = _member_or_404(handle)
+    form = InviteForm()
+    if not form.validate():
+        return render_member_page(
+            recipient, error="Keep the note under 300 characters.", status=400
+        )
+    try:
+        invite(
+            db.session,
+            current_user.id,
+            recipient.id,
+            form.message.data or "",
+            per_day=current_app.config["INVITATIONS_PER_DAY"],
+            cooldown_days=current_app.config["INVITATION_COOLDOWN_DAYS"],
+        )
+    except InvitationRefused as exc:
+        db.session.rollback()
+        return render_member_page(recipient, error=str(exc), status=409)
+    db.session.commit()
+    flash("Invitation sent.", "success")
+    return redirect(url_for("network.member", handle=handle))

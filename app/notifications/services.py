@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from app.audit.models import AccessEvent, EventAction, EventOutcome, Place
-from app.notifications.models import Notification, NotificationSetting
+from app.models.audit import AccessEvent, EventAction, EventOutcome, Place
+from app.models.notifications import Notification, NotificationSetting
 from permissions import Field
 
 DIGEST_PERIOD = timedelta(days=7)

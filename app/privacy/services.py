@@ -6,17 +6,18 @@ non-monotone policy refuses the whole batch, with a message per value.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.database import fetch_for_ids, utcnow
-from app.privacy.models import PolicyChange, PurposeChange, PurposeChoice
-from app.profiles.models import ProfileValue
+from app.database import utcnow
+from app.disclosure.context import default_allowed
+from app.models.privacy import PolicyChange, PurposeChange, PurposeChoice
+from app.models.profiles import ProfileValue
 from app.profiles.services import values_of
-from permissions import PRESETS, Audience, Consent, Field, Policy, PolicyError, Purpose, policy
+from permissions import PRESETS, Audience, Field, Policy, PolicyError, Purpose, policy
 
 
 class PolicyUpdateError(ValueError):
@@ -163,29 +164,6 @@ def policy_history(session: Session, member_id: int, limit: int = 200) -> Sequen
 # Purposes -------------------------------------------------------------------
 
 
-def _default_allowed(purpose: Purpose) -> bool:
-    return not purpose.needs_opt_in
-
-
-_CHOICES_QUERY = "SELECT member_id, purpose, allowed FROM purpose_choices WHERE member_id IN {ids}"
-
-
-def consents_of(session: Session, member_ids: Collection[int]) -> dict[int, Consent]:
-    """Each member's consent (objections and marketing opt-in), in one query."""
-    ids = list(member_ids)
-    choices: dict[int, dict[Purpose, bool]] = {}
-    for member_id, purpose, allowed in fetch_for_ids(session, _CHOICES_QUERY, ids):
-        choices.setdefault(member_id, {})[Purpose(purpose)] = bool(allowed)
-    default = Consent()
-    return {mid: _consent(choices[mid]) if mid in choices else default for mid in ids}
-
-
-def _consent(choices: Mapping[Purpose, bool]) -> Consent:
-    allowed = {p: choices.get(p, _default_allowed(p)) for p in Purpose}
-    objections = frozenset(p for p, ok in allowed.items() if not ok and not p.needs_opt_in)
-    return Consent(objections=objections, marketing_opt_in=allowed[Purpose.MARKETING])
-
-
 def purposes_of(session: Session, member_id: int) -> dict[Purpose, bool]:
     """Whether each purpose is allowed for this member's data."""
     stored = dict(
@@ -195,7 +173,7 @@ def purposes_of(session: Session, member_id: int) -> dict[Purpose, bool]:
             )
         ).all()
     )
-    return {p: stored.get(p, _default_allowed(p)) for p in Purpose}
+    return {p: stored.get(p, default_allowed(p)) for p in Purpose}
 
 
 def set_purposes(

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from app.database import fetch_for_ids
-from app.privacy.models import Suppression
-
-_SUPPRESSED = (
-    "SELECT member_id FROM suppressions WHERE requester_id = {requester} AND member_id IN {ids}"
-)
+from app.models.privacy import Suppression
 
 
 class SuppressionError(ValueError):
@@ -46,16 +41,6 @@ def unsuppress(session: Session, member_id: int, requester_id: int) -> bool:
 def is_suppressed(session: Session, member_id: int, requester_id: int) -> bool:
     """True if ``member_id`` keeps themselves out of ``requester_id``'s exports."""
     return session.get(Suppression, (member_id, requester_id)) is not None
-
-
-def suppressed_among(
-    session: Session, requester_id: int | None, subject_ids: Collection[int]
-) -> set[int]:
-    """Which of ``subject_ids`` keep themselves out of ``requester_id``'s exports."""
-    if requester_id is None:
-        return set()
-    rows = fetch_for_ids(session, _SUPPRESSED, list(subject_ids), requester=requester_id)
-    return {member_id for (member_id,) in rows}
 
 
 def suppressions_of(session: Session, member_id: int) -> Sequence[Suppression]:

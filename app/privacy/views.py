@@ -10,11 +10,11 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from app.accounts.models import Member
-from app.accounts.services import handles_of
-from app.audit.queries import display_names
+from app.disclosure.accountability import display_names
+from app.disclosure.handles import handles_of
+from app.disclosure.preview import VIEWPOINTS, preview
 from app.extensions import db
-from app.privacy.preview import VIEWPOINTS, preview
+from app.models.accounts import Member
 from app.privacy.schemas import PolicyBatchSchema
 from app.privacy.services import (
     PolicyUpdateError,

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.database import utcnow
-from app.profiles.models import ProfileValue
+from app.models.profiles import ProfileValue
 from permissions import Field, Policy, ValueLabel, default_policy
 
 MAX_VALUES_PER_FIELD = 10

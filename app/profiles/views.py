@@ -6,17 +6,9 @@ from collections.abc import Callable
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from app.accounts.models import Member
-from app.audit.models import Place
-from app.disclosure.cards import card_from_outcome
-from app.disclosure.service import disclose
-from app.extensions import db, limiter
-from app.network.forms import InviteForm
-from app.network.services import are_connected, pending_received, pending_sent
-from app.privacy.suppression import is_suppressed
+from app.extensions import db
 from app.profiles.forms import AddValueForm, LabelForm, ProfileForm
 from app.profiles.services import (
     SINGLE_VALUED_FIELDS,
@@ -29,8 +21,7 @@ from app.profiles.services import (
     set_single_value,
     values_of,
 )
-from app.web.requester import current_requester
-from permissions import Action, Field, ValueLabel
+from permissions import Field, ValueLabel
 
 bp = Blueprint("profiles", __name__)
 
@@ -160,47 +151,3 @@ def primary(value_id: int) -> Response | tuple[str, int]:
 def remove(value_id: int) -> Response | tuple[str, int]:
     """Remove a value."""
     return _change_value(lambda: remove_value(db.session, current_user.id, value_id), "Removed.")
-
-
-def _invitation_state(member_id: int) -> dict[str, object]:
-    if not current_user.is_authenticated or current_user.id == member_id:
-        return {}
-    me = current_user.id
-    incoming = next((i for i in pending_received(db.session, me) if i.sender_id == member_id), None)
-    outgoing = next((i for i in pending_sent(db.session, me) if i.recipient_id == member_id), None)
-    return {
-        "connected": are_connected(db.session, me, member_id),
-        "keeping_out": is_suppressed(db.session, me, member_id),
-        "incoming": incoming,
-        "outgoing": outgoing,
-    }
-
-
-def render_member_page(
-    subject: Member, *, error: str | None = None, status: int = 200
-) -> tuple[str, int]:
-    """Another member's profile as the current viewer may see it."""
-    outcome = disclose(
-        db.session, current_requester(), [subject.id], action=Action.VIEW, place=Place.PROFILE
-    )[subject.id]
-    return render_template(
-        "profiles/member.html",
-        subject=subject,
-        card=card_from_outcome(outcome, subject.handle),
-        groups=_grouped(outcome.released),
-        error=error,
-        invite_form=InviteForm(formdata=None),
-        **_invitation_state(subject.id),
-    ), status
-
-
-@bp.get("/m/<handle>")
-@limiter.limit("120 per minute")
-def member(handle: str) -> tuple[str, int] | Response:
-    """Another member's profile: exactly the values the viewer may see."""
-    subject = db.session.scalar(select(Member).where(Member.handle == handle))
-    if subject is None:
-        abort(404, "There is no member at this address.")
-    if current_user.is_authenticated and current_user.id == subject.id:
-        return redirect(url_for("profiles.own"))
-    return render_member_page(subject)

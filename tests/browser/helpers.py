@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Flask
 from playwright.sync_api import Page, expect
 
-from app.accounts.models import Member
 from app.extensions import db
+from app.models.accounts import Member
 from tests.factories import TEST_PASSWORD, make_member
 
 

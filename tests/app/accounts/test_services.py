@@ -5,7 +5,6 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from app.accounts.models import AuthSession, Member
 from app.accounts.services import (
     AccountError,
     EmailTaken,
@@ -17,6 +16,7 @@ from app.accounts.services import (
     sign_up,
 )
 from app.database import utcnow
+from app.models.accounts import AuthSession, Member
 from app.profiles.services import values_of
 from permissions import Audience, Field, default_policy
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from app.accounts.models import AuthSession, Member
+from app.models.accounts import AuthSession, Member
 from tests.conftest import csrf_token, post_form
 from tests.factories import TEST_PASSWORD, make_member
 

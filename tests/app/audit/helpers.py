@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.audit.models import AccessEvent
+from app.models.audit import AccessEvent
 
 
 def events(session: Session, **where: Any) -> list[AccessEvent]:

@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app.audit.chain import chain, digest
-from app.audit.models import GENESIS, EventAction, EventOutcome, Place
 from app.audit.recorder import refused_json, released_json, value_name
+from app.models.audit import GENESIS, EventAction, EventOutcome, Place
 from permissions import (
     Field,
     Outcome,

@@ -7,9 +7,9 @@ import threading
 from flask import Flask
 
 from app.audit.integrity import verify
-from app.audit.models import EventAction, Place
 from app.audit.recorder import AccessContext, record_outcomes
 from app.extensions import db
+from app.models.audit import EventAction, Place
 from permissions import Outcome, Reason, Relation
 
 WRITERS = 6

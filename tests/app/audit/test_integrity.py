@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from app.audit.chain import CHAINED_COLUMNS, digest
 from app.audit.integrity import LogTampered, prune, verify
-from app.audit.models import AccessEvent, AuditChain, EventAction, Place
 from app.audit.recorder import AccessContext, record_outcomes
+from app.models.audit import AccessEvent, AuditChain, EventAction, Place
 from permissions import Outcome, Reason, Relation
 
 KEY = b"test-audit-key"

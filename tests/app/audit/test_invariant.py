@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.audit.models import AccessEvent
+from app.models.audit import AccessEvent
+from app.models.profiles import ProfileValue
 from app.network.services import connect
-from app.profiles.models import ProfileValue
 from permissions import Audience, Field, Relation, policy
 from permissions.vocabulary import AUDIENCE_RANK, RELATION_RANK
 from tests.conftest import Auth

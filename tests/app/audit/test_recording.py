@@ -8,8 +8,8 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 import app.audit.recorder as recorder
-from app.audit.models import AccessEvent, EventAction, EventOutcome, Place
 from app.audit.recorder import AccessContext, record_outcomes
+from app.models.audit import AccessEvent, EventAction, EventOutcome, Place
 from permissions import Audience, Field, Outcome, Reason, Relation, policy
 from tests.app.audit.helpers import events, refused, released
 from tests.conftest import Auth, QueryCounter

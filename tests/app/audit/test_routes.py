@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
-from app.accounts.models import Member
+from app.models.accounts import Member
 from app.network.services import invite
 from permissions import Audience, Field, policy
 from tests.app.audit.helpers import events

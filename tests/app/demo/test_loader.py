@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from app.accounts.models import Member
 from app.accounts.services import authenticate
 from app.demo.loader import DEMO_PASSWORD, RECRUITER_EMAIL, load_demo
-from app.network.models import Connection
-from app.profiles.models import ProfileValue
+from app.models.accounts import Member
+from app.models.network import Connection
+from app.models.profiles import ProfileValue
 
 
 def _counts(session):

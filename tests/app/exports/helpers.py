@@ -6,11 +6,11 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
-from app.accounts.models import Member
 from app.disclosure.service import Requester
 from app.exports.quota import DatabaseQuota
 from app.exports.selection import Selection
 from app.exports.service import ExportLimits, ExportOrder, start_export
+from app.models.accounts import Member
 from app.network.services import connect
 from permissions import Field, Purpose
 from tests.factories import make_member

@@ -6,7 +6,7 @@ import csv
 import io
 import json
 
-from app.audit.models import AccessEvent
+from app.models.audit import AccessEvent
 from permissions import Audience, Field, policy
 from tests.app.exports.helpers import recruiter_with
 from tests.factories import set_policy

@@ -20,11 +20,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.orm import Session
 
-from app.audit.models import AccessEvent
+from app.models.audit import AccessEvent
+from app.models.profiles import ProfileValue
 from app.network.services import connect
 from app.privacy.services import set_purposes
 from app.privacy.suppression import suppress
-from app.profiles.models import ProfileValue
 from exporters import names, neutralise
 from permissions import Audience, Field, Purpose, ValueLabel, policy
 from permissions.vocabulary import AUDIENCE_RANK

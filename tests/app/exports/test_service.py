@@ -10,11 +10,11 @@ import pytest
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from app.audit.models import EventAction, EventOutcome, Place
-from app.exports.models import ExportRun
 from app.exports.quota import QuotaExceeded
 from app.exports.selection import Selection, SelectionError, SelectionKind
 from app.exports.service import ExportLimits
+from app.models.audit import EventAction, EventOutcome, Place
+from app.models.exports import ExportRun
 from app.network.services import connect, disconnect
 from app.privacy.services import set_purposes
 from app.privacy.suppression import suppress

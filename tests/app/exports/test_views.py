@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from app.exports.models import ExportRun
+from app.models.exports import ExportRun
 from app.privacy.services import set_purposes
 from permissions import Audience, Field, Purpose, policy
 from tests.app.audit.helpers import events

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 
 from app.database import utcnow
-from app.network.models import InvitationStatus
+from app.models.network import InvitationStatus
 from app.network.services import (
     InvitationNotFound,
     InvitationRefused,

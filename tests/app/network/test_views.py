@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app.network.models import Invitation
+from app.models.network import Invitation
 from app.network.services import are_connected
 from permissions import Audience, Field, policy
 from tests.conftest import post_form

@@ -9,8 +9,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from app.audit.models import AccessEvent, EventAction, Place
 from app.audit.recorder import AccessContext, record_outcomes
+from app.models.audit import AccessEvent, EventAction, Place
 from app.notifications.services import digest_text, ensure_digest, summarise
 from permissions import Field, Outcome, Relation, ValueLabel, ValueRecord, default_policy
 from tests.conftest import Auth, post_form

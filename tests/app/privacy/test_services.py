@@ -5,12 +5,12 @@ from types import MappingProxyType
 import pytest
 
 import permissions.defaults as defaults
+from app.disclosure.context import consents_of
 from app.privacy.services import (
     PolicyUpdate,
     PolicyUpdateError,
     UnknownValue,
     apply_updates,
-    consents_of,
     policy_history,
     preset_updates,
     purpose_history,

@@ -8,7 +8,7 @@ import io
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from app.accounts.models import Member
+from app.models.accounts import Member
 from tests.conftest import Auth
 from tests.factories import connect_members, make_member
 

@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.network.models import Connection
+from app.models.network import Connection
 from app.network.services import pending_received
 from app.profiles.services import values_of
 

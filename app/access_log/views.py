@@ -12,9 +12,8 @@ from flask import Blueprint, Response, abort, render_template, request, stream_w
 from flask_login import current_user, login_required
 from marshmallow import ValidationError
 
-from app.audit.chart import access_chart
-from app.audit.models import EventAction
-from app.audit.queries import (
+from app.access_log.chart import access_chart
+from app.access_log.queries import (
     EventFilter,
     EventRow,
     apps_of,
@@ -24,12 +23,13 @@ from app.audit.queries import (
     requesters_of,
     value_title,
 )
-from app.audit.schemas import load_filter_args
+from app.access_log.schemas import load_filter_args
 from app.database import utcnow
 from app.extensions import db
+from app.models.audit import EventAction
 from exporters import neutralise
 
-bp = Blueprint("audit", __name__, url_prefix="/access")
+bp = Blueprint("access_log", __name__, url_prefix="/access")
 
 CSV_COLUMNS = (
     "event",
@@ -65,7 +65,7 @@ def log() -> str:
     filt, page, chosen = _filter()
     today = utcnow().date()
     return render_template(
-        "audit/log.html",
+        "access_log/log.html",
         result=events_page(db.session, current_user.id, filt, page),
         chart=access_chart(daily_counts(db.session, current_user.id, today)),
         requesters=requesters_of(db.session, current_user.id),

@@ -6,8 +6,8 @@ from flask import Flask
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from app.audit.models import AccessEvent, EventAction, Place
 from app.audit.recorder import AccessContext, record_outcomes
+from app.models.audit import AccessEvent, EventAction, Place
 from permissions import (
     Field,
     Outcome,

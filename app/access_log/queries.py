@@ -10,10 +10,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from app.accounts.models import Member
-from app.accounts.services import handles_of
-from app.audit.models import AccessEvent, EventAction, EventOutcome, Place
-from app.profiles.models import ProfileValue
+from app.disclosure.accountability import display_names
+from app.disclosure.handles import handles_of
+from app.models.accounts import Member
+from app.models.audit import AccessEvent, EventAction, EventOutcome, Place
 from permissions import Field, Purpose, Reason
 
 PER_PAGE = 25
@@ -89,32 +89,6 @@ def _conditions(session: Session, subject_id: int, filt: EventFilter) -> list[Co
     if filt.app_id is not None:
         where.append(AccessEvent.app_id == filt.app_id)
     return where
-
-
-def display_names(session: Session, member_ids: Sequence[int]) -> dict[int, str]:
-    """First and last names of requesters, for the log of the member they accessed.
-
-    Deliberately not filtered by the requester's own view policy: reading
-    someone's data is not anonymous, and the subject is owed the name of
-    who read it (see README, "The access log").
-    """
-    if not member_ids:
-        return {}
-    rows = session.execute(
-        select(ProfileValue.member_id, ProfileValue.field, ProfileValue.value)
-        .where(
-            ProfileValue.member_id.in_(member_ids),
-            ProfileValue.field.in_([Field.FIRST_NAME, Field.LAST_NAME]),
-        )
-        .order_by(ProfileValue.member_id, ProfileValue.field)
-    ).all()
-    parts: dict[int, dict[Field, str]] = {}
-    for member_id, field, value in rows:
-        parts.setdefault(member_id, {})[Field(field)] = value
-    return {
-        mid: " ".join(p for p in (names.get(Field.FIRST_NAME), names.get(Field.LAST_NAME)) if p)
-        for mid, names in parts.items()
-    }
 
 
 def _rows(session: Session, events: Sequence[AccessEvent]) -> list[EventRow]:

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from app.audit.models import AccessEvent, EventAction, EventOutcome
+from app.models.audit import AccessEvent, EventAction, EventOutcome
 
 PROCESSING_ACTIONS = (EventAction.DOWNLOAD, EventAction.SYNC)
 

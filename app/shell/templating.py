@@ -10,7 +10,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.network.models import Invitation, InvitationStatus
+from app.models.network import Invitation, InvitationStatus
 from app.notifications.services import unread_count
 from permissions import Action, Audience, Field, ValueLabel
 from permissions.explain import explain, short

@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
-from app.audit.models import EventAction
+from app.models.audit import EventAction
 
 
 class EventFilterSchema(Schema):

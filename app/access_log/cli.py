@@ -8,8 +8,8 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from app.access_log.report import format_report, processing_report
 from app.audit.integrity import LogTampered, prune, verify
-from app.audit.report import format_report, processing_report
 from app.extensions import db
 
 audit_cli = AppGroup("audit", help="Verify, prune and report on the access log.")

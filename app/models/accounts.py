@@ -29,7 +29,7 @@ class Member(db.Model):
     """A person with a Fieldgate account.
 
     The sign-in e-mail is a credential, not profile data: what others may see
-    lives in :class:`app.profiles.models.ProfileValue`, each with its policy.
+    lives in :class:`app.models.profiles.ProfileValue`, each with its policy.
     """
 
     __tablename__ = "members"

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from sqlalchemy import insert
 
-from app.accounts.models import Member
-from app.network.models import Connection
-from app.network.relations import relations_to
+from app.disclosure.relations import relations_to
+from app.models.accounts import Member
+from app.models.network import Connection
 from permissions import Relation
 from tests.factories import PASSWORD_HASH, connect_members, make_member
 

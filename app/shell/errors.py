@@ -2,38 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from app.audit.recorder import AccessLogUnavailable
-
-_TITLES = {
-    400: "That request could not be used",
-    403: "You cannot do that",
-    404: "Not found",
-    405: "Method not allowed",
-    413: "That upload is too large",
-    429: "Slow down",
-    503: "Temporarily unavailable",
-}
-
-
-def wants_json() -> bool:
-    """True for API clients: ``/api/`` paths, or JSON preferred over HTML."""
-    if request.path.startswith("/api/"):
-        return True
-    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
-    return best == "application/json"
-
-
-def error_response(code: int, message: str) -> tuple[Response | str, int]:
-    """An error page or JSON body with ``message``."""
-    if wants_json():
-        return jsonify(error=_TITLES.get(code, "Error"), message=message, status=code), code
-    return render_template(
-        "error.html", code=code, title=_TITLES.get(code, "Something went wrong"), message=message
-    ), code
+from app.web.responses import error_response
 
 
 def register_error_handlers(app: Flask) -> None:

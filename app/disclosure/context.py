@@ -1,0 +1,52 @@
+"""What the rule needs about each subject besides values: consents and suppression lists.
+
+Read set-wise (one query per kind, whatever the number of subjects), because
+an export decides for hundreds of thousands of subjects. Writing these
+choices is the privacy domain's job; reading them for a decision is ours.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+
+from sqlalchemy.orm import Session
+
+from app.database import fetch_for_ids
+from permissions import Consent, Purpose
+
+_CHOICES_QUERY = "SELECT member_id, purpose, allowed FROM purpose_choices WHERE member_id IN {ids}"
+_SUPPRESSED = (
+    "SELECT member_id FROM suppressions WHERE requester_id = {requester} AND member_id IN {ids}"
+)
+
+
+def default_allowed(purpose: Purpose) -> bool:
+    """Whether a purpose is allowed when the member never said: all but marketing."""
+    return not purpose.needs_opt_in
+
+
+def consent_from(choices: Mapping[Purpose, bool]) -> Consent:
+    """A member's consent from their stored choices (missing ones take the default)."""
+    allowed = {p: choices.get(p, default_allowed(p)) for p in Purpose}
+    objections = frozenset(p for p, ok in allowed.items() if not ok and not p.needs_opt_in)
+    return Consent(objections=objections, marketing_opt_in=allowed[Purpose.MARKETING])
+
+
+def consents_of(session: Session, member_ids: Collection[int]) -> dict[int, Consent]:
+    """Each member's consent (objections and marketing opt-in), in one query."""
+    ids = list(member_ids)
+    choices: dict[int, dict[Purpose, bool]] = {}
+    for member_id, purpose, allowed in fetch_for_ids(session, _CHOICES_QUERY, ids):
+        choices.setdefault(member_id, {})[Purpose(purpose)] = bool(allowed)
+    default = Consent()
+    return {mid: consent_from(choices[mid]) if mid in choices else default for mid in ids}
+
+
+def suppressed_among(
+    session: Session, requester_id: int | None, subject_ids: Collection[int]
+) -> set[int]:
+    """Which of ``subject_ids`` keep themselves out of ``requester_id``'s exports."""
+    if requester_id is None:
+        return set()
+    rows = fetch_for_ids(session, _SUPPRESSED, list(subject_ids), requester=requester_id)
+    return {member_id for (member_id,) in rows}

@@ -1,0 +1,21 @@
+"""Public member handles by id: the random ids that member URLs and exports use.
+
+A handle is not profile data (it is not a value with a policy); it is the
+address of a member page, so lists, exports and logs may show it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from sqlalchemy.orm import Session
+
+from app.database import fetch_for_ids
+
+_HANDLES_QUERY = "SELECT id, handle FROM members WHERE id IN {ids}"
+
+
+def handles_of(session: Session, member_ids: Collection[int]) -> dict[int, str]:
+    """The public handle of each member id (ids of deleted members are missing)."""
+    rows = fetch_for_ids(session, _HANDLES_QUERY, list(member_ids))
+    return {int(mid): str(handle) for mid, handle in rows}

@@ -1,0 +1,60 @@
+"""Finding members by name: one matcher for member search and export selection.
+
+A name matches only through what the requester may *view* of it, so typing
+a guess can never confirm a hidden name.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from app.disclosure.service import Requester, decide_for
+from app.disclosure.values import NAME_FIELDS, name_candidates
+from permissions import Action, Outcome
+
+MAX_WORDS = 5
+
+
+class EmptyNameQuery(ValueError):
+    """The query holds no word to look for."""
+
+
+def name_words(query: str) -> list[str]:
+    """The words a name query looks for, case-folded (at most MAX_WORDS)."""
+    return query.casefold().split()[:MAX_WORDS]
+
+
+def _visible_name_has(outcome: Outcome, words: list[str]) -> bool:
+    visible = " ".join(v.value for v in outcome.released).casefold()
+    return all(word in visible for word in words)
+
+
+def members_named(
+    session: Session,
+    requester: Requester,
+    query: str,
+    *,
+    connections_only: bool,
+    limit: int | None = None,
+) -> list[int]:
+    """Ids of members whose visible first and last name contain every word of ``query``.
+
+    Decides (without logging: nothing is shown yet) what the requester may
+    view of each candidate's names; the caller shows the matches through
+    :func:`app.disclosure.cards.member_cards`, which logs what it shows.
+
+    Raises:
+        EmptyNameQuery: the query has no words.
+    """
+    words = name_words(query)
+    if not words or requester.member_id is None:
+        raise EmptyNameQuery("Type part of a name.")
+    candidates = name_candidates(
+        session,
+        words[0],
+        requester_id=requester.member_id,
+        connections_only=connections_only,
+        limit=limit,
+    )
+    outcomes = decide_for(session, requester, candidates, action=Action.VIEW, fields=NAME_FIELDS)
+    return [sid for sid in candidates if _visible_name_has(outcomes[sid], words)]

@@ -1,0 +1,123 @@
+"""Loading members' profile values with their policies: the one reader of ``profile_values``.
+
+Nothing else in the app reads other members' values (an import contract and
+``tests/test_one_path.py`` hold every other package to that); the code that
+edits a member's own values (``app/profiles/services.py``) is the one other
+module allowed near the table.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import defaultdict
+from collections.abc import Collection, Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.database import fetch_for_ids
+from app.models.network import Connection
+from app.models.profiles import ProfileValue
+from permissions import Audience, Field, Policy, ValueLabel, ValueRecord, policy
+
+# Plain dict lookups instead of enum constructors: an export turns hundreds of
+# thousands of stored strings back into enums, and this is its hot path.
+_FIELDS = {f.value: f for f in Field}
+_LABELS: dict[str | None, ValueLabel | None] = {None: None, **{v.value: v for v in ValueLabel}}
+
+
+@functools.cache
+def _policy_of(view: str, download: str, sync: str) -> Policy:
+    # At most 125 combinations; a stored policy that breaks the rule raises here.
+    return policy(Audience(view), Audience(download), Audience(sync))
+
+
+# Catalog order is done by the database (a CASE over the field), so the hot
+# loop below only appends. Built from the Field enum only: no input reaches it.
+_CATALOG_ORDER = " ".join(f"WHEN '{f.value}' THEN {i}" for i, f in enumerate(Field))
+_VALUES_QUERY = (
+    "SELECT id, member_id, field, label, value, view, download, sync FROM profile_values"  # noqa: S608
+    " WHERE member_id IN {ids}"
+    f" ORDER BY member_id, CASE field {_CATALOG_ORDER} END, position, id"
+)
+
+
+def load_values(
+    session: Session, subject_ids: Sequence[int], fields: Collection[Field] | None = None
+) -> dict[int, list[ValueRecord]]:
+    """Every value (optionally only of ``fields``) of each subject, in catalog order.
+
+    Reads plain tuples through :func:`app.database.fetch_for_ids`: an export
+    loads hundreds of thousands of values and this is its hot path.
+    """
+    by_subject: dict[int, list[ValueRecord]] = defaultdict(list)
+    wanted = None if fields is None else {f.value for f in fields}
+    rows = fetch_for_ids(session, _VALUES_QUERY, subject_ids)
+    for vid, member_id, field, label, value, view, download, sync in rows:
+        if wanted is None or field in wanted:
+            by_subject[member_id].append(
+                ValueRecord(
+                    vid, _FIELDS[field], _LABELS[label], value, _policy_of(view, download, sync)
+                )
+            )
+    return by_subject
+
+
+NAME_FIELDS = (Field.FIRST_NAME, Field.LAST_NAME)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def name_candidates(
+    session: Session,
+    token: str,
+    *,
+    requester_id: int,
+    connections_only: bool,
+    limit: int | None = None,
+) -> list[int]:
+    """Members (not the requester) with a first or last name containing ``token``, by id.
+
+    A coarse pre-filter on stored names, visible or not: nothing it returns
+    is shown. :func:`app.disclosure.names.members_named` keeps only those
+    whose *visible* name matches.
+    """
+    stmt = (
+        select(ProfileValue.member_id)
+        .where(
+            ProfileValue.field.in_(NAME_FIELDS),
+            func.lower(ProfileValue.value).like(f"%{_escape_like(token)}%", escape="\\"),
+            ProfileValue.member_id != requester_id,
+        )
+        .distinct()
+        .order_by(ProfileValue.member_id)
+    )
+    if connections_only:
+        stmt = stmt.join(Connection, Connection.other_id == ProfileValue.member_id).where(
+            Connection.member_id == requester_id
+        )
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return list(session.scalars(stmt))
+
+
+def contact_detail_bound(
+    session: Session, subject_ids: Sequence[int], fields: Collection[Field]
+) -> int:
+    """How many subjects at most could release an e-mail or phone to a connection's download.
+
+    An upper bound (it ignores purposes and suppressions), cheap enough to
+    reserve an export's quota before streaming; the unused part is given back.
+    """
+    wanted = sorted(f.value for f in fields if f.is_contact_detail)
+    if not wanted:
+        return 0
+    # Field names come from the Field enum, never from input.
+    query = (
+        "SELECT COUNT(DISTINCT member_id) FROM profile_values WHERE member_id IN {ids}"  # noqa: S608
+        f" AND field IN ({', '.join(repr(name) for name in wanted)})"
+        f" AND download <> '{Audience.NOBODY.value}'"
+    )
+    return int(fetch_for_ids(session, query, subject_ids)[0][0])

@@ -1,0 +1,52 @@
+"""The web shell: the URL map, error pages, security headers and templating.
+
+The top of the application: it is the only package that imports the pages,
+APIs and commands of every domain (see README, "Layout").
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from app.access_log.cli import audit_cli
+from app.access_log.views import bp as access_log_bp
+from app.accounts.views import bp as accounts_bp
+from app.accounts.views import configure_login
+from app.demo.cli import demo_cli
+from app.exports.cli import export_cli
+from app.exports.views import bp as exports_bp
+from app.network.views import bp as network_bp
+from app.notifications.cli import notifications_cli
+from app.notifications.views import bp as notifications_bp
+from app.privacy.api import bp as privacy_api_bp
+from app.privacy.views import bp as privacy_bp
+from app.profiles.views import bp as profiles_bp
+from app.shell.errors import register_error_handlers
+from app.shell.home import bp as home_bp
+from app.shell.security import register_security
+from app.shell.templating import register_templating
+
+BLUEPRINTS = (
+    home_bp,
+    accounts_bp,
+    profiles_bp,
+    network_bp,
+    privacy_bp,
+    privacy_api_bp,
+    access_log_bp,
+    notifications_bp,
+    exports_bp,
+)
+COMMANDS = (demo_cli, audit_cli, notifications_cli, export_cli)
+
+
+def register_shell(app: Flask) -> None:
+    """Attach sign-in, security headers, error pages, templating, every page and command."""
+    configure_login(app)
+    register_security(app)
+    register_error_handlers(app)
+    register_templating(app)
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
+    for command in COMMANDS:
+        app.cli.add_command(command)

@@ -1,0 +1,36 @@
+"""Error responses with a message: an HTML page for people, JSON for API clients."""
+
+from __future__ import annotations
+
+from flask import Response, jsonify, render_template, request
+
+TITLES = {
+    400: "That request could not be used",
+    401: "Sign in first",
+    403: "You cannot do that",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "That conflicts with what is there",
+    413: "That upload is too large",
+    415: "That content type is not accepted",
+    422: "That request could not be used",
+    429: "Slow down",
+    503: "Temporarily unavailable",
+}
+
+
+def wants_json() -> bool:
+    """True for API clients: ``/api/`` paths, or JSON preferred over HTML."""
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json"
+
+
+def error_response(code: int, message: str) -> tuple[Response | str, int]:
+    """An error page or JSON body with ``message``."""
+    if wants_json():
+        return jsonify(error=TITLES.get(code, "Error"), message=message, status=code), code
+    return render_template(
+        "error.html", code=code, title=TITLES.get(code, "Something went wrong"), message=message
+    ), code
