@@ -6,8 +6,8 @@ import csv
 import io
 from collections.abc import Iterable, Iterator
 
+from exporters.protocol import ManifestSource
 from exporters.records import ContactRecord, Layout
-from exporters.registry import ManifestSource
 
 # OWASP "CSV Injection": a cell starting with one of these may be run as a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")

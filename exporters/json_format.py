@@ -6,8 +6,8 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from exporters.protocol import ManifestSource
 from exporters.records import ContactRecord, Layout, grouped, in_chunks
-from exporters.registry import ManifestSource
 
 RECORDS_PER_CHUNK = 500
 

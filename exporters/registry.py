@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-from typing import Any, Protocol
+from collections.abc import Callable
 
-from exporters.records import ContactRecord, Layout
-
-ManifestSource = Callable[[], dict[str, Any]]
+from exporters.csv_format import CsvExporter
+from exporters.json_format import JsonExporter, NdjsonExporter
+from exporters.protocol import Exporter
+from exporters.vcard import VcardExporter
 
 
 class UnknownFormat(ValueError):
@@ -18,41 +18,17 @@ class UnknownFormat(ValueError):
         self.name = name
 
 
-class Exporter(Protocol):
-    """Formats already-filtered records as a stream of bytes."""
-
-    name: str
-    media_type: str
-    extension: str
-
-    def stream(
-        self, records: Iterable[ContactRecord], layout: Layout, manifest: ManifestSource
-    ) -> Iterator[bytes]:
-        """The file, chunk by chunk.
-
-        ``manifest`` is called once, only after the last record was consumed, so
-        the counts it returns describe exactly what was written.
-        """
-        ...
-
-
-def _factories() -> dict[str, Callable[[bool], Exporter]]:
-    # Imported here so that each format module can import this one for the protocol.
-    from exporters.csv_format import CsvExporter
-    from exporters.json_format import JsonExporter, NdjsonExporter
-    from exporters.vcard import VcardExporter
-
-    return {
-        "csv": lambda bom: CsvExporter(bom=bom),
-        "vcard": lambda bom: VcardExporter(),
-        "json": lambda bom: JsonExporter(),
-        "ndjson": lambda bom: NdjsonExporter(),
-    }
+_FACTORIES: dict[str, Callable[[bool], Exporter]] = {
+    "csv": lambda bom: CsvExporter(bom=bom),
+    "vcard": lambda bom: VcardExporter(),
+    "json": lambda bom: JsonExporter(),
+    "ndjson": lambda bom: NdjsonExporter(),
+}
 
 
 def names() -> tuple[str, ...]:
     """The names of every exporter, in the order a form should offer them."""
-    return ("csv", "vcard", "json", "ndjson")
+    return tuple(_FACTORIES)
 
 
 def get_exporter(name: str, bom: bool = False) -> Exporter:
@@ -61,7 +37,7 @@ def get_exporter(name: str, bom: bool = False) -> Exporter:
     Raises:
         UnknownFormat: no exporter has that name.
     """
-    factory = _factories().get(name)
+    factory = _FACTORIES.get(name)
     if factory is None:
         raise UnknownFormat(name)
     return factory(bom)

@@ -6,8 +6,8 @@ import re
 from collections.abc import Iterable, Iterator
 from datetime import date
 
+from exporters.protocol import ManifestSource
 from exporters.records import ContactRecord, Layout, Value, grouped, in_chunks
-from exporters.registry import ManifestSource
 from permissions import Field, ValueLabel
 
 LINE_OCTETS = 75  # RFC 6350 3.2: lines SHOULD NOT be longer than 75 octets

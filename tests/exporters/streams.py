@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from exporters import ContactRecord, ExportValue, Layout, get_exporter
-from exporters.registry import ManifestSource
+from exporters.protocol import ManifestSource
 from permissions import Field
 
 
