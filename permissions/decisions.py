@@ -19,6 +19,13 @@ The checks run in a fixed order and the first that fails names the reason:
 
 Checks 1-5 concern the whole subject, so a subject left out for them is left
 out with all its values for one reason; 6-7 concern one value.
+
+One exception to 7, the accountability rule: a member may always *view* the
+first and last name of someone who downloaded or synced their data
+(``SubjectContext.accountable``; the app decides who that is, see
+``app/disclosure/accountability.py``). Reading someone's data into a file or
+a CRM is not anonymous. It never applies through an app, and never to any
+other field or action.
 """
 
 from __future__ import annotations
@@ -105,6 +112,7 @@ class SubjectContext:
     app_blocked: bool = False
     suppressed: bool = False
     over_quota: bool = False
+    accountable: bool = False
 
 
 class ValueRecord(NamedTuple):
@@ -165,9 +173,19 @@ def decide(
         return Decision.denied(reason)
     if request.scopes is not None and Scope.for_(field, request.action) not in request.scopes:
         return Decision.denied(Reason.SCOPE)
+    if _accountable(request, subject) and field in ACCOUNTABLE_FIELDS:
+        return Decision.allow()
     if not policy.audience(request.action).admits(subject.relation):
         return Decision.denied(Reason.AUDIENCE)
     return Decision.allow()
+
+
+ACCOUNTABLE_FIELDS = frozenset({Field.FIRST_NAME, Field.LAST_NAME})
+
+
+def _accountable(request: AccessRequest, subject: SubjectContext) -> bool:
+    """True when the accountability rule lets the requester view the subject's name."""
+    return subject.accountable and request.action is Action.VIEW and request.scopes is None
 
 
 def decide_many(request: AccessRequest, subjects: Iterable[SubjectRecord]) -> Iterator[Outcome]:
@@ -186,12 +204,13 @@ def decide_many(request: AccessRequest, subjects: Iterable[SubjectRecord]) -> It
             yield Outcome(subject_id, context.relation, [], withheld_all, reason)
             continue
         rank = RELATION_RANK[context.relation]
+        named = ACCOUNTABLE_FIELDS if _accountable(request, context) else frozenset()
         released: list[ValueRecord] = []
         withheld: list[tuple[ValueRecord, Reason]] = []
         for value in values:
             if scope_ok is not None and not scope_ok[value.field]:
                 withheld.append((value, Reason.SCOPE))
-            elif AUDIENCE_RANK[audience_of(value.policy)] >= rank:
+            elif value.field in named or AUDIENCE_RANK[audience_of(value.policy)] >= rank:
                 released.append(value)
             else:
                 withheld.append((value, Reason.AUDIENCE))

@@ -1,4 +1,4 @@
-"""Reading the access log for the member it is about: filters, pages, daily counts, names."""
+"""Reading the access log for the member it is about: filters, pages, daily counts."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from app.disclosure.accountability import display_names
-from app.disclosure.handles import handles_of
+from app.disclosure.accountability import requester_labels
+from app.disclosure.service import Requester
 from app.models.accounts import Member
 from app.models.audit import AccessEvent, EventAction, EventOutcome, Place
 from permissions import Field, Purpose, Reason
@@ -91,17 +91,17 @@ def _conditions(session: Session, subject_id: int, filt: EventFilter) -> list[Co
     return where
 
 
-def _rows(session: Session, events: Sequence[AccessEvent]) -> list[EventRow]:
-    ids = sorted({e.requester_id for e in events if e.requester_id is not None})
-    names = display_names(session, ids)
-    handles = handles_of(session, ids)
+def _rows(
+    session: Session, reader: Requester, events: Sequence[AccessEvent], place: Place
+) -> list[EventRow]:
+    labels = requester_labels(session, reader, {e.requester_id for e in events}, place)
     return [
         EventRow(
             seq=e.seq,
             occurred_at=e.occurred_at,
             requester_id=e.requester_id,
-            requester_handle=handles.get(e.requester_id),
-            requester_name=_who(e.requester_id, names, handles),
+            requester_handle=labels[e.requester_id].handle,
+            requester_name=labels[e.requester_id].name,
             app_id=e.app_id,
             action=e.action,
             place=e.place,
@@ -114,17 +114,19 @@ def _rows(session: Session, events: Sequence[AccessEvent]) -> list[EventRow]:
     ]
 
 
-def _who(requester_id: int | None, names: dict[int, str], handles: dict[int, str]) -> str:
-    if requester_id is None:
-        return "An anonymous visitor"
-    if requester_id not in handles:
-        return "A former member"
-    return names.get(requester_id) or "A Fieldgate member"
+def _subject(reader: Requester) -> int:
+    if reader.member_id is None:
+        raise ValueError("only a member has an access log")
+    return reader.member_id
 
 
-def events_page(session: Session, subject_id: int, filt: EventFilter, page: int) -> EventPage:
-    """One page of the member's events, newest first."""
-    where = _conditions(session, subject_id, filt)
+def events_page(session: Session, reader: Requester, filt: EventFilter, page: int) -> EventPage:
+    """One page of the reader's own events, newest first, requesters named as they may be.
+
+    Raises:
+        AccessLogUnavailable: the views of requesters' names could not be logged.
+    """
+    where = _conditions(session, _subject(reader), filt)
     total = session.scalar(select(func.count()).select_from(AccessEvent).where(*where)) or 0
     pages = max(1, -(-total // PER_PAGE))
     page = min(max(page, 1), pages)
@@ -135,12 +137,18 @@ def events_page(session: Session, subject_id: int, filt: EventFilter, page: int)
         .limit(PER_PAGE)
         .offset((page - 1) * PER_PAGE)
     ).all()
-    return EventPage(_rows(session, events), page, pages, total)
+    return EventPage(_rows(session, reader, events, Place.ACCESS_LOG), page, pages, total)
 
 
-def iter_events(session: Session, subject_id: int, filt: EventFilter) -> Iterator[EventRow]:
-    """Every matching event, oldest first, in batches (for downloads)."""
-    where = _conditions(session, subject_id, filt)
+def iter_events(
+    session: Session, reader: Requester, filt: EventFilter, place: Place = Place.ACCESS_LOG
+) -> Iterator[EventRow]:
+    """Every matching event of the reader, oldest first, in batches (for downloads).
+
+    Raises:
+        AccessLogUnavailable: the views of requesters' names could not be logged.
+    """
+    where = _conditions(session, _subject(reader), filt)
     after = -1
     while True:
         batch = session.scalars(
@@ -151,7 +159,7 @@ def iter_events(session: Session, subject_id: int, filt: EventFilter) -> Iterato
         ).all()
         if not batch:
             return
-        yield from _rows(session, batch)
+        yield from _rows(session, reader, batch, place)
         after = batch[-1].seq
 
 
@@ -184,25 +192,21 @@ def daily_counts(
     ]
 
 
-def requesters_of(session: Session, subject_id: int, limit: int = 200) -> list[tuple[str, str]]:
-    """(handle or "anonymous", name) of who accessed the member, most recent first."""
-    ids = session.execute(
-        select(AccessEvent.requester_id, func.max(AccessEvent.seq).label("last"))
-        .where(AccessEvent.subject_id == subject_id)
-        .group_by(AccessEvent.requester_id)
-        .order_by(func.max(AccessEvent.seq).desc())
-        .limit(limit)
-    ).all()
-    member_ids = [r for r, _ in ids if r is not None]
-    names = display_names(session, member_ids)
-    handles = handles_of(session, member_ids)
-    options = []
-    for requester_id, _ in ids:
-        if requester_id is None:
-            options.append((ANONYMOUS, "Anonymous visitors"))
-        elif requester_id in handles:
-            options.append((handles[requester_id], _who(requester_id, names, handles)))
-    return options
+def requester_options(rows: Sequence[EventRow], chosen: str | None) -> list[tuple[str, str]]:
+    """(handle or "anonymous", name) of the requesters on this page, for the "Who" filter.
+
+    Only names the page already shows: listing everyone who ever accessed the
+    member would disclose (and log) names the member did not ask to see.
+    """
+    options: dict[str, str] = {}
+    for row in rows:
+        if row.requester_id is None:
+            options.setdefault(ANONYMOUS, "Anonymous visitors")
+        elif row.requester_handle:
+            options.setdefault(row.requester_handle, row.requester_name)
+    if chosen and chosen not in options:
+        options[chosen] = "Anonymous visitors" if chosen == ANONYMOUS else f"Member {chosen}"
+    return list(options.items())
 
 
 def apps_of(session: Session, subject_id: int) -> list[int]:

@@ -20,13 +20,14 @@ from app.access_log.queries import (
     daily_counts,
     events_page,
     iter_events,
-    requesters_of,
+    requester_options,
     value_title,
 )
 from app.access_log.schemas import load_filter_args
 from app.database import utcnow
 from app.extensions import db
 from app.models.audit import EventAction
+from app.web.requester import current_requester
 from exporters import neutralise
 
 bp = Blueprint("access_log", __name__, url_prefix="/access")
@@ -64,11 +65,12 @@ def log() -> str:
     """Who accessed my data: filters, a 90-day chart and a page of events."""
     filt, page, chosen = _filter()
     today = utcnow().date()
+    result = events_page(db.session, current_requester(), filt, page)
     return render_template(
         "access_log/log.html",
-        result=events_page(db.session, current_user.id, filt, page),
+        result=result,
         chart=access_chart(daily_counts(db.session, current_user.id, today)),
-        requesters=requesters_of(db.session, current_user.id),
+        requesters=requester_options(result.rows, filt.requester),
         apps=apps_of(db.session, current_user.id),
         actions=list(EventAction),
         chosen=chosen,
@@ -119,7 +121,7 @@ def _json_chunks(rows: Iterator[EventRow]) -> Iterator[str]:
 def download(fmt: str) -> Response:
     """The member's own events (with the page's filters) as CSV or JSON, streamed."""
     filt, _page, _chosen = _filter()
-    rows = iter_events(db.session, current_user.id, filt)
+    rows = iter_events(db.session, current_requester(), filt)
     body, mimetype = (
         (_csv_lines(rows), "text/csv") if fmt == "csv" else (_json_chunks(rows), "application/json")
     )

@@ -17,7 +17,11 @@ from app.models.audit import Place
 from permissions import Action, Field, Outcome, Relation
 
 CARD_FIELDS = (Field.FIRST_NAME, Field.LAST_NAME, Field.HEADLINE)
-HIDDEN_NAME = "Fieldgate member"
+
+
+def member_label(name: str, handle: str) -> str:
+    """A member's visible name, or "A member (handle)" when they show none."""
+    return name or f"A member ({handle})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,16 +30,21 @@ class MemberCard:
 
     member_id: int
     handle: str
-    name: str
+    visible_name: str
     headline: str
     relation: Relation
 
     @property
+    def name(self) -> str:
+        """The name to show: the visible name, or "A member (handle)"."""
+        return member_label(self.visible_name, self.handle)
+
+    @property
     def initials(self) -> str:
-        """Up to two initials for the avatar circle."""
-        if self.name == HIDDEN_NAME:
+        """Up to two initials for the avatar circle ("?" when the name is hidden)."""
+        if not self.visible_name:
             return "?"
-        return "".join(part[0] for part in self.name.split()[:2]).upper()
+        return "".join(part[0] for part in self.visible_name.split()[:2]).upper()
 
 
 def card_from_outcome(outcome: Outcome, handle: str) -> MemberCard:
@@ -47,7 +56,7 @@ def card_from_outcome(outcome: Outcome, handle: str) -> MemberCard:
     return MemberCard(
         member_id=outcome.subject_id,
         handle=handle,
-        name=name or HIDDEN_NAME,
+        visible_name=name,
         headline=released.get(Field.HEADLINE, ""),
         relation=outcome.relation,
     )

@@ -53,11 +53,29 @@ def build_records(
         yield SubjectRecord(subject_id, context, values.get(subject_id, ()))
 
 
+@dataclass(frozen=True, slots=True)
+class Circumstances:
+    """What the app knows of a request beyond the network and the subjects' own choices.
+
+    ``over_quota``: the requester's export quota refused this request (every
+    subject is refused for ``quota``). ``accountable``: subjects who may view
+    the requester's name whatever its policy, because the requester downloaded
+    or synced their data (see :mod:`app.disclosure.accountability`).
+    """
+
+    over_quota: bool = False
+    accountable: frozenset[int] = frozenset()
+
+
+ORDINARY = Circumstances()
+
+
 def subject_contexts(
     session: Session,
     requester: Requester,
     request: AccessRequest,
     relations: Mapping[int, Relation],
+    circumstances: Circumstances = ORDINARY,
 ) -> dict[int, SubjectContext]:
     """What the rule needs about each subject besides the values, loaded set-wise.
 
@@ -71,7 +89,13 @@ def subject_contexts(
         else set()
     )
     return {
-        sid: SubjectContext(relation=relation, consent=consents[sid], suppressed=sid in suppressed)
+        sid: SubjectContext(
+            relation=relation,
+            consent=consents[sid],
+            suppressed=sid in suppressed,
+            over_quota=circumstances.over_quota,
+            accountable=sid in circumstances.accountable,
+        )
         for sid, relation in relations.items()
     }
 
@@ -82,13 +106,14 @@ def evaluate(
     request: AccessRequest,
     relations: Mapping[int, Relation],
     fields: Collection[Field] | None = None,
+    circumstances: Circumstances = ORDINARY,
 ) -> dict[int, Outcome]:
     """Run the engine for subjects whose relation to the requester is already known.
 
     :func:`decide_for` computes the relations from the network; the privacy
     preview passes the viewpoint's relation instead. Both then take this path.
     """
-    contexts = subject_contexts(session, requester, request, relations)
+    contexts = subject_contexts(session, requester, request, relations, circumstances)
     values = load_values(session, list(relations), fields)
     return {o.subject_id: o for o in decide_many(request, build_records(contexts, values))}
 
@@ -101,6 +126,7 @@ def decide_for(
     action: Action,
     purpose: Purpose | None = None,
     fields: Collection[Field] | None = None,
+    circumstances: Circumstances = ORDINARY,
 ) -> dict[int, Outcome]:
     """Decide, for each subject, which of their values the requester may get.
 
@@ -111,7 +137,7 @@ def decide_for(
     """
     relations = relations_to(session, requester.member_id, subject_ids)
     request = AccessRequest(action=action, purpose=purpose, scopes=requester.scopes)
-    return evaluate(session, requester, request, relations, fields)
+    return evaluate(session, requester, request, relations, fields, circumstances)
 
 
 def disclose(
@@ -123,17 +149,25 @@ def disclose(
     place: Place,
     purpose: Purpose | None = None,
     fields: Collection[Field] | None = None,
+    circumstances: Circumstances = ORDINARY,
 ) -> dict[int, Outcome]:
     """Decide which values the requester gets, and log the access before anything leaves.
 
-    One access event is written and committed per subject other than the
-    requester, released or refused, before this returns.
+    One access event is written and committed per subject, released or
+    refused, before this returns (the requester's own data too, when they
+    ask for it, as the self export does).
 
     Raises:
         AccessLogUnavailable: the events could not be written; show nothing.
     """
     outcomes = decide_for(
-        session, requester, subject_ids, action=action, purpose=purpose, fields=fields
+        session,
+        requester,
+        subject_ids,
+        action=action,
+        purpose=purpose,
+        fields=fields,
+        circumstances=circumstances,
     )
     context = AccessContext(
         requester_id=requester.member_id,
@@ -143,6 +177,5 @@ def disclose(
         purpose=purpose,
         request_id=requester.request_id,
     )
-    others = (o for o in outcomes.values() if o.subject_id != requester.member_id)
-    record_outcomes(session, context, others)
+    record_outcomes(session, context, outcomes.values())
     return outcomes

@@ -1,8 +1,11 @@
 """Portability: a member's own data as a ZIP of JSON and CSV files, streamed.
 
-Connections' data goes through the engine (action ``download``, purpose
-``personal``), so the archive holds only what each connection permits the
-member to download, and those reads are logged like any other.
+The archive holds the member's own data. Other members appear only as the
+member may *view* them (handle, and the name and headline the engine
+releases, logged as views); their contact details leave only through the
+export center, where purposes, suppression lists, quotas and the manifest
+apply. Even the member's own values are released through :func:`disclose`
+(relation ``self``), so the download is logged like every other.
 """
 
 from __future__ import annotations
@@ -19,12 +22,12 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from app.access_log.queries import EventFilter, iter_events, value_title
-from app.audit.recorder import AccessContext, record_outcomes
+from app.disclosure.cards import CARD_FIELDS
 from app.disclosure.handles import handles_of
 from app.disclosure.service import Requester, disclose
 from app.exports.selection import connection_ids
 from app.models.accounts import Member
-from app.models.audit import EventAction, Place
+from app.models.audit import Place
 from app.models.exports import ExportRun
 from app.models.network import Invitation
 from app.models.notifications import Notification
@@ -32,7 +35,7 @@ from app.privacy.services import policy_history, purpose_history, purposes_of
 from app.privacy.suppression import suppressions_of
 from app.profiles.services import values_of
 from exporters import ContactRecord, ExportValue, Layout, get_exporter
-from permissions import Action, Field, Outcome, Purpose, Relation, ValueLabel, ValueRecord
+from permissions import Action, Field, Outcome, Purpose, ValueLabel
 
 CHUNK = 2000
 README = """Your Fieldgate data
@@ -41,19 +44,21 @@ README = """Your Fieldgate data
 profile.json / profile.csv   every value of your profile with its privacy policy
 privacy.json                 your purposes, the people you keep out of exports, and the
                              full history of your privacy changes
-connections.json / .csv      your connections, with only what each permits you to download
+connections.json / .csv      your connections: their handles, and the names and headlines
+                             they let you see (their contact details are not here: export
+                             them in the export center, where each connection's choices apply)
 invitations.json             invitations you sent and received
 access_log.json              every recorded access to your data (who, what, when, outcome)
 exports.json                 your past exports (manifests only; files are never kept)
 notifications.json           your notifications
 app_grants.json              apps you granted access to (partner apps are not available yet)
 
-All times are UTC. Values withheld by your connections are not included and not named.
+All times are UTC.
 """
 
 
 def _CONNECTIONS_NOTE() -> dict[str, str]:
-    return {"note": "Only what each connection permits you to download is included."}
+    return {"note": "Names and headlines as each connection lets you see them."}
 
 
 class _Sink(io.RawIOBase):
@@ -83,7 +88,8 @@ def _dumps(document: Any) -> bytes:
     return json.dumps(document, ensure_ascii=False, indent=2, default=str).encode()
 
 
-def _profile(session: Session, member: Member) -> dict[str, Any]:
+def _profile(session: Session, member: Member, own: Outcome) -> dict[str, Any]:
+    primary = {v.id for v in values_of(session, member.id) if v.is_primary}
     return {
         "handle": member.handle,
         "sign_in_email": member.email,
@@ -93,14 +99,10 @@ def _profile(session: Session, member: Member) -> dict[str, Any]:
                 "field": v.field.value,
                 "label": v.label.value if v.label else None,
                 "value": v.value,
-                "primary": v.is_primary,
-                "policy": {
-                    "view": v.view.value,
-                    "download": v.download.value,
-                    "sync": v.sync.value,
-                },
+                "primary": v.value_id in primary,
+                "policy": v.policy.as_dict(),
             }
-            for v in values_of(session, member.id)
+            for v in own.released
         ],
     }
 
@@ -161,24 +163,23 @@ def _invitations(session: Session, member_id: int) -> list[dict[str, Any]]:
     ]
 
 
-def _decided_connections(session: Session, member_id: int, request_id: str | None) -> IO[str]:
-    """Decide every connection once; park the released values in a temporary file.
+def _decided_connections(session: Session, requester: Requester) -> IO[str]:
+    """Decide what the member may view of each connection once; park it in a temporary file.
 
-    Both connections files are written from it, so each connection's data is
+    Both connections files are written from it, so each connection is
     decided and logged once. The file is deleted when the archive is done.
     """
     parked = tempfile.SpooledTemporaryFile(max_size=1 << 20, mode="w+", encoding="utf-8")  # noqa: SIM115
-    ids = connection_ids(session, member_id)
-    requester = Requester(member_id, request_id=request_id)
+    ids = connection_ids(session, requester.member_id)
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         outcomes = disclose(
             session,
             requester,
             chunk,
-            action=Action.DOWNLOAD,
+            action=Action.VIEW,
             place=Place.SELF_EXPORT,
-            purpose=Purpose.PERSONAL,
+            fields=CARD_FIELDS,
         )
         handles = handles_of(session, chunk)
         for sid in chunk:
@@ -201,9 +202,10 @@ def _parked_records(parked: IO[str]) -> Iterator[ContactRecord]:
         )
 
 
-def _events(session: Session, member_id: int) -> Iterator[bytes]:
+def _events(session: Session, requester: Requester) -> Iterator[bytes]:
     yield b'{"events": ['
-    for i, row in enumerate(iter_events(session, member_id, EventFilter())):
+    rows = iter_events(session, requester, EventFilter(), Place.SELF_EXPORT)
+    for i, row in enumerate(rows):
         document = {
             "event": row.seq,
             "time_utc": _iso(row.occurred_at),
@@ -246,28 +248,28 @@ def _notifications(session: Session, member_id: int) -> list[dict[str, Any]]:
     ]
 
 
-def _log_self(session: Session, member_id: int, request_id: str | None) -> None:
-    own = [ValueRecord(v.id, v.field, v.label, "", v.policy) for v in values_of(session, member_id)]
-    context = AccessContext(
-        requester_id=member_id,
-        action=EventAction.DOWNLOAD,
-        place=Place.SELF_EXPORT,
-        purpose=Purpose.PERSONAL,
-        request_id=request_id,
-    )
-    record_outcomes(session, context, [Outcome(member_id, Relation.SELF, own, [])])
-
-
 def self_export(session: Session, member_id: int, request_id: str | None = None) -> Iterator[bytes]:
     """The ZIP archive of everything Fieldgate holds about the member, in chunks.
 
     The download of one's own data is itself logged (before the first byte).
+
+    Raises:
+        AccessLogUnavailable: an access could not be logged (before the first
+            byte, or before the part of the archive it would have let out).
     """
-    _log_self(session, member_id, request_id)
+    requester = Requester(member_id, request_id=request_id)
+    own = disclose(
+        session,
+        requester,
+        [member_id],
+        action=Action.DOWNLOAD,
+        place=Place.SELF_EXPORT,
+        purpose=Purpose.PERSONAL,
+    )[member_id]
     member = session.get(Member, member_id)
     sink = _Sink()
     archive = zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED)
-    profile = _profile(session, member)
+    profile = _profile(session, member, own)
     small_files = {
         "README.txt": README.encode(),
         "profile.json": _dumps(profile),
@@ -281,8 +283,8 @@ def self_export(session: Session, member_id: int, request_id: str | None = None)
     for name, data in small_files.items():
         archive.writestr(name, data)
         yield sink.drain()
-    layout = Layout(tuple(Field))
-    with _decided_connections(session, member_id, request_id) as parked:
+    layout = Layout(CARD_FIELDS)
+    with _decided_connections(session, requester) as parked:
         for name, fmt in (("connections.json", "json"), ("connections.csv", "csv")):
             exporter = get_exporter(fmt)
             with archive.open(name, "w") as entry:
@@ -290,7 +292,7 @@ def self_export(session: Session, member_id: int, request_id: str | None = None)
                     entry.write(chunk)
                     yield sink.drain()
     with archive.open("access_log.json", "w") as entry:
-        for chunk in _events(session, member_id):
+        for chunk in _events(session, requester):
             entry.write(chunk)
             yield sink.drain()
     archive.close()

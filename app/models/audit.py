@@ -44,6 +44,8 @@ class Place(StrEnum):
     INVITATIONS = "invitations"
     EXPORT = "export"
     SELF_EXPORT = "self-export"
+    PRIVACY = "privacy"
+    ACCESS_LOG = "access-log"
     API = "api"
 
     @property
@@ -64,7 +66,9 @@ _PLACE_TITLES = {
     Place.CONNECTIONS: "a connections list",
     Place.INVITATIONS: "an invitation",
     Place.EXPORT: "an export",
-    Place.SELF_EXPORT: "your own download",
+    Place.SELF_EXPORT: "a download of their own data",
+    Place.PRIVACY: "privacy settings",
+    Place.ACCESS_LOG: "an access log",
     Place.API: "an app",
 }
 

@@ -10,11 +10,11 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from app.disclosure.accountability import display_names
-from app.disclosure.handles import handles_of
+from app.disclosure.cards import member_cards
 from app.disclosure.preview import VIEWPOINTS, preview
 from app.extensions import db
 from app.models.accounts import Member
+from app.models.audit import Place
 from app.privacy.schemas import PolicyBatchSchema
 from app.privacy.services import (
     PolicyUpdateError,
@@ -35,6 +35,7 @@ from app.privacy.suppression import (
 )
 from app.profiles.services import values_of
 from app.web.navigation import local_target
+from app.web.requester import current_requester
 from permissions import PRESETS, Action, Audience, FieldGroup, Purpose
 
 bp = Blueprint("privacy", __name__, url_prefix="/privacy")
@@ -187,11 +188,11 @@ def keep_out(handle: str) -> Response:
     except SuppressionError as exc:
         abort(400, str(exc))
     db.session.commit()
-    name = display_names(db.session, [requester.id]).get(requester.id, "This member")
+    name = _name_of(requester)
     flash(
         f"{name} can no longer put you in their exports, even if you reconnect."
         if added
-        else f"You were already kept out of {name}'s exports.",
+        else f"You were already kept out of the exports of {name}.",
         "success",
     )
     return redirect(local_target(request.form.get("back"), url_for("privacy.settings")))
@@ -204,22 +205,25 @@ def allow_again(handle: str) -> Response:
     requester = _requester(handle)
     unsuppress(db.session, current_user.id, requester.id)
     db.session.commit()
-    name = display_names(db.session, [requester.id]).get(requester.id, "This member")
-    flash(f"{name}'s exports follow your privacy settings again.", "success")
+    flash(f"Exports by {_name_of(requester)} follow your privacy settings again.", "success")
     return redirect(local_target(request.form.get("back"), url_for("privacy.settings")))
+
+
+def _name_of(requester: Member) -> str:
+    """The requester as the member may see them: a view, decided and logged."""
+    cards = member_cards(db.session, current_requester(), [requester.id], Place.PRIVACY)
+    return cards[requester.id].name
 
 
 def _kept_out() -> list[dict[str, Any]]:
     rows = suppressions_of(db.session, current_user.id)
-    handles = handles_of(db.session, [r.requester_id for r in rows])
-    names = display_names(db.session, list(handles))
+    cards = member_cards(
+        db.session, current_requester(), [r.requester_id for r in rows], Place.PRIVACY
+    )
     return [
-        {
-            "name": names.get(r.requester_id, "A member"),
-            "handle": handles[r.requester_id],
-            "since": r.created_at,
-        }
+        {"card": cards[r.requester_id], "since": r.created_at}
         for r in rows
+        if r.requester_id in cards
     ]
 
 

@@ -56,6 +56,7 @@ contexts = st.builds(
     app_blocked=st.booleans(),
     suppressed=st.booleans(),
     over_quota=st.booleans(),
+    accountable=st.booleans(),
 )
 requests = st.builds(AccessRequest, action=actions, purpose=purposes, scopes=scope_sets)
 

@@ -125,6 +125,26 @@ def test_scope_app_purpose_suppression_and_quota(request_, context, expected):
     assert decision == (Decision.allow() if expected is None else Decision.denied(expected))
 
 
+HIDDEN = policy(A.NOBODY, A.NOBODY, A.NOBODY)
+
+
+@pytest.mark.parametrize(
+    ("request_", "field", "allowed"),
+    [
+        (AccessRequest(Action.VIEW), Field.FIRST_NAME, True),
+        (AccessRequest(Action.VIEW), Field.LAST_NAME, True),
+        (AccessRequest(Action.VIEW), Field.HEADLINE, False),
+        (AccessRequest(Action.VIEW), Field.EMAIL, False),
+        (AccessRequest(Action.DOWNLOAD, Purpose.PERSONAL), Field.FIRST_NAME, False),
+        (AccessRequest(Action.VIEW, scopes=frozenset(Scope)), Field.FIRST_NAME, False),
+    ],
+)
+def test_the_accountability_rule_names_only_to_a_direct_viewer(request_, field, allowed):
+    context = _ctx(R.MEMBER, accountable=True)
+    assert decide(request_, context, field, HIDDEN).allowed is allowed
+    assert decide(request_, _ctx(R.MEMBER), field, HIDDEN).allowed is False
+
+
 def test_every_denial_has_a_reason_and_no_allowance_has_one():
     assert Decision.denied(Reason.SCOPE).reason is Reason.SCOPE
     assert Decision.allow().reason is None
@@ -167,6 +187,9 @@ def reference(request, context, field, pol):
         group = next(g for g, names in GROUP.items() if field.value in names)
         if f"{group}:{request.action.value}" not in {s.value for s in request.scopes}:
             return False, "scope"
+    names = field.value in {"first_name", "last_name"}
+    if context.accountable and request.action is Action.VIEW and request.scopes is None and names:
+        return True, None
     audience = {Action.VIEW: pol.view, Action.DOWNLOAD: pol.download, Action.SYNC: pol.sync}[
         request.action
     ]

@@ -9,8 +9,12 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from app.models.accounts import Member
+from app.network.services import invite
+from permissions import Audience, Field, policy
+from tests.app.audit.helpers import events, released
+from tests.app.exports.helpers import recruiter_with, run_export
 from tests.conftest import Auth
-from tests.factories import connect_members, make_member
+from tests.factories import connect_members, make_member, set_policy
 
 
 def _viewed(client: FlaskClient, auth: Auth, viewer: Member, subject: Member) -> None:
@@ -102,3 +106,70 @@ def test_csv_and_json_downloads_hold_only_the_members_own_events(
     document = client.get("/access/events.json").get_json()
     assert [e["requester_handle"] for e in document["events"]] == [bob.handle]
     assert document["events"][0]["place"] == "profile"
+
+
+HIDDEN = policy(Audience.CONNECTIONS, Audience.NOBODY, Audience.NOBODY)
+
+
+def _hide_name(session: Session, member: Member) -> None:
+    set_policy(session, member.id, Field.FIRST_NAME, HIDDEN)
+    set_policy(session, member.id, Field.LAST_NAME, HIDDEN)
+
+
+def test_an_invitation_cannot_buy_the_recipients_hidden_name(
+    client: FlaskClient, auth: Auth, session: Session
+) -> None:
+    # Regression: the recipient's invitations page views the sender's card, and
+    # the sender's access log named the viewer with the name they hide.
+    sender = make_member(session, "Sam", "Sender")
+    recipient = make_member(session, "Quintessa", "Hiddenname")
+    _hide_name(session, recipient)
+    invite(session, sender.id, recipient.id, per_day=10, cooldown_days=21)
+    session.commit()
+    auth.login(recipient.email)
+    assert "Sam Sender" in client.get("/invitations").get_data(as_text=True)
+    auth.logout()
+
+    auth.login(sender.email)
+    page = client.get("/access").get_data(as_text=True)
+    download = client.get("/access/events.json").get_data(as_text=True)
+
+    for body in (page, download):
+        assert "Quintessa" not in body and "Hiddenname" not in body
+        assert recipient.handle in body
+    assert "A member (" in page
+
+
+def test_a_search_cannot_buy_the_searchers_hidden_name(
+    client: FlaskClient, auth: Auth, session: Session
+) -> None:
+    found = make_member(session, "Findable", "Person")
+    searcher = make_member(session, "Quintessa", "Hiddenname")
+    _hide_name(session, searcher)
+    session.commit()
+    auth.login(searcher.email)
+    assert "Findable Person" in client.get("/search?q=findable").get_data(as_text=True)
+    auth.logout()
+
+    auth.login(found.email)
+    page = client.get("/access").get_data(as_text=True)
+
+    assert "Quintessa" not in page and "Hiddenname" not in page
+    assert searcher.handle in page
+
+
+def test_whoever_downloads_your_data_is_named_to_you_even_if_they_hide_their_name(
+    app, client: FlaskClient, auth: Auth, session: Session
+) -> None:
+    recruiter, (contact,) = recruiter_with(session, 1)
+    _hide_name(session, recruiter)
+    session.commit()
+    run_export(app, session, recruiter)
+
+    auth.login(contact.email)
+    page = client.get("/access").get_data(as_text=True)
+
+    assert "Rita Recruiter" in page
+    [named] = [e for e in events(session, subject_id=recruiter.id) if e.place.value == "access-log"]
+    assert named.requester_id == contact.id
+    assert set(released(named)) == {"first_name", "last_name"}

@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session
 
 from app.models.exports import ExportRun
 from app.privacy.services import set_purposes
-from permissions import Audience, Field, Purpose, policy
-from tests.app.audit.helpers import events
+from app.profiles.services import add_value
+from permissions import Audience, Field, Purpose, ValueLabel, policy
+from tests.app.audit.helpers import events, released
 from tests.app.exports.helpers import recruiter_with
 from tests.conftest import Auth, post_form
 from tests.factories import make_member, set_policy
@@ -193,10 +194,32 @@ def test_self_export_is_a_zip_of_everything_and_is_logged(
     assert {v["field"] for v in profile["values"]} >= {"first_name", "email"}
     connections = json.loads(archive.read("connections.json"))
     assert [c["id"] for c in connections["contacts"]] == [contact.handle]
-    assert contact.email in archive.read("connections.csv").decode("utf-8-sig")
+    assert "Contact0" in archive.read("connections.csv").decode("utf-8-sig")
     [self_event] = events(session, subject_id=rita.id, place="self-export")
     assert self_event.requester_id == rita.id
-    assert len(events(session, subject_id=contact.id, place="self-export")) == 1
+    [seen] = events(session, subject_id=contact.id, place="self-export")
+    assert (seen.action.value, released(seen)) == ("view", ["first_name", "last_name"])
+
+
+def test_the_self_export_carries_no_other_members_contact_details(
+    client: FlaskClient, auth: Auth, session: Session
+) -> None:
+    # Regression: the self export used to download every connection's e-mails
+    # and phones for purpose "personal", with no quota, suppression or manifest.
+    rita, (contact,) = recruiter_with(session, 1)
+    set_policy(session, contact.id, Field.EMAIL, DOWNLOADABLE)
+    add_value(session, contact.id, Field.PHONE, "+44 20 7946 0991", label=ValueLabel.WORK)
+    set_policy(session, contact.id, Field.PHONE, DOWNLOADABLE)
+    session.commit()
+    auth.login(rita.email)
+
+    data = client.get("/exports/mine").get_data()
+
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    everything = b"".join(archive.read(name) for name in archive.namelist())
+    assert contact.email.encode() not in everything
+    assert b"7946" not in everything
+    assert all(e.action.value == "view" for e in events(session, subject_id=contact.id))
 
 
 def test_the_people_list_and_its_logged_views_appear_only_when_choosing_people(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from app.privacy.suppression import is_suppressed
 from permissions import Audience, Field, policy
+from tests.app.audit.helpers import events, released
 from tests.app.exports.helpers import run_export
 from tests.conftest import post_form
 from tests.factories import connect_members, make_member, set_policy
@@ -73,3 +74,47 @@ def test_suppressing_needs_a_signed_in_member(client, session):
 
     assert response.status_code == 302 and "/signin" in response.location
     assert not is_suppressed(session, ada.id, rita.id)
+
+
+HIDDEN = policy(Audience.CONNECTIONS, Audience.NOBODY, Audience.NOBODY)
+
+
+def _stranger_with_a_hidden_name(session):
+    ada = make_member(session, "Ada", "Lovelace", email="ada@example.com")
+    hidden = make_member(session, "Quintessa", "Hiddenname", email="q@example.com")
+    set_policy(session, hidden.id, Field.FIRST_NAME, HIDDEN)
+    set_policy(session, hidden.id, Field.LAST_NAME, HIDDEN)
+    session.commit()
+    return ada, hidden
+
+
+def test_keeping_out_a_stranger_shows_their_handle_not_their_hidden_name(client, auth, session):
+    # Regression: the flash message and the "Kept out of exports" list read the
+    # requester's first and last name outside the engine, with no access event.
+    ada, hidden = _stranger_with_a_hidden_name(session)
+    auth.login(ada.email)
+
+    for url in (
+        f"/privacy/suppressions/{hidden.handle}",
+        f"/privacy/suppressions/{hidden.handle}",  # "already kept out" message
+        f"/privacy/suppressions/{hidden.handle}/remove",
+        f"/privacy/suppressions/{hidden.handle}",
+    ):
+        page = post_form(client, url, follow_redirects=True).get_data(as_text=True)
+        assert "Quintessa" not in page and "Hiddenname" not in page, url
+        assert hidden.handle in page, url
+
+    logged = events(session, subject_id=hidden.id, place="privacy")
+    assert logged and all(e.requester_id == ada.id for e in logged)
+    assert all(released(e) == [] for e in logged)
+
+
+def test_a_visible_name_in_suppression_pages_is_logged_as_a_view(client, auth, session):
+    rita, ada = _pair(session)
+    auth.login(ada.email)
+
+    page = post_form(client, f"/privacy/suppressions/{rita.handle}", follow_redirects=True)
+
+    assert "Rita Recruiter can no longer put you in their exports" in page.get_data(as_text=True)
+    shown = events(session, subject_id=rita.id, place="privacy")
+    assert shown and set(released(shown[-1])) >= {"first_name", "last_name"}
