@@ -16,19 +16,18 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.audit.recorder import AccessContext, record_outcomes
 from app.database import utcnow
 from app.disclosure.handles import handles_of
-from app.disclosure.service import Requester, decide_for, disclose
+from app.disclosure.service import Circumstances, Requester, decide_for, disclose
 from app.disclosure.values import contact_detail_bound
 from app.exports.manifest import ManifestTally
 from app.exports.quota import CONTACTS, MARKETING, QuotaExceeded, QuotaStore, reserve, settle
 from app.exports.selection import Selection, resolve
 from app.gc_tuning import each_step_with_fewer_collections, fewer_collections
-from app.models.audit import EventAction, Place
+from app.models.audit import Place
 from app.models.exports import ExportRun
 from exporters import ContactRecord, Layout, get_exporter
-from permissions import Action, Field, Outcome, Purpose, Reason, Relation
+from permissions import Action, Field, Purpose
 
 CHUNK = 5000
 
@@ -91,22 +90,19 @@ def preview(session: Session, requester: Requester, order: ExportOrder) -> dict[
 
 
 def _log_refusal(
-    session: Session,
-    requester: Requester,
-    order: ExportOrder,
-    subject_ids: Sequence[int],
-    reason: Reason,
+    session: Session, requester: Requester, order: ExportOrder, subject_ids: Sequence[int]
 ) -> None:
-    context = AccessContext(
-        requester_id=requester.member_id,
-        action=EventAction.DOWNLOAD,
-        place=Place.EXPORT,
-        purpose=order.purpose,
-        request_id=requester.request_id,
-    )
+    """Log the refused export: the engine decides each subject with the quota used up."""
     for chunk in _chunks(subject_ids):
-        record_outcomes(
-            session, context, (Outcome(sid, Relation.CONNECTION, [], [], reason) for sid in chunk)
+        disclose(
+            session,
+            requester,
+            chunk,
+            action=Action.DOWNLOAD,
+            place=Place.EXPORT,
+            purpose=order.purpose,
+            fields=order.fields,
+            circumstances=Circumstances(over_quota=True),
         )
 
 
@@ -203,7 +199,7 @@ def start_export(
     try:
         reservation = reserve(store, requester.member_id, needs, limits.by_kind(), now or utcnow())
     except QuotaExceeded:
-        _log_refusal(session, requester, order, subject_ids, Reason.QUOTA)
+        _log_refusal(session, requester, order, subject_ids)
         raise
     run = ExportRun(
         requester_id=requester.member_id,

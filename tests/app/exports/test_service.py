@@ -156,6 +156,7 @@ def test_over_the_quota_the_export_is_refused_and_logged(app: Flask, session: Se
     rita, contacts = recruiter_with(session, 3)
     for contact in contacts:
         set_policy(session, contact.id, Field.EMAIL, DOWNLOADABLE)
+    set_purposes(session, contacts[0].id, {Purpose.RECRUITING: False})
     session.commit()  # the quota store commits or rolls back its own short transactions
     limits = ExportLimits(contacts_per_day=2, marketing_per_day=1)
 
@@ -163,10 +164,17 @@ def test_over_the_quota_the_export_is_refused_and_logged(app: Flask, session: Se
         run_export(app, session, rita, limits=limits)
 
     assert "at most 2" in str(refusal.value) and "resets at 00:00 UTC" in str(refusal.value)
-    assert {refused(e)["*"] for e in events(session)} == {"quota"}
-    # Without contact details the quota is not touched.
+    logged = {e.subject_id: e for e in events(session, requester_id=rita.id)}
+    assert set(logged) == {c.id for c in contacts}
+    for contact in contacts:
+        event = logged[contact.id]
+        # The engine decides each refusal, so each carries its first real reason.
+        reason = "purpose" if contact is contacts[0] else "quota"
+        assert event.outcome.value == "refused" and released(event) == []
+        assert set(refused(event).values()) == {reason}
+    # Without contact details the quota is not touched (the objector stays out).
     data, _ = run_export(app, session, rita, limits=limits, fields=[Field.FIRST_NAME])
-    assert len(_rows(data)) == 3
+    assert len(_rows(data)) == 2
 
 
 def test_unused_quota_is_given_back(app: Flask, session: Session) -> None:
