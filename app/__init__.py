@@ -13,6 +13,7 @@ from app.config import load_config
 from app.database import tune_engine
 from app.extensions import csrf, db, limiter, login_manager, migrate
 from app.shell import register_shell
+from app.web.inputs import IdConverter
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -25,6 +26,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     ``flask db upgrade`` for that.
     """
     app = Flask(__name__, instance_relative_config=True)
+    app.url_map.converters["id"] = IdConverter
     app.config.from_mapping(load_config(app.instance_path, provided=config))
     if config:
         app.config.from_mapping(config)

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from app.models.audit import EventAction
+from app.web.inputs import MAX_ID
+
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2999, 12, 31)
+_IN_RANGE = validate.Range(
+    min=FIRST_DAY, max=LAST_DAY, error="Choose a date from 2000-01-01 to 2999-12-31."
+)
 
 
 class EventFilterSchema(Schema):
@@ -15,11 +22,13 @@ class EventFilterSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    start = fields.Date(load_default=None)
-    end = fields.Date(load_default=None)
+    start = fields.Date(load_default=None, validate=_IN_RANGE)
+    end = fields.Date(load_default=None, validate=_IN_RANGE)
     action = fields.Enum(EventAction, by_value=True, load_default=None)
     requester = fields.String(load_default=None, validate=validate.Length(max=32))
-    app = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    app = fields.Integer(
+        load_default=None, strict=False, validate=validate.Range(min=1, max=MAX_ID)
+    )
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
 
     @validates_schema

@@ -157,7 +157,7 @@ def progress(ticket: str) -> Response:
     return jsonify(status=run.status, done=run.contacts_done, selected=run.contacts_selected)
 
 
-@bp.get("/<int:run_id>/manifest")
+@bp.get("/<id:run_id>/manifest")
 @login_required
 def manifest(run_id: int) -> Response:
     """The manifest of one of the requester's past exports, as JSON."""

@@ -38,19 +38,13 @@ from app.network.services import (
     withdraw,
 )
 from app.privacy.suppression import is_suppressed
+from app.web.inputs import page_number
 from app.web.navigation import local_target
 from app.web.requester import current_requester
 from permissions import Action, Field
 
 bp = Blueprint("network", __name__)
 PER_PAGE = 25
-
-
-def _page_arg() -> int:
-    raw = request.args.get("page", "1")
-    if not raw.isdigit() or int(raw) < 1 or int(raw) > 10_000:
-        abort(400, "The page number must be a whole number from 1.")
-    return int(raw)
 
 
 @bp.get("/search")
@@ -60,7 +54,7 @@ def search() -> tuple[str, int]:
     query = request.args.get("q", "")
     if len(query) > MAX_QUERY_LENGTH:
         abort(400, f"Search for at most {MAX_QUERY_LENGTH} characters.")
-    results = search_members(db.session, current_requester(), query, page=_page_arg())
+    results = search_members(db.session, current_requester(), query, page=page_number())
     return render_template("network/search.html", results=results), 200
 
 
@@ -68,7 +62,7 @@ def search() -> tuple[str, int]:
 @login_required
 def connections() -> str:
     """The member's connections, newest first."""
-    page = _page_arg()
+    page = page_number()
     rows = db.session.execute(
         select(Connection.other_id, Connection.created_at)
         .where(Connection.member_id == current_user.id)
@@ -133,21 +127,21 @@ def _answer(invitation_id: int, action: str) -> Response:
     return redirect(local_target(request.form.get("back"), url_for("network.invitations")))
 
 
-@bp.post("/invitations/<int:invitation_id>/accept")
+@bp.post("/invitations/<id:invitation_id>/accept")
 @login_required
 def accept_invitation(invitation_id: int) -> Response:
     """Accept an invitation."""
     return _answer(invitation_id, "accept")
 
 
-@bp.post("/invitations/<int:invitation_id>/decline")
+@bp.post("/invitations/<id:invitation_id>/decline")
 @login_required
 def decline_invitation(invitation_id: int) -> Response:
     """Decline an invitation."""
     return _answer(invitation_id, "decline")
 
 
-@bp.post("/invitations/<int:invitation_id>/withdraw")
+@bp.post("/invitations/<id:invitation_id>/withdraw")
 @login_required
 def withdraw_invitation(invitation_id: int) -> Response:
     """Withdraw an invitation you sent."""

@@ -12,17 +12,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, jsonify
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 from marshmallow import ValidationError
 from werkzeug.wrappers import Response
 
 from app.extensions import db
-from app.privacy.schemas import PolicyBatchSchema, PurposesSchema, ValuePolicySchema
-from app.privacy.services import PolicyUpdateError, apply_updates, purposes_of, set_purposes
-from app.privacy.settings import updates_from_batch
+from app.privacy.batches import BatchRefused, apply_batch
+from app.privacy.schemas import PurposesSchema, ValuePolicySchema
+from app.privacy.services import purposes_of, set_purposes
 from app.profiles.services import values_of
+from app.web.inputs import BadJson, json_body
 from permissions.explain import explain
 
 bp = Blueprint("privacy_api", __name__, url_prefix="/api/me")
@@ -33,13 +34,6 @@ def _bad_request(message: str, details: Any = None) -> tuple[Response, int]:
     if details is not None:
         body["details"] = details
     return jsonify(body), 400
-
-
-def _json_body() -> Any:
-    data = request.get_json(silent=True)
-    if data is None:
-        raise ValidationError("Send a JSON object with Content-Type: application/json.")
-    return data
 
 
 def _policies_document() -> dict[str, Any]:
@@ -73,19 +67,12 @@ def get_policies() -> Response:
 def patch_policies() -> Response | tuple[Response, int]:
     """Change several policies at once; all or nothing."""
     try:
-        batch = PolicyBatchSchema().load(_json_body())
-        changed = apply_updates(
-            db.session,
-            current_user.id,
-            updates_from_batch(db.session, current_user.id, batch),
-            source="api",
-        )
-    except ValidationError as exc:
+        changed = apply_batch(db.session, current_user.id, json_body(), source="api")
+    except BadJson as exc:
+        return _bad_request(str(exc))
+    except BatchRefused as exc:
         db.session.rollback()
-        return _bad_request("The request does not match the expected shape.", exc.messages)
-    except PolicyUpdateError as exc:
-        db.session.rollback()
-        return _bad_request(str(exc), {str(k): v for k, v in exc.errors.items()})
+        return _bad_request(str(exc), exc.details)
     db.session.commit()
     return jsonify({"changed": [c.value.id for c in changed], **_policies_document()})
 
@@ -102,7 +89,9 @@ def get_purposes() -> Response:
 def patch_purposes() -> Response | tuple[Response, int]:
     """Change purpose choices (objections, marketing opt-in)."""
     try:
-        data = PurposesSchema().load(_json_body())
+        data = PurposesSchema().load(json_body())
+    except BadJson as exc:
+        return _bad_request(str(exc))
     except ValidationError as exc:
         return _bad_request(
             "Send booleans for personal, recruiting, sales, marketing.", exc.messages

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
@@ -62,9 +62,25 @@ class ValuePolicySchema(Schema):
     explanation = fields.String()
 
 
-def _StrictBoolean() -> fields.Boolean:
-    """JSON true/false only: "yes", 1 or "on" are refused rather than guessed."""
-    return fields.Boolean(truthy={True}, falsy={False})
+class StrictBoolean(fields.Field):
+    """JSON ``true``/``false`` only: "yes", "on", 1 or 0 are refused rather than guessed.
+
+    marshmallow's Boolean with ``truthy={True}`` still takes 1 and 0, because
+    ``1 == True`` in Python; the type has to be checked.
+    """
+
+    default_error_messages: ClassVar[dict[str, str]] = {
+        "invalid": "Not a boolean: send true or false."
+    }
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if type(value) is not bool:
+            raise self.make_error("invalid")
+        return value
+
+
+def _StrictBoolean() -> StrictBoolean:
+    return StrictBoolean(required=False)
 
 
 class PurposesSchema(Schema):

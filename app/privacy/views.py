@@ -6,7 +6,6 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from marshmallow import ValidationError
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -15,9 +14,8 @@ from app.disclosure.preview import VIEWPOINTS, preview
 from app.extensions import db
 from app.models.accounts import Member
 from app.models.audit import Place
-from app.privacy.schemas import PolicyBatchSchema
+from app.privacy.batches import BatchRefused, apply_batch, batch_from_form, matrix_choices
 from app.privacy.services import (
-    PolicyUpdateError,
     apply_updates,
     plan_updates,
     policy_history,
@@ -26,7 +24,6 @@ from app.privacy.services import (
     purposes_of,
     set_purposes,
 )
-from app.privacy.settings import batch_from_form, matrix_choices, updates_from_batch
 from app.privacy.suppression import (
     SuppressionError,
     suppress,
@@ -103,21 +100,14 @@ def save_policies() -> Response | tuple[str, int]:
     raw = batch_from_form(request.form.to_dict())
     chosen = matrix_choices(raw)
     try:
-        batch = PolicyBatchSchema().load(raw)
-        changed = apply_updates(
-            db.session,
-            current_user.id,
-            updates_from_batch(db.session, current_user.id, batch),
-            source="settings",
-        )
-    except ValidationError as exc:
+        changed = apply_batch(db.session, current_user.id, raw, source="settings")
+    except BatchRefused as exc:
         db.session.rollback()
-        flash(f"Nothing was saved: {_first_message(exc.messages)}", "error")
-        return _render(400, chosen=chosen)
-    except PolicyUpdateError as exc:
-        db.session.rollback()
-        flash("Nothing was saved. Fix the highlighted values.", "error")
-        return _render(400, errors=exc.errors, chosen=chosen)
+        if exc.per_value:
+            flash("Nothing was saved. Fix the highlighted values.", "error")
+        else:
+            flash(f"Nothing was saved: {_first_message(exc.details)}", "error")
+        return _render(400, errors=exc.per_value, chosen=chosen)
     db.session.commit()
     flash(f"Saved. {len(changed)} value{'s' if len(changed) != 1 else ''} changed.", "success")
     return redirect(url_for("privacy.settings", **request.args))

@@ -124,7 +124,7 @@ def _change_value(change: Callable[[], None], done: str) -> Response | tuple[str
     return redirect(url_for("profiles.edit"))
 
 
-@bp.post("/profile/values/<int:value_id>/label")
+@bp.post("/profile/values/<id:value_id>/label")
 @login_required
 def relabel(value_id: int) -> Response | tuple[str, int]:
     """Change a value's label."""
@@ -137,7 +137,7 @@ def relabel(value_id: int) -> Response | tuple[str, int]:
     )
 
 
-@bp.post("/profile/values/<int:value_id>/primary")
+@bp.post("/profile/values/<id:value_id>/primary")
 @login_required
 def primary(value_id: int) -> Response | tuple[str, int]:
     """Make an e-mail the primary one."""
@@ -146,7 +146,7 @@ def primary(value_id: int) -> Response | tuple[str, int]:
     )
 
 
-@bp.post("/profile/values/<int:value_id>/remove")
+@bp.post("/profile/values/<id:value_id>/remove")
 @login_required
 def remove(value_id: int) -> Response | tuple[str, int]:
     """Remove a value."""
