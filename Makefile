@@ -37,7 +37,9 @@ test: install-dev browser-deps
 
 lint: install-dev
 	$(BIN)/ruff check .
-	$(BIN)/lint-imports
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/mypy
 
 bench: install-dev
 	$(BIN)/python -m bench.decisions

@@ -10,9 +10,9 @@ import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import DateTime, Engine, MetaData, String, event
+from sqlalchemy import CursorResult, DateTime, Engine, MetaData, Result, String, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.types import TypeDecorator
@@ -57,9 +57,14 @@ def fetch_for_ids(
     cursor = connection.connection.cursor()
     try:
         cursor.execute(sql, (param,))
-        return cursor.fetchall()
+        return list(cursor.fetchall())
     finally:
         cursor.close()
+
+
+def affected(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE touched (0 when the driver cannot tell)."""
+    return cast("CursorResult[Any]", result).rowcount or 0
 
 
 def utcnow() -> datetime:
@@ -105,6 +110,7 @@ class EnumText(TypeDecorator[E]):
     def __init__(self, enum_type: type[E], length: int = 20) -> None:
         super().__init__(length)
         self.enum_type = enum_type
+        self.length = length
 
     def process_bind_param(self, value: E | str | None, dialect: Dialect) -> str | None:
         if value is None:
@@ -120,7 +126,7 @@ class EnumText(TypeDecorator[E]):
 def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
     """Render our column types in migrations as the plain SQLAlchemy types they store."""
     if type_ == "type" and isinstance(obj, EnumText):
-        return f"sa.String(length={obj.impl.length})"
+        return f"sa.String(length={obj.length})"
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
     return False

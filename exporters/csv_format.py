@@ -46,7 +46,7 @@ class _Row:
                 # line break inside one of them would make the split ambiguous.
                 field = self.slots[i - 1][0]
                 raise ValueError(
-                    f"A {field.title} value holds a line break; it cannot be exported."
+                    f"A {field.caption} value holds a line break; it cannot be exported."
                 )
             row[i] = "\n".join(texts)
         row[0] = record.contact_id

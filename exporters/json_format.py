@@ -21,7 +21,9 @@ def contact_fields(record: ContactRecord, layout: Layout) -> dict[str, Any]:
         if not values:
             continue
         if field.multi_valued:
-            fields[field.value] = [{"label": v.label.value, "value": v.value} for v in values]
+            fields[field.value] = [
+                {"label": v.label.value if v.label else None, "value": v.value} for v in values
+            ]
         else:
             fields[field.value] = values[0].value
     return fields

@@ -60,7 +60,8 @@ class Layout(NamedTuple):
     def columns(self) -> list[str]:
         """Column titles a person reads: "Contact id", "First name", "E-mail (work)", ..."""
         return ["Contact id"] + [
-            f"{field.title} ({label})" if label else field.title for field, label in self.slots()
+            f"{field.caption} ({label})" if label else field.caption
+            for field, label in self.slots()
         ]
 
 

@@ -42,7 +42,9 @@ def fold(line: str) -> str:
     """
     if len(line) * 4 <= LINE_OCTETS or len(line.encode("utf-8")) <= LINE_OCTETS:
         return line + "\r\n"  # the usual short line, without walking its characters
-    out, current, size = [], [], 0
+    out: list[str] = []
+    current: list[str] = []
+    size = 0
     for char in line:
         width = len(char.encode("utf-8"))
         if size + width > LINE_OCTETS:

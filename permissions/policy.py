@@ -24,8 +24,8 @@ class PolicyError(ValueError):
         self.narrower = narrower
         self.wider = wider
         super().__init__(
-            f"{value_name}: {narrower} ({policy.audience(narrower).title.lower()}) cannot be "
-            f"wider than {wider} ({policy.audience(wider).title.lower()}). "
+            f"{value_name}: {narrower} ({policy.audience(narrower).caption.lower()}) cannot be "
+            f"wider than {wider} ({policy.audience(wider).caption.lower()}). "
             f"Whoever may {narrower} a value must also be allowed to {wider} it."
         )
 

@@ -31,7 +31,7 @@ class Field(StrEnum):
         return self in MULTI_VALUED_FIELDS
 
     @property
-    def title(self) -> str:
+    def caption(self) -> str:
         """The field's name as a person reads it ("E-mail")."""
         return _FIELD_TITLES[self]
 
@@ -77,7 +77,7 @@ class Audience(StrEnum):
         return AUDIENCE_RANK[self]
 
     @property
-    def title(self) -> str:
+    def caption(self) -> str:
         """How a settings page names this audience."""
         return _AUDIENCE_TITLES[self]
 

@@ -65,7 +65,7 @@ def value_title(name: str) -> str:
     if name == "*":
         return "everything"
     field, _, label = name.partition(":")
-    title = Field(field).title
+    title = Field(field).caption
     return f"{title} ({label})" if label else title
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
 from app.models.audit import AccessEvent, EventAction, EventOutcome
@@ -24,7 +25,9 @@ class ReportLine:
     contacts_refused: int
 
 
-def _lines(session: Session, since: datetime, group_column: object, none_label: str) -> list:
+def _lines(
+    session: Session, since: datetime, group_column: ColumnElement[Any], none_label: str
+) -> list[ReportLine]:
     released = func.sum(case((AccessEvent.outcome != EventOutcome.REFUSED, 1), else_=0))
     refused = func.sum(case((AccessEvent.outcome == EventOutcome.REFUSED, 1), else_=0))
     rows = session.execute(
@@ -54,8 +57,8 @@ def _lines(session: Session, since: datetime, group_column: object, none_label: 
 def processing_report(session: Session, since: datetime) -> dict[str, list[ReportLine]]:
     """Exports and syncs since ``since``, grouped by purpose and by app."""
     return {
-        "purpose": _lines(session, since, AccessEvent.purpose, "(none declared)"),
-        "app": _lines(session, since, AccessEvent.app_id, "(direct, no app)"),
+        "purpose": _lines(session, since, AccessEvent.purpose.expression, "(none declared)"),
+        "app": _lines(session, since, AccessEvent.app_id.expression, "(direct, no app)"),
     }
 
 

@@ -18,7 +18,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from app.database import utcnow
+from app.database import affected, utcnow
 from app.models.accounts import AuthSession, Member
 from app.profiles.services import add_value
 from permissions import Field, ValueLabel
@@ -170,4 +170,4 @@ def close_session(session: Session, token: str | None) -> None:
 def close_all_sessions(session: Session, member_id: int) -> int:
     """End every sign-in session of a member; returns how many were open."""
     result = session.execute(delete(AuthSession).where(AuthSession.member_id == member_id))
-    return result.rowcount or 0
+    return affected(result)

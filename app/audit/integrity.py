@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Row, delete, func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from app.audit.chain import CHAINED_COLUMNS, checkpoint_mac, digest, same
+from app.database import affected
 from app.models.audit import CHAIN_ID, GENESIS, AccessEvent, AuditChain
 
 BATCH = 5000
@@ -37,7 +39,7 @@ class LogTampered(RuntimeError):
     """Raised instead of pruning a log that does not verify."""
 
 
-def _events(session: Session) -> Iterator[Row]:
+def _events(session: Session) -> Iterator[Any]:
     """Every event in chain order, read in keyset batches (constant memory)."""
     columns = [getattr(AccessEvent, name) for name in CHAINED_COLUMNS]
     after = -1
@@ -84,7 +86,7 @@ def verify(session: Session, key: bytes) -> Verification:
             what = "missing" if row.seq > expected_seq else "out of place"
             bad = min(row.seq, expected_seq)
             return Verification(False, checked, bad, f"event {bad} is {what}")
-        recomputed = digest(key, previous, row._mapping)
+        recomputed = digest(key, previous, dict(row._mapping))
         if not same(recomputed, row.digest):
             return Verification(
                 False, checked, row.seq, f"event {row.seq} was changed, inserted or reordered"
@@ -120,7 +122,9 @@ def prune(session: Session, key: bytes, before: datetime) -> Pruning:
     if cut <= chain.base_seq:
         return Pruning(0, chain.base_seq)
     cut_digest = session.scalar(select(AccessEvent.digest).where(AccessEvent.seq == cut))
-    removed = session.execute(delete(AccessEvent).where(AccessEvent.seq <= cut)).rowcount
+    if cut_digest is None:  # verify() just saw it; only a concurrent deletion gets here
+        raise LogTampered(f"event {cut} disappeared while pruning")
+    removed = affected(session.execute(delete(AccessEvent).where(AccessEvent.seq <= cut)))
     session.execute(
         update(AuditChain)
         .where(AuditChain.id == CHAIN_ID)

@@ -110,7 +110,7 @@ def _row(context: AccessContext, request_id: str, outcome: Outcome) -> dict[str,
 
 
 def _audit_key() -> bytes:
-    return current_app.config["AUDIT_KEY"].encode()
+    return str(current_app.config["AUDIT_KEY"]).encode()
 
 
 def append_events(session: Session, rows: Sequence[dict[str, Any]], key: bytes) -> None:
@@ -134,7 +134,7 @@ def append_events(session: Session, rows: Sequence[dict[str, Any]], key: bytes) 
     previous = chain(key, head.head_digest, rows)
     # A Core insert: the rows are plain values already, and the ORM's bulk
     # path would cost more than the statement itself for a large export.
-    session.execute(insert(AccessEvent.__table__), rows)
+    session.execute(insert(AccessEvent), rows)
     session.execute(
         update(AuditChain)
         .where(AuditChain.id == CHAIN_ID)

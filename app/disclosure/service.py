@@ -44,6 +44,20 @@ class Requester:
     scopes: frozenset[Scope] | None = None
     request_id: str | None = None
 
+    def member(self) -> int:
+        """The requesting member's id, for what only a member may do (export, own data).
+
+        Raises:
+            AnonymousRequester: nobody is signed in.
+        """
+        if self.member_id is None:
+            raise AnonymousRequester("Sign in first.")
+        return self.member_id
+
+
+class AnonymousRequester(ValueError):
+    """A request that only a signed-in member may make came from nobody."""
+
 
 def build_records(
     contexts: dict[int, SubjectContext], values: dict[int, list[ValueRecord]]

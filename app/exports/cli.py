@@ -6,6 +6,7 @@ import json
 import sys
 import uuid
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import current_app
@@ -96,6 +97,7 @@ def export_cli(
     click.echo(json.dumps(_manifest(prepared.run_id), indent=2), err=True)
 
 
-def _manifest(run_id: int) -> dict:
+def _manifest(run_id: int) -> dict[str, Any]:
     run = db.session.get(ExportRun, run_id)
-    return json.loads(run.manifest or "{}")
+    manifest: dict[str, Any] = json.loads(run.manifest) if run and run.manifest else {}
+    return manifest

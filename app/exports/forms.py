@@ -58,7 +58,7 @@ class ExportForm(FlaskForm):
     people = MultiCheckboxField("People", choices=[], validate_choice=False)
     fields = MultiCheckboxField(
         "Fields",
-        choices=[SelectChoice(f.value, f.title) for f in Field],
+        choices=[SelectChoice(f.value, f.caption) for f in Field],
         default=[f.value for f in Field],
         validators=[DataRequired("Choose at least one field.")],
     )

@@ -33,7 +33,7 @@ class ManifestTally:
         released, withheld = self.released, self.withheld
         for outcome in outcomes:
             self.selected += 1
-            if outcome.left_out:
+            if outcome.subject_reason is not None:
                 self.left_out[outcome.subject_reason] += 1
                 continue
             self.contacts += 1

@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.database import affected
 from app.models.exports import QuotaUsage
 
 CONTACTS = "contacts"
@@ -73,7 +74,7 @@ class DatabaseQuota:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def _where(self, requester_id: int, day: date, kind: str) -> tuple:
+    def _where(self, requester_id: int, day: date, kind: str) -> tuple[ColumnElement[bool], ...]:
         return (
             QuotaUsage.requester_id == requester_id,
             QuotaUsage.day == day,
@@ -85,11 +86,13 @@ class DatabaseQuota:
         for _attempt in range(2):
             # The condition is re-checked under the row lock, so concurrent
             # reservations cannot pass the limit together.
-            done = self.session.execute(
-                update(QuotaUsage)
-                .where(*where, QuotaUsage.used + n <= limit)
-                .values(used=QuotaUsage.used + n)
-            ).rowcount
+            done = affected(
+                self.session.execute(
+                    update(QuotaUsage)
+                    .where(*where, QuotaUsage.used + n <= limit)
+                    .values(used=QuotaUsage.used + n)
+                )
+            )
             if done:
                 self.session.commit()
                 return self.used(requester_id, day, kind)

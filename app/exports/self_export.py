@@ -119,12 +119,17 @@ def _profile_csv(profile: dict[str, Any]) -> bytes:
     return out.getvalue().encode()
 
 
+def _kept_out_by(session: Session, member_id: int) -> list[str]:
+    """Handles of the requesters the member keeps out of, newest first."""
+    ids = [s.requester_id for s in suppressions_of(session, member_id)]
+    handles = handles_of(session, ids)
+    return [handles[i] for i in ids if i in handles]
+
+
 def _privacy(session: Session, member_id: int) -> dict[str, Any]:
     return {
         "purposes": {p.value: allowed for p, allowed in purposes_of(session, member_id).items()},
-        "kept_out_of_exports_by": [
-            session.get(Member, s.requester_id).handle for s in suppressions_of(session, member_id)
-        ],
+        "kept_out_of_exports_by": _kept_out_by(session, member_id),
         "policy_history": [
             {
                 "when": _iso(c.changed_at),
@@ -170,7 +175,7 @@ def _decided_connections(session: Session, requester: Requester) -> IO[str]:
     decided and logged once. The file is deleted when the archive is done.
     """
     parked = tempfile.SpooledTemporaryFile(max_size=1 << 20, mode="w+", encoding="utf-8")  # noqa: SIM115
-    ids = connection_ids(session, requester.member_id)
+    ids = connection_ids(session, requester.member())
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         outcomes = disclose(
@@ -267,6 +272,8 @@ def self_export(session: Session, member_id: int, request_id: str | None = None)
         purpose=Purpose.PERSONAL,
     )[member_id]
     member = session.get(Member, member_id)
+    if member is None:
+        raise LookupError(f"no member {member_id}")
     sink = _Sink()
     archive = zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED)
     profile = _profile(session, member, own)

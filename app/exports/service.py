@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from app.database import utcnow
@@ -73,7 +74,7 @@ def _chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
 
 def preview(session: Session, requester: Requester, order: ExportOrder) -> dict[str, Any]:
     """The manifest the export would have now, computed by the engine; nothing is released."""
-    subject_ids = resolve(session, requester.member_id, order.selection)
+    subject_ids = resolve(session, requester.member(), order.selection)
     get_exporter(order.format)
     tally = ManifestTally(order.format, order.purpose, order.fields)
     for chunk in _chunks(subject_ids):
@@ -142,9 +143,7 @@ class _Streamer:
         handles = handles_of(self.session, chunk)
         self.done += len(chunk)
         self.session.execute(
-            ExportRun.__table__.update()
-            .where(ExportRun.__table__.c.id == self.run_id)
-            .values(contacts_done=self.done)
+            update(ExportRun).where(ExportRun.id == self.run_id).values(contacts_done=self.done)
         )
         self.session.commit()
         return [
@@ -169,10 +168,16 @@ class _Streamer:
             else 0
         )
         settle(self.store, self.reservation, {CONTACTS: used, MARKETING: used})
-        run = self.session.get(ExportRun, self.run_id)
-        run.status, run.finished_at = status, utcnow()
-        run.contacts_done = self.done
-        run.manifest = json.dumps(self.manifest())
+        self.session.execute(
+            update(ExportRun)
+            .where(ExportRun.id == self.run_id)
+            .values(
+                status=status,
+                finished_at=utcnow(),
+                contacts_done=self.done,
+                manifest=json.dumps(self.manifest()),
+            )
+        )
         self.session.commit()
 
 
@@ -193,11 +198,11 @@ def start_export(
         AccessLogUnavailable: the first chunk's events could not be written.
     """
     exporter = get_exporter(order.format, bom=order.bom)
-    subject_ids = resolve(session, requester.member_id, order.selection)
+    subject_ids = resolve(session, requester.member(), order.selection)
     need = contact_detail_bound(session, subject_ids, order.fields)
     needs = {CONTACTS: need, MARKETING: need if order.purpose is Purpose.MARKETING else 0}
     try:
-        reservation = reserve(store, requester.member_id, needs, limits.by_kind(), now or utcnow())
+        reservation = reserve(store, requester.member(), needs, limits.by_kind(), now or utcnow())
     except QuotaExceeded:
         _log_refusal(session, requester, order, subject_ids)
         raise

@@ -5,12 +5,12 @@ from __future__ import annotations
 import secrets
 import string
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.database import UTCDateTime, utcnow
-from app.extensions import db
+from app.database import Base, UTCDateTime, utcnow
 
 HANDLE_ALPHABET = string.ascii_letters + string.digits
 HANDLE_LENGTH = 12  # about 71 random bits
@@ -25,7 +25,7 @@ def new_handle() -> str:
     return "".join(secrets.choice(HANDLE_ALPHABET) for _ in range(HANDLE_LENGTH))
 
 
-class Member(db.Model):
+class Member(Base):
     """A person with a Fieldgate account.
 
     The sign-in e-mail is a credential, not profile data: what others may see
@@ -39,6 +39,10 @@ class Member(db.Model):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    if TYPE_CHECKING:
+        # Set by the sign-in session loader for flask-login; never a column.
+        auth_token: str | None
 
     # flask-login protocol -------------------------------------------------
     @property
@@ -64,7 +68,7 @@ class Member(db.Model):
         return f"<Member {self.id} {self.handle}>"
 
 
-class AuthSession(db.Model):
+class AuthSession(Base):
     """One signed-in browser. Deleting the row signs that browser out.
 
     Only a hash of the token is stored, so a copy of the database does not

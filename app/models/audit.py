@@ -8,8 +8,7 @@ from enum import StrEnum
 from sqlalchemy import BigInteger, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.database import EnumText, UTCDateTime
-from app.extensions import db
+from app.database import Base, EnumText, UTCDateTime
 from permissions import Purpose
 
 
@@ -22,7 +21,7 @@ class EventAction(StrEnum):
     API_READ = "api-read"
 
     @property
-    def title(self) -> str:
+    def caption(self) -> str:
         """How the member's page names the action."""
         return _ACTION_TITLES[self]
 
@@ -49,7 +48,7 @@ class Place(StrEnum):
     API = "api"
 
     @property
-    def title(self) -> str:
+    def caption(self) -> str:
         """How the member's page names the place."""
         return _PLACE_TITLES[self]
 
@@ -73,7 +72,7 @@ _PLACE_TITLES = {
 }
 
 
-class AccessEvent(db.Model):
+class AccessEvent(Base):
     """One access to one subject's data, released or refused.
 
     Holds which values were released and which refused (with the reason),
@@ -108,7 +107,7 @@ class AccessEvent(db.Model):
     digest: Mapped[str] = mapped_column(String(64))
 
 
-class AuditChain(db.Model):
+class AuditChain(Base):
     """The one row that anchors the chain: its head, and the checkpoint left by pruning.
 
     Appending locks this row (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite

@@ -7,12 +7,11 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.database import EnumText, UTCDateTime, utcnow
-from app.extensions import db
+from app.database import Base, EnumText, UTCDateTime, utcnow
 from permissions import Purpose
 
 
-class ExportRun(db.Model):
+class ExportRun(Base):
     """One export: when, what was asked, how far it got, and its manifest (counts only)."""
 
     __tablename__ = "export_runs"
@@ -32,7 +31,7 @@ class ExportRun(db.Model):
     manifest: Mapped[str | None] = mapped_column(Text)
 
 
-class QuotaUsage(db.Model):
+class QuotaUsage(Base):
     """How many contacts with contact details a requester exported on one UTC day."""
 
     __tablename__ = "quota_usage"

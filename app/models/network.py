@@ -8,13 +8,12 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.database import EnumText, UTCDateTime, utcnow
-from app.extensions import db
+from app.database import Base, EnumText, UTCDateTime, utcnow
 
 MAX_INVITATION_MESSAGE = 300
 
 
-class Connection(db.Model):
+class Connection(Base):
     """One direction of a symmetric connection.
 
     Every connection is stored as two rows, (a, b) and (b, a), written and
@@ -42,7 +41,7 @@ class InvitationStatus(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
-class Invitation(db.Model):
+class Invitation(Base):
     """A request from one member to connect with another."""
 
     __tablename__ = "invitations"

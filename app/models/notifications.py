@@ -7,11 +7,10 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.database import UTCDateTime, utcnow
-from app.extensions import db
+from app.database import Base, UTCDateTime, utcnow
 
 
-class Notification(db.Model):
+class Notification(Base):
     """One message in a member's notifications list."""
 
     __tablename__ = "notifications"
@@ -27,7 +26,7 @@ class Notification(db.Model):
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
-class NotificationSetting(db.Model):
+class NotificationSetting(Base):
     """A member's choice about the access digest; without a row it is on."""
 
     __tablename__ = "notification_settings"

@@ -7,12 +7,11 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.database import EnumText, UTCDateTime, utcnow
-from app.extensions import db
+from app.database import Base, EnumText, UTCDateTime, utcnow
 from permissions import Audience, Purpose
 
 
-class PolicyChange(db.Model):
+class PolicyChange(Base):
     """One change a member made to one value's policy: when, which value, old and new.
 
     The value may be removed later; its description stays so the history
@@ -38,7 +37,7 @@ class PolicyChange(db.Model):
     new_sync: Mapped[Audience] = mapped_column(EnumText(Audience, 12))
 
 
-class PurposeChoice(db.Model):
+class PurposeChoice(Base):
     """A member's answer for one purpose, where it differs from the default.
 
     Without a row a purpose is allowed, except marketing, which needs an opt-in.
@@ -54,7 +53,7 @@ class PurposeChoice(db.Model):
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class PurposeChange(db.Model):
+class PurposeChange(Base):
     """The history of purpose choices: every objection, opt-in and withdrawal."""
 
     __tablename__ = "purpose_changes"
@@ -66,7 +65,7 @@ class PurposeChange(db.Model):
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class Suppression(db.Model):
+class Suppression(Base):
     """A member's "never export me again" for one requester.
 
     Only the pair is kept: enough to recognise the member in that requester's

@@ -7,14 +7,13 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.database import EnumText, UTCDateTime, utcnow
-from app.extensions import db
+from app.database import Base, EnumText, UTCDateTime, utcnow
 from permissions import Audience, Field, Policy, ValueLabel, policy
 
 MAX_VALUE_LENGTH = 500
 
 
-class ProfileValue(db.Model):
+class ProfileValue(Base):
     """One value of one field of a member's profile, and who may do what with it.
 
     Single-valued fields (name, headline, ...) hold at most one row per member;
@@ -68,8 +67,8 @@ class ProfileValue(db.Model):
     def display_name(self) -> str:
         """How settings pages name this value: "E-mail (work)", "Headline"."""
         if self.label is None:
-            return self.field.title
-        return f"{self.field.title} ({self.label})"
+            return self.field.caption
+        return f"{self.field.caption} ({self.label})"
 
     def __repr__(self) -> str:
         return f"<ProfileValue {self.id} {self.member_id}:{self.field}>"

@@ -15,7 +15,7 @@ from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.database import utcnow
+from app.database import affected, utcnow
 from app.models.accounts import Member
 from app.models.network import (
     MAX_INVITATION_MESSAGE,
@@ -79,7 +79,7 @@ def disconnect(session: Session, member_id: int, other_id: int) -> None:
             )
         )
     )
-    if not result.rowcount:
+    if not affected(result):
         raise NotConnected(other_id)
 
 

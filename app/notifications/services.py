@@ -105,7 +105,7 @@ def _what(fields: Iterable[Field]) -> str:
     chosen = set(fields)
     if chosen & {Field.EMAIL, Field.PHONE} and len(chosen) > 2:
         return "contact details"
-    names = [f.title.lower() for f in Field if f in chosen]
+    names = [f.caption.lower() for f in Field if f in chosen]
     if not names:
         return "details"
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]

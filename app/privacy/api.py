@@ -46,7 +46,7 @@ def _policies_document() -> dict[str, Any]:
             "value": v.value,
             "is_primary": v.is_primary,
             "policy": v.policy,
-            "explanation": explain(v.policy, f"this {v.field.title.lower()}"),
+            "explanation": explain(v.policy, f"this {v.field.caption.lower()}"),
         }
         for v in values
     ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
@@ -69,13 +69,9 @@ class StrictBoolean(fields.Field):
     ``1 == True`` in Python; the type has to be checked.
     """
 
-    default_error_messages: ClassVar[dict[str, str]] = {
-        "invalid": "Not a boolean: send true or false."
-    }
-
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
         if type(value) is not bool:
-            raise self.make_error("invalid")
+            raise ValidationError("Not a boolean: send true or false.")
         return value
 
 

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from app.database import affected
 from app.models.privacy import Suppression
 
 
@@ -35,7 +36,7 @@ def unsuppress(session: Session, member_id: int, requester_id: int) -> bool:
             Suppression.member_id == member_id, Suppression.requester_id == requester_id
         )
     )
-    return bool(result.rowcount)
+    return bool(affected(result))
 
 
 def is_suppressed(session: Session, member_id: int, requester_id: int) -> bool:

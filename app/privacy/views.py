@@ -110,7 +110,8 @@ def save_policies() -> Response | tuple[str, int]:
         return _render(400, errors=exc.per_value, chosen=chosen)
     db.session.commit()
     flash(f"Saved. {len(changed)} value{'s' if len(changed) != 1 else ''} changed.", "success")
-    return redirect(url_for("privacy.settings", **request.args))
+    query: dict[str, Any] = request.args.to_dict()
+    return redirect(url_for("privacy.settings", **query))
 
 
 def _first_message(messages: Any) -> str:

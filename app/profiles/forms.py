@@ -14,7 +14,7 @@ LABEL_CHOICES = [SelectChoice(label.value, label.value.capitalize()) for label i
 
 def _text(field: Field, **kwargs: object) -> StringField:
     return StringField(
-        field.title, validators=[Optional(), Length(max=FIELD_MAX_LENGTH[field])], **kwargs
+        field.caption, validators=[Optional(), Length(max=FIELD_MAX_LENGTH[field])], **kwargs
     )
 
 

@@ -57,7 +57,7 @@ def _check_text(field: Field, text: str) -> None:
         if char in _BIDI_CONTROLS or (
             unicodedata.category(char) == "Cc" and char not in allowed_controls
         ):
-            raise ProfileError(f"{field.title} contains a control character; remove it.")
+            raise ProfileError(f"{field.caption} contains a control character; remove it.")
 
 
 def _clean_email(raw: str) -> str:
@@ -118,10 +118,10 @@ def clean_value(field: Field, raw: str) -> str:
     """
     text = raw.strip()
     if not text:
-        raise ProfileError(f"{field.title} cannot be empty.")
+        raise ProfileError(f"{field.caption} cannot be empty.")
     limit = FIELD_MAX_LENGTH[field]
     if len(text) > limit:
-        raise ProfileError(f"{field.title} is limited to {limit} characters.")
+        raise ProfileError(f"{field.caption} is limited to {limit} characters.")
     _check_text(field, text)
     cleaner = _CLEANERS.get(field)
     return cleaner(text) if cleaner else text
@@ -175,13 +175,13 @@ def add_value(
     existing = _values_of_field(session, member_id, field)
     if not field.multi_valued:
         if existing:
-            raise ProfileError(f"{field.title} is already set; change it instead.")
+            raise ProfileError(f"{field.caption} is already set; change it instead.")
         label = None
     else:
         if len(existing) >= MAX_VALUES_PER_FIELD:
-            raise ProfileError(f"You can keep at most {MAX_VALUES_PER_FIELD} of {field.title}.")
+            raise ProfileError(f"You can keep at most {MAX_VALUES_PER_FIELD} of {field.caption}.")
         if any(v.value.casefold() == text.casefold() for v in existing):
-            raise ProfileError(f"You already have that {field.title.lower()}.")
+            raise ProfileError(f"You already have that {field.caption.lower()}.")
         label = label or ValueLabel.OTHER
     is_primary = field is Field.EMAIL and (primary or not existing)
     if is_primary:
@@ -213,7 +213,7 @@ def set_single_value(
         ProfileError: invalid value, or ``field`` is multi-valued.
     """
     if field.multi_valued:
-        raise ProfileError(f"{field.title} holds several values; add or remove them one by one.")
+        raise ProfileError(f"{field.caption} holds several values; add or remove them one by one.")
     existing = _values_of_field(session, member_id, field)
     current = existing[0] if existing else None
     if not raw.strip():
@@ -238,7 +238,7 @@ def relabel_value(session: Session, member_id: int, value_id: int, label: ValueL
     """
     value = owned_value(session, member_id, value_id)
     if not value.field.multi_valued:
-        raise ProfileError(f"{value.field.title} has no label.")
+        raise ProfileError(f"{value.field.caption} has no label.")
     value.label = label
     value.updated_at = utcnow()
 

@@ -96,7 +96,7 @@ def add() -> Response | tuple[str, int]:
     try:
         field = Field(form.field.data)
         if not field.multi_valued:
-            raise ProfileError(f"{field.title} is set in the main form.")
+            raise ProfileError(f"{field.caption} is set in the main form.")
         add_value(
             db.session,
             current_user.id,
@@ -107,7 +107,7 @@ def add() -> Response | tuple[str, int]:
     except (ProfileError, ValueError) as exc:
         return _value_action_failed(str(exc), 400)
     db.session.commit()
-    flash(f"{field.title} added. It starts private: see who can see it in Privacy.", "success")
+    flash(f"{field.caption} added. It starts private: see who can see it in Privacy.", "success")
     return redirect(url_for("profiles.edit"))
 
 

@@ -28,7 +28,7 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9\-]{8,64}$")
 
 def request_id() -> str:
     """This request's id (from a trusted proxy's ``X-Request-ID`` or fresh)."""
-    return g.request_id
+    return str(g.request_id)
 
 
 def register_security(app: Flask) -> None:

@@ -162,7 +162,7 @@ def _check_contact(
     if fmt == "csv":
         for field in Field:
             for label in ValueLabel if field.multi_valued else [None]:
-                column = f"{field.title} ({label})" if label else field.title
+                column = f"{field.caption} ({label})" if label else field.caption
                 if column not in parsed:
                     continue
                 want = "\n".join(t for f, lab, t in expected if f is field and lab == label)
