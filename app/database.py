@@ -54,22 +54,19 @@ def fetch_for_ids(
     else:
         sql = query.format(ids="(SELECT value FROM json_each(?))", **literals)
         param = json.dumps([int(i) for i in ids])
-    cursor = connection.connection.cursor()
+    # exec_driver_sql hands the SQL to the driver as it is (and fires the
+    # engine's events, so statement counters see it); the rows are read from
+    # the driver's cursor as plain tuples, skipping SQLAlchemy's row objects.
+    result = connection.exec_driver_sql(sql, (param,))
     try:
-        cursor.execute(sql, (param,))
-        return list(cursor.fetchall())
+        return list(result.cursor.fetchall())
     finally:
-        cursor.close()
+        result.close()
 
 
 def affected(result: Result[Any]) -> int:
     """How many rows an UPDATE or DELETE touched (0 when the driver cannot tell)."""
     return cast("CursorResult[Any]", result).rowcount or 0
-
-
-def utcnow() -> datetime:
-    """The current time as an aware UTC datetime."""
-    return datetime.now(UTC)
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -59,7 +59,7 @@ from typing import Any
 from sqlalchemy import String, delete, insert, select, type_coerce
 from sqlalchemy.orm import Session
 
-from app.database import utcnow
+from app.clock import utcnow
 from app.disclosure.service import Requester
 from app.exports.quota import DatabaseQuota
 from app.exports.selection import Selection

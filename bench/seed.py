@@ -32,8 +32,8 @@ from flask_migrate import upgrade
 from sqlalchemy import Connection, Table, create_engine, insert, text
 
 from app import create_app
+from app.clock import utcnow
 from app.config import normalise_database_url
-from app.database import utcnow
 from app.extensions import db
 from app.models.accounts import Member
 from app.models.network import Connection as NetworkConnection

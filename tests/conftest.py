@@ -7,8 +7,10 @@ temporary folder). The schema is built by the migrations, exactly as
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -20,15 +22,19 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 from app import create_app
+from app.accounts.services import open_session
+from app.clock import FixedClock
 from app.extensions import db
 from tests.database import isolated_database, migrate, reset_schema, truncate_all
 from tests.factories import TEST_PASSWORD
 from tests.settings import app_config, test_database_url
 
 # Machines here are shared and noisy: judge properties by their results, not
-# by how long one example took.
+# by how long one example took. "ci" (HYPOTHESIS_PROFILE=ci, set by .ci/run)
+# runs more examples everywhere; tests/properties.py sets the no-leak ones.
 settings.register_profile("fieldgate", deadline=None, print_blob=True)
-settings.load_profile("fieldgate")
+settings.register_profile("ci", parent=settings.get_profile("fieldgate"), max_examples=300)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "fieldgate"))
 
 _CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 
@@ -101,6 +107,18 @@ def session(app: Flask) -> Iterator[Session]:
         connection.close()
 
 
+START = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock(app: Flask) -> Iterator[FixedClock]:
+    """The app's clock, standing at START until the test moves it."""
+    fixed = FixedClock(START)
+    app.config["CLOCK"] = fixed
+    yield fixed
+    app.config.pop("CLOCK", None)
+
+
 @pytest.fixture
 def client(app: Flask, session: Session) -> FlaskClient:
     """A test client whose requests share the test's transaction."""
@@ -115,6 +133,21 @@ def csrf_token(client: FlaskClient) -> str:
     match = _CSRF.search(page.get_data(as_text=True))
     assert match, "no CSRF token on the page"
     return match.group(1)
+
+
+def sign_in_as(client: FlaskClient, member: Any) -> None:
+    """Give ``client`` a sign-in session for ``member`` without the password round trip.
+
+    For property tests that sign in hundreds of times: the real sign-in page
+    (``Auth.login``) hashes the password on purpose slowly. The session is
+    made by the same service the page uses.
+    """
+    with client.application.app_context():
+        token = open_session(db.session, member)
+        db.session.commit()
+    with client.session_transaction() as state:
+        state["_user_id"] = token
+        state["_fresh"] = True
 
 
 class Auth:

@@ -24,7 +24,7 @@ from app.access_log.queries import (
     value_title,
 )
 from app.access_log.schemas import load_filter_args
-from app.database import utcnow
+from app.clock import utcnow
 from app.extensions import db
 from app.models.audit import EventAction
 from app.web.requester import current_requester

@@ -18,7 +18,8 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from app.database import affected, utcnow
+from app.clock import utcnow
+from app.database import affected
 from app.models.accounts import AuthSession, Member
 from app.profiles.services import add_value
 from permissions import Field, ValueLabel

@@ -22,7 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from app.audit.chain import chain
-from app.database import utcnow
+from app.clock import utcnow
 from app.models.audit import CHAIN_ID, AccessEvent, AuditChain, EventAction, EventOutcome, Place
 from permissions import Action, Field, Outcome, Purpose, Reason, ValueLabel, ValueRecord
 

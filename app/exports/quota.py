@@ -19,6 +19,7 @@ from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.clock import utcnow
 from app.database import affected
 from app.models.exports import QuotaUsage
 
@@ -43,7 +44,7 @@ class QuotaExceeded(Exception):
 
     def seconds_left(self, now: datetime | None = None) -> float:
         """Seconds until the limit resets (for ``Retry-After``)."""
-        return (self.resets - (now or datetime.now(UTC))).total_seconds()
+        return (self.resets - (now or utcnow())).total_seconds()
 
     def __str__(self) -> str:
         what = "marketing exports" if self.kind == MARKETING else "exports"
@@ -160,7 +161,7 @@ class RedisQuota:
 
     def reserve(self, requester_id: int, day: date, kind: str, n: int, limit: int) -> int | None:
         # Kept an hour past the reset (and at least an hour), then Redis forgets the day.
-        ttl = max(int((resets_at(day) - datetime.now(UTC)).total_seconds()), 0) + 3600
+        ttl = max(int((resets_at(day) - utcnow()).total_seconds()), 0) + 3600
         total = int(self._reserve(keys=[self._key(requester_id, day, kind)], args=[n, limit, ttl]))
         return None if total < 0 else total
 

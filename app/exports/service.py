@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from app.database import utcnow
+from app.clock import utcnow
 from app.disclosure.handles import handles_of
 from app.disclosure.service import Circumstances, Requester, decide_for, disclose
 from app.disclosure.values import contact_detail_bound
@@ -67,17 +67,21 @@ class PreparedExport:
     body: Iterator[bytes]
 
 
-def _chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
-    for start in range(0, len(ids), CHUNK):
-        yield ids[start : start + CHUNK]
+def _chunks(ids: Sequence[int], size: int) -> Iterator[Sequence[int]]:
+    if size < 1:
+        raise ValueError("an export decides at least one contact at a time")
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
 
 
-def preview(session: Session, requester: Requester, order: ExportOrder) -> dict[str, Any]:
+def preview(
+    session: Session, requester: Requester, order: ExportOrder, *, chunk_size: int = CHUNK
+) -> dict[str, Any]:
     """The manifest the export would have now, computed by the engine; nothing is released."""
     subject_ids = resolve(session, requester.member(), order.selection)
     get_exporter(order.format)
     tally = ManifestTally(order.format, order.purpose, order.fields)
-    for chunk in _chunks(subject_ids):
+    for chunk in _chunks(subject_ids, chunk_size):
         outcomes = decide_for(
             session,
             requester,
@@ -91,10 +95,14 @@ def preview(session: Session, requester: Requester, order: ExportOrder) -> dict[
 
 
 def _log_refusal(
-    session: Session, requester: Requester, order: ExportOrder, subject_ids: Sequence[int]
+    session: Session,
+    requester: Requester,
+    order: ExportOrder,
+    subject_ids: Sequence[int],
+    chunk_size: int,
 ) -> None:
     """Log the refused export: the engine decides each subject with the quota used up."""
-    for chunk in _chunks(subject_ids):
+    for chunk in _chunks(subject_ids, chunk_size):
         disclose(
             session,
             requester,
@@ -188,6 +196,8 @@ def start_export(
     limits: ExportLimits,
     store: QuotaStore,
     now: datetime | None = None,
+    *,
+    chunk_size: int = CHUNK,
 ) -> PreparedExport:
     """Check the order, reserve the quota, decide and log the first chunk, and return the stream.
 
@@ -204,7 +214,7 @@ def start_export(
     try:
         reservation = reserve(store, requester.member(), needs, limits.by_kind(), now or utcnow())
     except QuotaExceeded:
-        _log_refusal(session, requester, order, subject_ids)
+        _log_refusal(session, requester, order, subject_ids, chunk_size)
         raise
     run = ExportRun(
         requester_id=requester.member_id,
@@ -217,7 +227,7 @@ def start_export(
     session.add(run)
     session.commit()
     streamer = _Streamer(session, requester, order, run, store, reservation)
-    chunks = _chunks(subject_ids)
+    chunks = _chunks(subject_ids, chunk_size)
     try:
         first = streamer.decide_chunk(next(chunks))
     except BaseException:

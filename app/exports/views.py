@@ -19,7 +19,7 @@ from flask import (
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from app.database import utcnow
+from app.clock import utcnow
 from app.disclosure.cards import member_cards
 from app.exports.forms import FORMAT_TITLES, PURPOSE_TITLES, ExportForm
 from app.exports.quota import QuotaExceeded

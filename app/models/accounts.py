@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.database import Base, UTCDateTime, utcnow
+from app.clock import utcnow
+from app.database import Base, UTCDateTime
 
 HANDLE_ALPHABET = string.ascii_letters + string.digits
 HANDLE_LENGTH = 12  # about 71 random bits

@@ -8,7 +8,8 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.database import Base, EnumText, UTCDateTime, utcnow
+from app.clock import utcnow
+from app.database import Base, EnumText, UTCDateTime
 
 MAX_INVITATION_MESSAGE = 300
 

@@ -15,7 +15,8 @@ from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.database import affected, utcnow
+from app.clock import utcnow
+from app.database import affected
 from app.models.accounts import Member
 from app.models.network import (
     MAX_INVITATION_MESSAGE,

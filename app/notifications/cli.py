@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from app.database import utcnow
+from app.clock import utcnow
 from app.extensions import db
 from app.notifications.services import send_digests
 

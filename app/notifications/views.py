@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import BooleanField
 
-from app.database import utcnow
+from app.clock import utcnow
 from app.extensions import db
 from app.notifications.services import (
     digest_enabled,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.database import utcnow
+from app.clock import utcnow
 from app.disclosure.context import default_allowed
 from app.models.privacy import PolicyChange, PurposeChange, PurposeChoice
 from app.models.profiles import ProfileValue

@@ -15,7 +15,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.database import utcnow
+from app.clock import utcnow
 from app.models.profiles import ProfileValue
 from permissions import Field, Policy, ValueLabel, default_policy
 

@@ -15,7 +15,7 @@ from app.accounts.services import (
     open_session,
     sign_up,
 )
-from app.database import utcnow
+from app.clock import utcnow
 from app.models.accounts import AuthSession, Member
 from app.profiles.services import values_of
 from permissions import Audience, Field, default_policy

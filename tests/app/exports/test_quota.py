@@ -12,6 +12,7 @@ import redis
 from flask import Flask
 from sqlalchemy.orm import Session
 
+from app.clock import FixedClock
 from app.exports.quota import (
     CONTACTS,
     MARKETING,
@@ -179,11 +180,15 @@ def test_two_parallel_exports_cannot_together_pass_the_limit(committed_app: Flas
             finally:
                 db.session.remove()
 
-    results = _race(export_once, workers=2)
+    committed_app.config["CLOCK"] = FixedClock(datetime(2026, 11, 23, 23, 59, 59, tzinfo=UTC))
+    try:
+        results = _race(export_once, workers=2)
+    finally:
+        committed_app.config.pop("CLOCK")
 
     assert sorted(r is None for r in results) == [False, True]  # 6 + 6 > 10: one is refused
     with committed_app.app_context():
-        assert DatabaseQuota(db.session).used(rita_id, datetime.now(UTC).date(), CONTACTS) == 6
+        assert DatabaseQuota(db.session).used(rita_id, date(2026, 11, 23), CONTACTS) == 6
         db.session.remove()
 
 

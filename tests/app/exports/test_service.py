@@ -5,14 +5,20 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import UTC, datetime
 
 import pytest
 from flask import Flask
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from app.exports.quota import QuotaExceeded
+import app.audit.recorder as recorder
+from app.audit.recorder import AccessLogUnavailable
+from app.clock import FixedClock
+from app.disclosure.service import Requester
+from app.exports.quota import CONTACTS, DatabaseQuota, QuotaExceeded
 from app.exports.selection import Selection, SelectionError, SelectionKind
-from app.exports.service import ExportLimits
+from app.exports.service import ExportLimits, ExportOrder, start_export
 from app.models.audit import EventAction, EventOutcome, Place
 from app.models.exports import ExportRun
 from app.network.services import connect, disconnect
@@ -21,7 +27,7 @@ from app.privacy.suppression import suppress
 from exporters import UnknownFormat
 from permissions import Audience, Field, Purpose, policy
 from tests.app.audit.helpers import events, refused, released
-from tests.app.exports.helpers import recruiter_with, run_export
+from tests.app.exports.helpers import GENEROUS, recruiter_with, run_export
 from tests.factories import make_member, set_policy
 
 DOWNLOADABLE = policy(Audience.CONNECTIONS, Audience.CONNECTIONS, Audience.NOBODY)
@@ -115,6 +121,68 @@ def test_a_revocation_applies_to_the_next_export(app: Flask, session: Session) -
     assert contact.email not in run_export(app, session, rita)[0].decode()
 
 
+def _start(app: Flask, session: Session, rita, **kw):
+    order = ExportOrder(Selection(), (Field.FIRST_NAME, Field.EMAIL), "ndjson", Purpose.RECRUITING)
+    return start_export(
+        session, Requester(rita.id), order, GENEROUS, DatabaseQuota(session), chunk_size=2, **kw
+    )
+
+
+def test_a_revocation_applies_to_the_next_chunk_of_the_same_export(
+    app: Flask, session: Session
+) -> None:
+    rita, contacts = recruiter_with(session, 4)  # two chunks of two
+    for contact in contacts:
+        set_policy(session, contact.id, Field.EMAIL, DOWNLOADABLE)
+    session.commit()
+    late = contacts[3]
+
+    with app.test_request_context():
+        prepared = _start(app, session, rita)  # decides (and logs) the first chunk
+        assert [e.subject_id for e in events(session, requester_id=rita.id)] == [
+            c.id for c in contacts[:2]
+        ]
+        set_policy(session, late.id, Field.EMAIL, VIEW_ONLY)  # revoked mid-export
+        session.commit()
+        data = b"".join(prepared.body).decode()
+
+    assert all(c.email in data for c in contacts[:3])
+    assert late.email not in data
+    [event] = events(session, subject_id=late.id, requester_id=rita.id)
+    assert refused(event) == {"email:personal": "audience"}
+    run = session.get(ExportRun, prepared.run_id)
+    assert (run.status, run.contacts_done) == ("complete", 4)
+
+
+def test_an_export_that_fails_mid_stream_is_marked_failed_and_logged_as_far_as_it_got(
+    app: Flask, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rita, contacts = recruiter_with(session, 4)
+    session.commit()
+    calls = {"n": 0}
+    real_append = recorder.append_events
+
+    def append_then_fail(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:  # the second chunk's events cannot be written
+            raise OperationalError("INSERT", {}, Exception("disk full"))
+        return real_append(*args, **kwargs)
+
+    monkeypatch.setattr(recorder, "append_events", append_then_fail)
+    pieces: list[bytes] = []
+    with app.test_request_context():
+        prepared = _start(app, session, rita)
+        with pytest.raises(AccessLogUnavailable):
+            pieces.extend(prepared.body)
+    received = b"".join(pieces)
+
+    logged = {e.subject_id for e in events(session, requester_id=rita.id)}
+    assert logged == {c.id for c in contacts[:2]}  # the first chunk only
+    assert all(c.handle not in received.decode() for c in contacts[2:])  # nothing unlogged left
+    run = session.get(ExportRun, prepared.run_id)
+    assert (run.status, run.contacts_done) == ("failed", 2)
+
+
 @pytest.mark.parametrize(
     ("change", "error"),
     [
@@ -175,6 +243,41 @@ def test_over_the_quota_the_export_is_refused_and_logged(app: Flask, session: Se
     # Without contact details the quota is not touched (the objector stays out).
     data, _ = run_export(app, session, rita, limits=limits, fields=[Field.FIRST_NAME])
     assert len(_rows(data)) == 2
+
+
+def test_the_quota_day_is_the_utc_day_the_export_started_even_across_midnight(
+    app: Flask, session: Session, clock: FixedClock
+) -> None:
+    rita, contacts = recruiter_with(session, 4)
+    for contact in contacts:
+        set_policy(session, contact.id, Field.EMAIL, DOWNLOADABLE)
+    session.commit()
+    limits = ExportLimits(contacts_per_day=4, marketing_per_day=4)
+    store = DatabaseQuota(session)
+    clock.current = datetime(2026, 11, 23, 23, 59, 59, tzinfo=UTC)
+    late, today = clock(), clock().date()
+
+    with app.test_request_context():
+        prepared = start_export(
+            session,
+            Requester(rita.id),
+            ExportOrder(Selection(), (Field.EMAIL,), "csv", Purpose.RECRUITING),
+            limits,
+            store,
+            now=late,
+        )
+        first_chunk = next(prepared.body)
+        clock.advance(seconds=2)  # the file finishes streaming after midnight
+        rest = b"".join(prepared.body)
+
+    assert len(_rows(first_chunk + rest)) == 4
+    assert store.used(rita.id, today, CONTACTS) == 4  # settled on the day it started
+    tomorrow = clock().date()
+    assert store.used(rita.id, tomorrow, CONTACTS) == 0
+    data, _ = run_export(app, session, rita, limits=limits)  # a new day, a new quota
+    assert len(_rows(data)) == 4 and store.used(rita.id, tomorrow, CONTACTS) == 4
+    with pytest.raises(QuotaExceeded, match="resets at 00:00 UTC on 25 Nov 2026"):
+        run_export(app, session, rita, limits=limits)
 
 
 def test_unused_quota_is_given_back(app: Flask, session: Session) -> None:

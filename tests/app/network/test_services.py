@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from app.database import utcnow
+from app.clock import utcnow
 from app.models.network import InvitationStatus
 from app.network.services import (
     InvitationNotFound,

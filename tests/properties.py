@@ -1,0 +1,42 @@
+"""How many examples property tests run, and an independent statement of who an audience admits.
+
+``HYPOTHESIS_PROFILE=ci`` (set by ``.ci/run``) runs the no-leak properties
+with at least 1,000 examples each; a developer's ``make test`` runs fewer.
+"""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import HealthCheck, settings
+
+from permissions import Audience, Relation
+
+CI = os.environ.get("HYPOTHESIS_PROFILE") == "ci"
+NO_LEAK_EXAMPLES = int(os.environ.get("FIELDGATE_NO_LEAK_EXAMPLES", "1000" if CI else "40"))
+
+# For the properties that go through the database and the web app.
+no_leak = settings(
+    max_examples=NO_LEAK_EXAMPLES,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+# Who each audience admits, written out as sets rather than compared as ranks,
+# so expectations never come from the engine's own tables (README, "Tests").
+ADMITS: dict[Audience, frozenset[Relation]] = {
+    Audience.NOBODY: frozenset(),
+    Audience.CONNECTIONS: frozenset({Relation.CONNECTION}),
+    Audience.NETWORK: frozenset({Relation.CONNECTION, Relation.NETWORK}),
+    Audience.MEMBERS: frozenset({Relation.CONNECTION, Relation.NETWORK, Relation.MEMBER}),
+    Audience.PUBLIC: frozenset(
+        {Relation.CONNECTION, Relation.NETWORK, Relation.MEMBER, Relation.ANONYMOUS}
+    ),
+}
+# Narrowest first, as DESIGN's audience order reads; used to draw monotone policies.
+NARROW_TO_WIDE = [
+    Audience.NOBODY,
+    Audience.CONNECTIONS,
+    Audience.NETWORK,
+    Audience.MEMBERS,
+    Audience.PUBLIC,
+]
