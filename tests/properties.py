@@ -32,7 +32,7 @@ ADMITS: dict[Audience, frozenset[Relation]] = {
         {Relation.CONNECTION, Relation.NETWORK, Relation.MEMBER, Relation.ANONYMOUS}
     ),
 }
-# Narrowest first, as DESIGN's audience order reads; used to draw monotone policies.
+# Narrowest first, as docs/privacy-model.md orders audiences; used to draw monotone policies.
 NARROW_TO_WIDE = [
     Audience.NOBODY,
     Audience.CONNECTIONS,

@@ -1,10 +1,10 @@
 """Writing access events: set-based, chained, in the caller's transaction, fail closed.
 
-:func:`record_outcomes` is the one mechanism every path that shows or sends
-another member's data uses (through :func:`app.disclosure.service.disclose`
-or, for streamed exports, directly per chunk). It appends the events and
+:func:`record_outcomes` is the one mechanism by which events are written; the
+one caller that lets data leave is :func:`app.disclosure.service.disclose`
+(pages, APIs, and each chunk of a streamed export). It appends the events and
 commits them before the caller lets any data leave; if that fails it raises
-:class:`AccessLogUnavailable`, which the web layer turns into a 503.
+:class:`AccessLogUnavailable`, which the web shell turns into a 503.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from app.audit.chain import chain
 from app.clock import utcnow
 from app.models.audit import CHAIN_ID, AccessEvent, AuditChain, EventAction, EventOutcome, Place
-from permissions import Action, Field, Outcome, Purpose, Reason, ValueLabel, ValueRecord
+from permissions import Field, Outcome, Purpose, Reason, ValueLabel, ValueRecord
 
 
 class AccessLogUnavailable(RuntimeError):
@@ -41,13 +41,6 @@ class AccessContext:
     app_id: int | None = None
     purpose: Purpose | None = None
     request_id: str | None = None
-
-
-def event_action(action: Action, app_id: int | None) -> EventAction:
-    """The logged action: an app's read for display is ``api-read``."""
-    if app_id is not None and action is Action.VIEW:
-        return EventAction.API_READ
-    return EventAction(action.value)
 
 
 @functools.cache

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from app.audit.recorder import AccessContext, event_action, record_outcomes
+from app.audit.recorder import AccessContext, record_outcomes
 from app.disclosure.context import consents_of, suppressed_among
 from app.disclosure.relations import relations_to
 from app.disclosure.values import load_values
-from app.models.audit import Place
+from app.models.audit import EventAction, Place
 from permissions import (
     AccessRequest,
     Action,
@@ -185,7 +185,7 @@ def disclose(
     )
     context = AccessContext(
         requester_id=requester.member_id,
-        action=event_action(action, requester.app_id),
+        action=EventAction.of(action, through_app=requester.app_id is not None),
         place=place,
         app_id=requester.app_id,
         purpose=purpose,

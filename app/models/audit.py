@@ -9,16 +9,27 @@ from sqlalchemy import BigInteger, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.database import Base, EnumText, UTCDateTime
-from permissions import Purpose
+from permissions import Action, Purpose
 
 
 class EventAction(StrEnum):
-    """What was done with the data: the three actions, and a read by an app for display."""
+    """What was done with the data: the engine's three actions, and a read by an app for display.
 
-    VIEW = "view"
-    DOWNLOAD = "download"
-    SYNC = "sync"
+    The first three are :class:`permissions.Action`'s own values (a test holds
+    every Action here), so a logged action always names what the engine decided.
+    """
+
+    VIEW = Action.VIEW.value
+    DOWNLOAD = Action.DOWNLOAD.value
+    SYNC = Action.SYNC.value
     API_READ = "api-read"
+
+    @classmethod
+    def of(cls, action: Action, *, through_app: bool) -> EventAction:
+        """The logged action for an engine action: an app's read for display is ``api-read``."""
+        if through_app and action is Action.VIEW:
+            return cls.API_READ
+        return cls(action.value)
 
     @property
     def caption(self) -> str:

@@ -152,7 +152,7 @@ def test_every_denial_has_a_reason_and_no_allowance_has_one():
 
 # --- properties ---------------------------------------------------------------
 
-# An independent statement of DESIGN.md's rule. It names who each audience
+# An independent statement of the rule in docs/privacy-model.md. It names who each audience
 # admits as a set instead of comparing ranks, and checks the layers in the
 # order the engine documents. It shares nothing with permissions/ but the enums.
 ADMITS = {

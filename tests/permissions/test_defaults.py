@@ -1,4 +1,4 @@
-"""The defaults of DESIGN.md ("Privacy by default"), and the presets."""
+"""The defaults of docs/privacy-model.md ("Privacy by default"), and the presets."""
 
 from __future__ import annotations
 

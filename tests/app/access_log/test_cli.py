@@ -6,18 +6,9 @@ from flask import Flask
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from app.audit.recorder import AccessContext, record_outcomes
 from app.models.audit import AccessEvent, EventAction, Place
-from permissions import (
-    Field,
-    Outcome,
-    Purpose,
-    Reason,
-    Relation,
-    ValueLabel,
-    ValueRecord,
-    default_policy,
-)
+from permissions import Field, Purpose, Reason
+from tests.app.audit.helpers import write_events
 
 
 def _log(
@@ -29,21 +20,18 @@ def _log(
     app_id: int | None = None,
     refused: bool = False,
 ) -> None:
-    context = AccessContext(
-        requester_id=5, action=action, place=Place.EXPORT, purpose=purpose, app_id=app_id
+    write_events(
+        app,
+        session,
+        range(1, n + 1),
+        requester_id=5,
+        action=action,
+        place=Place.EXPORT,
+        purpose=purpose,
+        app_id=app_id,
+        fields=[Field.EMAIL],
+        refused=Reason.PURPOSE if refused else None,
     )
-    value = ValueRecord(
-        1, Field.EMAIL, ValueLabel.WORK, "x@example.com", default_policy(Field.EMAIL)
-    )
-    if refused:
-        outcomes = [
-            Outcome(i, Relation.CONNECTION, [], [(value, Reason.PURPOSE)], Reason.PURPOSE)
-            for i in range(1, n + 1)
-        ]
-    else:
-        outcomes = [Outcome(i, Relation.CONNECTION, [value], []) for i in range(1, n + 1)]
-    with app.test_request_context():
-        record_outcomes(session, context, outcomes)
 
 
 def test_verify_exits_zero_on_an_intact_log(app: Flask, session: Session) -> None:

@@ -1,14 +1,63 @@
-"""Reading access events back in tests."""
+"""Writing access events through the recorder, and reading them back, in tests."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
+from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models.audit import AccessEvent
+from app.audit.recorder import AccessContext, record_outcomes
+from app.models.audit import AccessEvent, EventAction, Place
+from permissions import (
+    Field,
+    Outcome,
+    Purpose,
+    Reason,
+    Relation,
+    ValueLabel,
+    ValueRecord,
+    default_policy,
+)
+
+
+def _value(field: Field) -> ValueRecord:
+    label = ValueLabel.WORK if field.multi_valued else None
+    return ValueRecord(1, field, label, "not logged", default_policy(field))
+
+
+def write_events(
+    app: Flask,
+    session: Session,
+    subjects: Iterable[int],
+    *,
+    requester_id: int | None = 7,
+    action: EventAction = EventAction.VIEW,
+    place: Place = Place.PROFILE,
+    purpose: Purpose | None = None,
+    app_id: int | None = None,
+    fields: Iterable[Field] = (),
+    refused: Reason | None = None,
+) -> None:
+    """One event per subject, written (and committed) by the recorder as a request writes them.
+
+    Each subject gets ``fields`` released, or, with ``refused``, withheld whole
+    for that reason.
+    """
+    values = [_value(f) for f in fields]
+    context = AccessContext(
+        requester_id=requester_id, action=action, place=place, app_id=app_id, purpose=purpose
+    )
+    if refused is None:
+        outcomes = [Outcome(s, Relation.CONNECTION, values, []) for s in subjects]
+    else:
+        withheld = [(v, refused) for v in values]
+        outcomes = [Outcome(s, Relation.CONNECTION, [], withheld, refused) for s in subjects]
+    with app.test_request_context():
+        record_outcomes(session, context, outcomes)
 
 
 def events(session: Session, **where: Any) -> list[AccessEvent]:
@@ -21,7 +70,8 @@ def events(session: Session, **where: Any) -> list[AccessEvent]:
 
 def released(event: AccessEvent) -> list[str]:
     """The value names an event says were released."""
-    return json.loads(event.released)
+    names: list[str] = json.loads(event.released)
+    return names
 
 
 def refused(event: AccessEvent) -> dict[str, str]:

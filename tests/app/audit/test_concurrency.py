@@ -7,10 +7,8 @@ import threading
 from flask import Flask
 
 from app.audit.integrity import verify
-from app.audit.recorder import AccessContext, record_outcomes
 from app.extensions import db
-from app.models.audit import EventAction, Place
-from permissions import Outcome, Reason, Relation
+from tests.app.audit.helpers import write_events
 
 WRITERS = 6
 BATCHES = 8
@@ -18,18 +16,10 @@ BATCHES = 8
 
 def _writer(app: Flask, writer: int, errors: list[BaseException]) -> None:
     try:
-        with app.test_request_context():
+        with app.app_context():
             for batch in range(BATCHES):
-                context = AccessContext(
-                    requester_id=writer, action=EventAction.VIEW, place=Place.PROFILE
-                )
-                outcomes = [
-                    Outcome(
-                        1000 * writer + 10 * batch + i, Relation.MEMBER, [], [], Reason.AUDIENCE
-                    )
-                    for i in range(5)
-                ]
-                record_outcomes(db.session, context, outcomes)
+                subjects = [1000 * writer + 10 * batch + i for i in range(5)]
+                write_events(app, db.session, subjects, requester_id=writer)
             db.session.remove()
     except BaseException as exc:  # reported by the main thread
         errors.append(exc)

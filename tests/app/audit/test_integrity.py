@@ -11,21 +11,16 @@ from sqlalchemy.orm import Session
 
 from app.audit.chain import CHAINED_COLUMNS, digest
 from app.audit.integrity import LogTampered, prune, verify
-from app.audit.recorder import AccessContext, record_outcomes
 from app.models.audit import AccessEvent, AuditChain, EventAction, Place
-from permissions import Outcome, Reason, Relation
+from permissions import Field, Reason
+from tests.app.audit.helpers import write_events
 
 KEY = b"test-audit-key"
 
 
 def _write(app: Flask, session: Session, n: int, subject_start: int = 1) -> None:
-    context = AccessContext(requester_id=7, action=EventAction.VIEW, place=Place.PROFILE)
-    outcomes = [
-        Outcome(s, Relation.CONNECTION, [], [], Reason.AUDIENCE)
-        for s in range(subject_start, subject_start + n)
-    ]
-    with app.test_request_context():
-        record_outcomes(session, context, outcomes)
+    subjects = range(subject_start, subject_start + n)
+    write_events(app, session, subjects, refused=Reason.AUDIENCE, fields=[Field.EMAIL])
 
 
 @pytest.fixture

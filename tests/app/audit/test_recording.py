@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 import app.audit.recorder as recorder
 from app.audit.recorder import AccessContext, record_outcomes
 from app.models.audit import AccessEvent, EventAction, EventOutcome, Place
-from permissions import Audience, Field, Outcome, Reason, Relation, policy
+from permissions import Action, Audience, Field, Outcome, Reason, Relation, policy
 from tests.app.audit.helpers import events, refused, released
 from tests.conftest import Auth, QueryCounter
 from tests.factories import connect_members, make_member, set_policy
@@ -154,3 +154,10 @@ def test_a_subject_left_out_whole_is_recorded_with_its_reason(app, session: Sess
     [event] = events(session, subject_id=1)
     assert refused(event) == {"*": "purpose"}
     assert event.outcome is EventOutcome.REFUSED
+
+
+def test_every_engine_action_is_a_logged_action_under_the_same_name() -> None:
+    for action in Action:
+        assert EventAction.of(action, through_app=False).value == action.value
+    assert EventAction.of(Action.VIEW, through_app=True) is EventAction.API_READ
+    assert EventAction.of(Action.SYNC, through_app=True) is EventAction.SYNC

@@ -8,18 +8,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from app.audit.recorder import AccessContext, record_outcomes
 from app.clock import FixedClock
 from app.models.audit import EventAction, Place
 from app.notifications.services import digest_text, ensure_digest, summarise
-from permissions import Field, Outcome, Relation, ValueLabel, ValueRecord, default_policy
+from permissions import Field
+from tests.app.audit.helpers import write_events
 from tests.conftest import Auth, post_form
 from tests.factories import make_member
-
-
-def _value(field: Field) -> ValueRecord:
-    label = ValueLabel.WORK if field.multi_valued else None
-    return ValueRecord(1, field, label, "hidden", default_policy(field))
 
 
 def _access(
@@ -31,12 +26,16 @@ def _access(
     fields: tuple[Field, ...],
     app_id: int | None = None,
 ) -> None:
-    context = AccessContext(
-        requester_id=requester, action=action, place=Place.EXPORT, app_id=app_id
+    write_events(
+        app,
+        session,
+        [subject],
+        requester_id=requester,
+        action=action,
+        place=Place.EXPORT,
+        app_id=app_id,
+        fields=fields,
     )
-    outcome = Outcome(subject, Relation.CONNECTION, [_value(f) for f in fields], [])
-    with app.test_request_context():
-        record_outcomes(session, context, [outcome])
 
 
 def test_the_digest_counts_people_and_apps(app: Flask, session: Session, clock: FixedClock) -> None:
