@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import uuid
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, abort, g, request
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -33,6 +33,17 @@ def request_id() -> str:
 
 def register_security(app: Flask) -> None:
     """Attach request ids and security headers to every response of ``app``."""
+
+    @app.before_request
+    def _refuse_nul_characters() -> None:
+        # No text Fieldgate stores may hold NUL, and PostgreSQL refuses it
+        # outright; a request carrying one is bad input, not a server error.
+        if "\x00" in request.path or any(
+            "\x00" in key or any("\x00" in value for value in values)
+            for fields in (request.args, request.form)
+            for key, values in fields.lists()
+        ):
+            abort(400, "Text cannot contain a NUL character.")
 
     @app.before_request
     def _assign_request_id() -> None:

@@ -60,8 +60,11 @@ def json_body() -> Any:
     """
     if not request.is_json:
         raise BadJson("Send a JSON object with Content-Type: application/json.")
+    text = request.get_data(as_text=True)
+    if "\\u0000" in text:
+        raise BadJson("Text cannot contain a NUL character.")
     try:
-        return json.loads(request.get_data(as_text=True))
+        return json.loads(text)
     except RecursionError as exc:
         raise BadJson("The JSON is nested too deeply to be read.") from exc
     except ValueError as exc:

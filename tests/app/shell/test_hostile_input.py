@@ -44,7 +44,7 @@ HOSTILE = [
     "' OR 1=1 --",
     "\u202e",
 ]
-JSON_VALUES = [0, 1, -1, 2**70, 1.5, None, True, "", "x" * 5000, [], {}, [[[]]]]
+JSON_VALUES = [0, 1, -1, 2**70, 1.5, None, True, "", "\x00", "x" * 5000, [], {}, [[[]]]]
 
 
 def _nested(depth: int) -> str:
