@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from permissions.policy import Policy
-from permissions.vocabulary import Audience
+from permissions.vocabulary import Audience, Reason
 
 _WHO_SEES = {
     Audience.PUBLIC: "Anyone, even people who are not signed in, can see {noun}",
@@ -58,3 +58,22 @@ No app ever syncs it into a CRM."
 def short(audience: Audience) -> str:
     """A one-word audience name for compact chips ("Connections", "Only you")."""
     return _SHORT[audience]
+
+
+_WHY_REFUSED = {
+    Reason.AUDIENCE: "your privacy settings",
+    Reason.SCOPE: "the app was not allowed that",
+    Reason.APP_BLOCKED: "you blocked the app",
+    Reason.PURPOSE: "your choice about the purpose",
+    Reason.SUPPRESSED: "you keep yourself out of their exports",
+    Reason.QUOTA: "their daily export limit",
+}
+
+
+def why_refused(reason: Reason) -> str:
+    """Why a request for a member's data was refused, told to that member.
+
+    >>> why_refused(Reason.QUOTA)
+    'their daily export limit'
+    """
+    return _WHY_REFUSED[reason]

@@ -13,6 +13,7 @@ from flask_login import current_user, login_required
 from marshmallow import ValidationError
 
 from app.access_log.chart import access_chart
+from app.access_log.presentation import grouped
 from app.access_log.queries import (
     EventFilter,
     EventRow,
@@ -29,6 +30,7 @@ from app.extensions import db
 from app.models.audit import EventAction
 from app.web.requester import current_requester
 from exporters import neutralise
+from permissions.explain import why_refused
 
 bp = Blueprint("access_log", __name__, url_prefix="/access")
 
@@ -69,12 +71,12 @@ def log() -> str:
     return render_template(
         "access_log/log.html",
         result=result,
+        groups=grouped(result.rows),
         chart=access_chart(daily_counts(db.session, current_user.id, today)),
         requesters=requester_options(result.rows, filt.requester),
         apps=apps_of(db.session, current_user.id),
         actions=list(EventAction),
         chosen=chosen,
-        value_title=value_title,
         query={k: v for k, v in request.args.items() if k != "page" and v},
     )
 
@@ -90,7 +92,10 @@ def _plain(row: EventRow) -> dict[str, Any]:
         "place": row.place.value,
         "purpose": row.purpose.value if row.purpose else "",
         "released": [value_title(v) for v in row.released],
-        "refused": [{"value": value_title(v), "reason": r.value} for v, r in row.refused],
+        "refused": [
+            {"value": value_title(v), "reason": r.value, "why": why_refused(r)}
+            for v, r in row.refused
+        ],
         "outcome": row.outcome.value,
     }
 
@@ -102,7 +107,7 @@ def _csv_lines(rows: Iterator[EventRow]) -> Iterator[str]:
     for row in rows:
         plain = _plain(row)
         plain["released"] = "; ".join(plain["released"])
-        plain["refused"] = "; ".join(f"{r['value']} ({r['reason']})" for r in plain["refused"])
+        plain["refused"] = "; ".join(f"{r['value']} ({r['why']})" for r in plain["refused"])
         writer.writerow([neutralise(str(plain[c])) for c in CSV_COLUMNS])
         yield buffer.getvalue()
         buffer.seek(0)

@@ -7,24 +7,42 @@ a member never waits for cron, when they open their notifications.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.models.audit import AccessEvent, EventAction, EventOutcome, Place
 from app.models.notifications import Notification, NotificationSetting
-from permissions import Field
+from permissions import Field, Reason
+from permissions.explain import why_refused
 
 DIGEST_PERIOD = timedelta(days=7)
 ACCESS_DIGEST = "access_digest"
 
 
+# Places where showing a name or card is routine (lists, logs, one's own download):
+# a refused view there is not news to the member.
+_LIST_PLACES = (
+    Place.SEARCH,
+    Place.CONNECTIONS,
+    Place.INVITATIONS,
+    Place.PRIVACY,
+    Place.ACCESS_LOG,
+    Place.SELF_EXPORT,
+)
+
+
 @dataclass(slots=True)
 class AccessSummary:
-    """Who did what with a member's data in one period (released accesses only)."""
+    """Who did what with a member's data in one period (released accesses only).
+
+    The member's own requests (their self export, a preview) are not counted:
+    a digest tells a member what *others* did. Refusals are counted per reason.
+    """
 
     viewers: set[int] = field(default_factory=set)
     anonymous_views: int = 0
@@ -33,7 +51,7 @@ class AccessSummary:
     syncing_apps: set[int] = field(default_factory=set)
     synced: set[Field] = field(default_factory=set)
     reading_apps: set[int] = field(default_factory=set)
-    refused: int = 0
+    refused: Counter[Reason] = field(default_factory=Counter)
 
     @property
     def empty(self) -> bool:
@@ -52,49 +70,59 @@ def _fields(released: str) -> set[Field]:
     return {Field(name.partition(":")[0]) for name in json.loads(released)}
 
 
+def refusal_reason(refused: str) -> Reason:
+    """The reason a refused event gives most often (a whole refusal has one)."""
+    reasons = Counter(Reason(reason) for _name, reason in json.loads(refused))
+    return reasons.most_common(1)[0][0] if reasons else Reason.AUDIENCE
+
+
 def summarise(session: Session, member_id: int, start: datetime, end: datetime) -> AccessSummary:
-    """Count the accesses to ``member_id``'s data between ``start`` and ``end``."""
+    """Count what others did with ``member_id``'s data between ``start`` and ``end``."""
     in_period = (
         AccessEvent.subject_id == member_id,
         AccessEvent.occurred_at >= start,
         AccessEvent.occurred_at < end,
+        or_(AccessEvent.requester_id.is_(None), AccessEvent.requester_id != member_id),
     )
     summary = AccessSummary()
     rows = session.execute(
         select(
-            AccessEvent.action,
-            AccessEvent.place,
-            AccessEvent.requester_id,
-            AccessEvent.app_id,
-            AccessEvent.released,
+            AccessEvent.action, AccessEvent.requester_id, AccessEvent.app_id, AccessEvent.released
         )
         .where(*in_period, AccessEvent.outcome != EventOutcome.REFUSED)
         .where((AccessEvent.action != EventAction.VIEW) | (AccessEvent.place == Place.PROFILE))
     )
-    for action, _place, requester_id, app_id, released in rows:
-        if action is EventAction.VIEW:
-            if requester_id is None:
-                summary.anonymous_views += 1
-            else:
-                summary.viewers.add(requester_id)
-        elif action is EventAction.DOWNLOAD and requester_id is not None:
-            summary.downloaders.add(requester_id)
-            summary.downloaded |= _fields(released)
-        elif action is EventAction.SYNC and app_id is not None:
-            summary.syncing_apps.add(app_id)
-            summary.synced |= _fields(released)
-        elif action is EventAction.API_READ and app_id is not None:
-            summary.reading_apps.add(app_id)
-    summary.refused = (
-        session.scalar(
-            select(func.count())
-            .select_from(AccessEvent)
-            .where(*in_period, AccessEvent.outcome == EventOutcome.REFUSED)
-            .where(AccessEvent.place.not_in([Place.SEARCH, Place.CONNECTIONS, Place.INVITATIONS]))
-        )
-        or 0
+    for action, requester_id, app_id, released in rows:
+        _count_release(summary, action, requester_id, app_id, released)
+    refusals = session.scalars(
+        select(AccessEvent.refused)
+        .where(*in_period, AccessEvent.outcome == EventOutcome.REFUSED)
+        .where(AccessEvent.place.not_in(_LIST_PLACES))
     )
+    summary.refused.update(refusal_reason(refused) for refused in refusals)
     return summary
+
+
+def _count_release(
+    summary: AccessSummary,
+    action: EventAction,
+    requester_id: int | None,
+    app_id: int | None,
+    released: str,
+) -> None:
+    if action is EventAction.VIEW:
+        if requester_id is None:
+            summary.anonymous_views += 1
+        else:
+            summary.viewers.add(requester_id)
+    elif action is EventAction.DOWNLOAD and requester_id is not None:
+        summary.downloaders.add(requester_id)
+        summary.downloaded |= _fields(released)
+    elif action is EventAction.SYNC and app_id is not None:
+        summary.syncing_apps.add(app_id)
+        summary.synced |= _fields(released)
+    elif action is EventAction.API_READ and app_id is not None:
+        summary.reading_apps.add(app_id)
 
 
 def _count(n: int, one: str, many: str) -> str:
@@ -127,9 +155,9 @@ def digest_text(summary: AccessSummary) -> str:
         parts.append(f"{apps} synced your {_what(summary.synced)}")
     if summary.reading_apps:
         parts.append(f"{_count(len(summary.reading_apps), 'app', 'apps')} read your profile")
-    if summary.refused:
-        refused = _count(summary.refused, "request was", "requests were")
-        parts.append(f"{refused} refused under your settings")
+    for reason, n in sorted(summary.refused.items()):
+        refused = _count(n, "request was", "requests were")
+        parts.append(f"{refused} refused because of {why_refused(reason)}")
     text = "; ".join(parts)
     return text[:1].upper() + text[1:] + "."
 

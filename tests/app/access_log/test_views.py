@@ -9,9 +9,10 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from app.models.accounts import Member
+from app.models.audit import EventAction, Place
 from app.network.services import invite
-from permissions import Audience, Field, policy
-from tests.app.audit.helpers import events, released
+from permissions import Audience, Field, Reason, policy
+from tests.app.audit.helpers import events, released, write_events
 from tests.app.exports.helpers import recruiter_with, run_export
 from tests.conftest import Auth
 from tests.factories import connect_members, make_member, set_policy
@@ -173,3 +174,33 @@ def test_whoever_downloads_your_data_is_named_to_you_even_if_they_hide_their_nam
     [named] = [e for e in events(session, subject_id=recruiter.id) if e.place.value == "access-log"]
     assert named.requester_id == contact.id
     assert set(released(named)) == {"first_name", "last_name"}
+
+
+def test_refusals_read_as_refusals_with_the_reason_in_words_and_repeats_are_grouped(
+    app, client: FlaskClient, auth: Auth, session: Session
+) -> None:
+    # Regression: a refused export read "Downloaded ... everything (quota)".
+    member = make_member(session, "Ada", "Byron")
+    recruiter = make_member(session, "Rita", "Recruiter")
+    connect_members(session, member, recruiter)
+    for _ in range(3):
+        write_events(
+            app,
+            session,
+            [member.id],
+            requester_id=recruiter.id,
+            action=EventAction.DOWNLOAD,
+            place=Place.EXPORT,
+            fields=[Field.FIRST_NAME, Field.EMAIL],
+            refused=Reason.QUOTA,
+        )
+    session.commit()
+    auth.login(member.email)
+
+    page = client.get("/access").get_data(as_text=True)
+
+    assert "Tried to download: refused" in page
+    assert "Nothing shared: their daily export limit" in page
+    assert "3 times" in page
+    assert "(quota)" not in page and ">quota<" not in page
+    assert "Downloaded" not in page.split("<tbody>")[1]

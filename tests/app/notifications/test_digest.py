@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from app.clock import FixedClock
 from app.models.audit import EventAction, Place
 from app.notifications.services import digest_text, ensure_digest, summarise
-from permissions import Field
+from permissions import Field, Reason
 from tests.app.audit.helpers import write_events
 from tests.conftest import Auth, post_form
 from tests.factories import make_member
@@ -108,3 +108,45 @@ def test_the_send_command_makes_due_digests(app: Flask, session: Session) -> Non
     result = app.test_cli_runner().invoke(args=["notifications", "send"])
 
     assert result.exit_code == 0 and "Made 1 access digests" in result.output
+
+
+def test_the_digest_leaves_out_the_members_own_requests_and_names_real_reasons(
+    app: Flask, session: Session, clock: FixedClock
+) -> None:
+    # Regression: "2 people downloaded your contact details; 3 requests were refused
+    # under your settings", when one recruiter exported the member, the second
+    # "person" was the member's own self export, and two refusals were the quota.
+    member = make_member(session)
+    recruiter = 41
+    email = (Field.FIRST_NAME, Field.EMAIL)
+    _access(app, session, member.id, recruiter, EventAction.DOWNLOAD, email)
+    _access(app, session, member.id, member.id, EventAction.DOWNLOAD, email)  # self export
+    for _ in range(2):
+        write_events(
+            app,
+            session,
+            [member.id],
+            requester_id=recruiter,
+            action=EventAction.DOWNLOAD,
+            place=Place.EXPORT,
+            fields=email,
+            refused=Reason.QUOTA,
+        )
+    write_events(
+        app,
+        session,
+        [member.id],
+        requester_id=42,
+        action=EventAction.VIEW,
+        fields=(Field.EMAIL,),
+        refused=Reason.AUDIENCE,
+    )
+    now = clock.advance(hours=1)
+
+    text = digest_text(summarise(session, member.id, now - timedelta(days=7), now))
+
+    assert text == (
+        "1 person downloaded your first name and e-mail; "
+        "1 request was refused because of your privacy settings; "
+        "2 requests were refused because of their daily export limit."
+    )
