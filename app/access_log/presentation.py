@@ -31,7 +31,7 @@ _REFUSED = {
 
 
 def what_happened(row: EventRow) -> str:
-    """"Downloaded", or for a refusal "Tried to download: refused"."""
+    """ "Downloaded", or for a refusal "Tried to download: refused"."""
     table = _REFUSED if row.outcome is EventOutcome.REFUSED else _DONE
     return table[row.action]
 

@@ -212,3 +212,13 @@ def settle(store: QuotaStore, reservation: Reservation, used: Mapping[str, int])
     for kind, held in reservation.held.items():
         store.release(reservation.requester_id, reservation.day, kind, held - used.get(kind, 0))
     reservation.held = {}
+
+
+def remaining_today(
+    store: QuotaStore, requester_id: int, limits: Mapping[str, int], now: datetime
+) -> dict[str, int]:
+    """How many contacts with contact details the requester may still export today, per kind."""
+    day = now.astimezone(UTC).date()
+    return {
+        kind: max(limit - store.used(requester_id, day, kind), 0) for kind, limit in limits.items()
+    }

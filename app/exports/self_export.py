@@ -22,6 +22,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from app.access_log.queries import EventFilter, iter_events, value_title
+from app.clock import utcnow
 from app.disclosure.cards import CARD_FIELDS
 from app.disclosure.handles import handles_of
 from app.disclosure.service import Requester, disclose
@@ -276,6 +277,14 @@ def self_export(session: Session, member_id: int, request_id: str | None = None)
         raise LookupError(f"no member {member_id}")
     sink = _Sink()
     archive = zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED)
+    made = utcnow()
+
+    def stamped(name: str) -> zipfile.ZipInfo:
+        # Each entry carries the time of the export (UTC); ZipInfo's default is 1980.
+        info = zipfile.ZipInfo(name, date_time=made.timetuple()[:6])
+        info.compress_type = zipfile.ZIP_DEFLATED
+        return info
+
     profile = _profile(session, member, own)
     small_files = {
         "README.txt": README.encode(),
@@ -288,17 +297,17 @@ def self_export(session: Session, member_id: int, request_id: str | None = None)
         "app_grants.json": _dumps({"grants": [], "note": "Partner apps are not available yet."}),
     }
     for name, data in small_files.items():
-        archive.writestr(name, data)
+        archive.writestr(stamped(name), data)
         yield sink.drain()
     layout = Layout(CARD_FIELDS)
     with _decided_connections(session, requester) as parked:
         for name, fmt in (("connections.json", "json"), ("connections.csv", "csv")):
             exporter = get_exporter(fmt)
-            with archive.open(name, "w") as entry:
+            with archive.open(stamped(name), "w") as entry:
                 for chunk in exporter.stream(_parked_records(parked), layout, _CONNECTIONS_NOTE):
                     entry.write(chunk)
                     yield sink.drain()
-    with archive.open("access_log.json", "w") as entry:
+    with archive.open(stamped("access_log.json"), "w") as entry:
         for chunk in _events(session, requester):
             entry.write(chunk)
             yield sink.drain()

@@ -21,8 +21,16 @@ from app.clock import utcnow
 from app.disclosure.handles import handles_of
 from app.disclosure.service import Circumstances, Requester, decide_for, disclose
 from app.disclosure.values import contact_detail_bound
-from app.exports.manifest import ManifestTally
-from app.exports.quota import CONTACTS, MARKETING, QuotaExceeded, QuotaStore, reserve, settle
+from app.exports.manifest import ManifestTally, included
+from app.exports.quota import (
+    CONTACTS,
+    MARKETING,
+    QuotaExceeded,
+    QuotaStore,
+    Reservation,
+    reserve,
+    settle,
+)
 from app.exports.selection import Selection, resolve
 from app.gc_tuning import each_step_with_fewer_collections, fewer_collections
 from app.models.audit import Place
@@ -155,7 +163,7 @@ class _Streamer:
         )
         self.session.commit()
         return [
-            ContactRecord(handles[sid], o.released) for sid, o in outcomes.items() if not o.left_out
+            ContactRecord(handles[sid], o.released) for sid, o in outcomes.items() if included(o)
         ]
 
     def records(
@@ -189,6 +197,64 @@ class _Streamer:
         self.session.commit()
 
 
+def _needs(order: ExportOrder, people: int) -> dict[str, int]:
+    return {CONTACTS: people, MARKETING: people if order.purpose is Purpose.MARKETING else 0}
+
+
+def _reserve(
+    session: Session,
+    requester: Requester,
+    order: ExportOrder,
+    subject_ids: Sequence[int],
+    limits: ExportLimits,
+    store: QuotaStore,
+    now: datetime,
+    chunk_size: int,
+) -> Reservation:
+    """Reserve the quota the export may use, or refuse with the number the preview shows.
+
+    First a cheap upper bound (people with any downloadable contact detail);
+    only when that would not fit are the engine's decisions counted (as the
+    preview counts them: purposes and suppressions applied), so a refusal
+    names exactly the number of people the preview named.
+
+    Raises:
+        QuotaExceeded: even the exact number does not fit in what remains today.
+    """
+    member = requester.member()
+    bound = contact_detail_bound(session, subject_ids, order.fields)
+    try:
+        return reserve(store, member, _needs(order, bound), limits.by_kind(), now)
+    except QuotaExceeded:
+        exact = contacts_with_details(session, requester, order, subject_ids, chunk_size)
+        return reserve(store, member, _needs(order, exact), limits.by_kind(), now)
+
+
+def contacts_with_details(
+    session: Session,
+    requester: Requester,
+    order: ExportOrder,
+    subject_ids: Sequence[int],
+    chunk_size: int = CHUNK,
+) -> int:
+    """How many of ``subject_ids`` the export would include with an e-mail or phone (no log)."""
+    if not any(f.is_contact_detail for f in order.fields):
+        return 0
+    tally = ManifestTally(order.format, order.purpose, order.fields)
+    for chunk in _chunks(subject_ids, chunk_size):
+        tally.add(
+            decide_for(
+                session,
+                requester,
+                chunk,
+                action=Action.DOWNLOAD,
+                purpose=order.purpose,
+                fields=order.fields,
+            ).values()
+        )
+    return tally.with_contact_details
+
+
 def start_export(
     session: Session,
     requester: Requester,
@@ -209,10 +275,10 @@ def start_export(
     """
     exporter = get_exporter(order.format, bom=order.bom)
     subject_ids = resolve(session, requester.member(), order.selection)
-    need = contact_detail_bound(session, subject_ids, order.fields)
-    needs = {CONTACTS: need, MARKETING: need if order.purpose is Purpose.MARKETING else 0}
     try:
-        reservation = reserve(store, requester.member(), needs, limits.by_kind(), now or utcnow())
+        reservation = _reserve(
+            session, requester, order, subject_ids, limits, store, now or utcnow(), chunk_size
+        )
     except QuotaExceeded:
         _log_refusal(session, requester, order, subject_ids, chunk_size)
         raise
@@ -246,6 +312,5 @@ def start_export(
         streamer.finish("complete")
 
     stamp = (now or utcnow()).strftime("%Y%m%d-%H%M")
-    return PreparedExport(
-        run.id, f"fieldgate-contacts-{stamp}.{exporter.extension}", exporter.media_type, body()
-    )
+    filename = f"fieldgate-contacts-{stamp}-{run.id}.{exporter.extension}"
+    return PreparedExport(run.id, filename, exporter.media_type, body())

@@ -12,17 +12,21 @@ from flask import (
     abort,
     current_app,
     jsonify,
+    redirect,
     render_template,
     request,
     stream_with_context,
+    url_for,
 )
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import func, select
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from app.clock import utcnow
 from app.disclosure.cards import member_cards
 from app.exports.forms import FORMAT_TITLES, PURPOSE_TITLES, ExportForm
-from app.exports.quota import QuotaExceeded
+from app.exports.manifest import LEFT_OUT_TEXT, MIN_PEOPLE_FOR_REASONS, WITHHELD_TEXT, safe_manifest
+from app.exports.quota import QuotaExceeded, remaining_today
 from app.exports.runtime import export_limits, quota_store
 from app.exports.selection import SelectionError, SelectionKind, connection_ids
 from app.exports.self_export import self_export
@@ -30,28 +34,41 @@ from app.exports.service import ExportOrder, preview, start_export
 from app.extensions import db, limiter
 from app.models.audit import Place
 from app.models.exports import ExportRun
+from app.web.inputs import page_number
 from app.web.requester import current_requester
-from app.web.responses import error_response
+from app.web.responses import wants_json
 from exporters import UnknownFormat
 from permissions import Purpose
 
 bp = Blueprint("exports", __name__, url_prefix="/exports")
 
 MAX_LISTED = 500
-HISTORY = 20
+HISTORY_PER_PAGE = 10
 
 
-def _history() -> list[dict[str, Any]]:
+def _history(page: int) -> dict[str, Any]:
+    where = ExportRun.requester_id == current_user.id
+    total = db.session.scalar(select(func.count()).select_from(ExportRun).where(where)) or 0
     runs = db.session.scalars(
         select(ExportRun)
-        .where(ExportRun.requester_id == current_user.id)
+        .where(where)
         .order_by(ExportRun.started_at.desc(), ExportRun.id.desc())
-        .limit(HISTORY)
+        .limit(HISTORY_PER_PAGE)
+        .offset((page - 1) * HISTORY_PER_PAGE)
     ).all()
-    return [{"run": r, "manifest": json.loads(r.manifest) if r.manifest else None} for r in runs]
+    items = [
+        {"run": r, "manifest": safe_manifest(json.loads(r.manifest)) if r.manifest else None}
+        for r in runs
+    ]
+    return {"entries": items, "page": page, "has_next": total > page * HISTORY_PER_PAGE}
 
 
-def _render(form: ExportForm, manifest: dict[str, Any] | None = None, status: int = 200):
+def _render(
+    form: ExportForm,
+    manifest: dict[str, Any] | None = None,
+    status: int = 200,
+    refusal: str | None = None,
+) -> tuple[str, int]:
     ids = connection_ids(db.session, current_user.id)
     # Showing a card is a view of that person's name, logged in their access
     # log; so the list is shown only to a requester who is choosing people.
@@ -59,16 +76,23 @@ def _render(form: ExportForm, manifest: dict[str, Any] | None = None, status: in
     if form.contacts.data == SelectionKind.PEOPLE.value:
         cards = member_cards(db.session, current_requester(), ids[:MAX_LISTED], Place.EXPORT)
         people = list(cards.values())
+    limits = export_limits(current_app)
+    store = quota_store(current_app, db.session)
     return render_template(
         "exports/center.html",
         form=form,
         people=people,
         total_connections=len(ids),
         manifest=manifest,
-        history=_history(),
+        refusal=refusal,
+        history=_history(page_number("history")),
         format_titles=FORMAT_TITLES,
         purpose_titles={p.value: t for p, t in PURPOSE_TITLES.items()},
-        limits=export_limits(current_app),
+        limits=limits,
+        remaining=remaining_today(store, current_user.id, limits.by_kind(), utcnow()),
+        left_out_text=LEFT_OUT_TEXT,
+        withheld_text=WITHHELD_TEXT,
+        min_people=MIN_PEOPLE_FOR_REASONS,
     ), status
 
 
@@ -91,6 +115,14 @@ def center() -> tuple[str, int]:
     if request.args.get("contacts") == SelectionKind.PEOPLE.value:
         form.contacts.data = SelectionKind.PEOPLE.value
     return _render(form)
+
+
+@bp.get("/")
+@login_required
+def center_slash() -> WerkzeugResponse:
+    """``/exports/`` is the export center too."""
+    query: dict[str, Any] = request.args.to_dict()
+    return redirect(url_for("exports.center", **query))
 
 
 @bp.post("/preview")
@@ -128,18 +160,30 @@ def download() -> Any:
         form.form_errors.append(str(exc))
         return _render(form, status=400)
     except QuotaExceeded as exc:
-        body, status = error_response(429, str(exc))
-        response = current_app.make_response((body, status))
+        # Back to the form with the choices kept, and the same count the preview shows.
+        response = current_app.make_response(_render(form, status=429, refusal=str(exc)))
         response.headers["Retry-After"] = str(max(int(exc.seconds_left()), 1))
         return response
     return Response(
         stream_with_context(prepared.body),
-        mimetype=prepared.media_type,
+        content_type=prepared.media_type,
         headers={
             "Content-Disposition": f'attachment; filename="{prepared.filename}"',
             "X-Export-Id": str(prepared.run_id),
             "Cache-Control": "no-store",
         },
+    )
+
+
+@bp.get("/history")
+@login_required
+def history() -> str:
+    """Past exports as a fragment of the export center, for refreshing it after a download."""
+    return render_template(
+        "exports/_history.html",
+        history=_history(page_number("history")),
+        format_titles=FORMAT_TITLES,
+        purpose_titles={p.value: t for p, t in PURPOSE_TITLES.items()},
     )
 
 
@@ -157,14 +201,38 @@ def progress(ticket: str) -> Response:
     return jsonify(status=run.status, done=run.contacts_done, selected=run.contacts_selected)
 
 
-@bp.get("/<id:run_id>/manifest")
-@login_required
-def manifest(run_id: int) -> Response:
-    """The manifest of one of the requester's past exports, as JSON."""
+def _finished_run(run_id: int) -> ExportRun:
     run = db.session.get(ExportRun, run_id)
     if run is None or run.requester_id != current_user.id or run.manifest is None:
         abort(404, "There is no finished export with that number in your history.")
-    return jsonify(json.loads(run.manifest))
+    return run
+
+
+@bp.get("/<id:run_id>/manifest")
+@login_required
+def manifest(run_id: int) -> Response | str:
+    """The manifest of one of the requester's past exports: a page, or JSON when asked for."""
+    run = _finished_run(run_id)
+    document = safe_manifest(json.loads(run.manifest or "{}"))
+    if wants_json():
+        return jsonify(document)
+    return render_template(
+        "exports/manifest.html",
+        run=run,
+        manifest=document,
+        format_titles=FORMAT_TITLES,
+        purpose_titles={p.value: t for p, t in PURPOSE_TITLES.items()},
+        left_out_text=LEFT_OUT_TEXT,
+        withheld_text=WITHHELD_TEXT,
+        min_people=MIN_PEOPLE_FOR_REASONS,
+    )
+
+
+@bp.get("/<id:run_id>/manifest.json")
+@login_required
+def manifest_json(run_id: int) -> Response:
+    """The manifest of one of the requester's past exports, as JSON."""
+    return jsonify(safe_manifest(json.loads(_finished_run(run_id).manifest or "{}")))
 
 
 @bp.get("/mine")

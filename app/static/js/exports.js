@@ -17,6 +17,19 @@
     return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
   }
 
+  // Past exports are re-read from the server once the export is complete.
+  function refreshHistory() {
+    var history = document.getElementById("history");
+    if (!history || !form.dataset.historyUrl) { return; }
+    fetch(form.dataset.historyUrl, { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+      .then(function (html) {
+        var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("history");
+        if (fresh) { history.replaceWith(fresh); }
+      })
+      .catch(function () { /* the list is refreshed on the next visit */ });
+  }
+
   function poll(url) {
     fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (r) { return r.json(); })
@@ -24,12 +37,9 @@
         var pct = p.selected ? Math.round(100 * p.done / p.selected) : 0;
         fill.style.width = pct + "%";
         if (p.status === "complete") {
-          text.textContent = "Done: " + p.selected + " contacts decided. Your download has started. ";
-          var again = document.createElement("a");
-          again.href = window.location.pathname;
-          again.textContent = "Refresh to see it under Past exports.";
-          text.appendChild(again);
+          text.textContent = "Done: " + p.selected + " contacts decided. Your download has started; it is listed under Past exports.";
           clearInterval(timer);
+          refreshHistory();
         } else if (p.status === "failed") {
           text.textContent = "The export stopped after " + p.done + " of " + p.selected + " contacts.";
           clearInterval(timer);

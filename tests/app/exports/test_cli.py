@@ -32,7 +32,8 @@ def test_the_command_writes_the_permitted_file_and_prints_the_manifest(app, sess
     assert {r["E-mail (personal)"] for r in rows} == {open_.email, ""}
     assert closed.email not in target.read_text(encoding="utf-8")
     manifest = json.loads(result.stderr)
-    assert manifest["contacts"] == 2 and manifest["withheld_values"]["email"] == {"audience": 1}
+    assert manifest["people"]["included"] == 2
+    assert manifest["values"]["withheld"] is None  # fewer than 5 people: nothing told
     assert session.query(AccessEvent).filter_by(requester_id=rita.id).count() == 2
 
 

@@ -51,9 +51,9 @@ def test_only_values_allowed_for_download_are_in_the_file(app: Flask, session: S
     assert rows[open_.handle]["E-mail (personal)"] == open_.email
     assert rows[closed.handle]["E-mail (personal)"] == ""
     manifest = json.loads(session.get(ExportRun, run_id).manifest)
-    assert manifest["contacts"] == 2
-    assert manifest["released_values"]["email"] == 1
-    assert manifest["withheld_values"]["email"] == {"audience": 1}
+    assert manifest["people"]["included"] == 2
+    assert manifest["values"]["included"]["email"] == 1
+    assert manifest["values"]["withheld"] is None  # two people: who withheld would show
     assert closed.email not in json.dumps(manifest)
 
 
@@ -83,8 +83,8 @@ def test_people_who_object_to_the_purpose_are_left_out_and_counted(
 
     handles = [r["Contact id"] for r in _rows(data)]
     assert handles == [keen.handle]
-    manifest = json.loads(session.get(ExportRun, run_id).manifest)
-    assert manifest["left_out"] == {"purpose": 1} and manifest["contacts"] == 1
+    people = json.loads(session.get(ExportRun, run_id).manifest)["people"]
+    assert (people["included"], people["left_out"], people["left_out_by_reason"]) == (1, 1, None)
     [event] = events(session, subject_id=objector.id)
     assert event.outcome is EventOutcome.REFUSED
     assert set(refused(event).values()) == {"purpose"}
@@ -108,7 +108,7 @@ def test_suppression_survives_disconnecting_and_reconnecting(app: Flask, session
     data, run_id = run_export(app, session, rita)
 
     assert [r["Contact id"] for r in _rows(data)] == [other.handle]
-    assert json.loads(session.get(ExportRun, run_id).manifest)["left_out"] == {"suppressed": 1}
+    assert json.loads(session.get(ExportRun, run_id).manifest)["people"]["left_out"] == 1
 
 
 def test_a_revocation_applies_to_the_next_export(app: Flask, session: Session) -> None:
@@ -221,7 +221,7 @@ def test_an_empty_network_has_nothing_to_export(app: Flask, session: Session) ->
 
 
 def test_over_the_quota_the_export_is_refused_and_logged(app: Flask, session: Session) -> None:
-    rita, contacts = recruiter_with(session, 3)
+    rita, contacts = recruiter_with(session, 4)
     for contact in contacts:
         set_policy(session, contact.id, Field.EMAIL, DOWNLOADABLE)
     set_purposes(session, contacts[0].id, {Purpose.RECRUITING: False})
@@ -231,6 +231,8 @@ def test_over_the_quota_the_export_is_refused_and_logged(app: Flask, session: Se
     with pytest.raises(QuotaExceeded) as refusal:
         run_export(app, session, rita, limits=limits)
 
+    # The refusal counts as the preview does: the objector would not be in the file.
+    assert "contact details of 3 people" in str(refusal.value)
     assert "at most 2" in str(refusal.value) and "resets at 00:00 UTC" in str(refusal.value)
     logged = {e.subject_id: e for e in events(session, requester_id=rita.id)}
     assert set(logged) == {c.id for c in contacts}
@@ -242,7 +244,26 @@ def test_over_the_quota_the_export_is_refused_and_logged(app: Flask, session: Se
         assert set(refused(event).values()) == {reason}
     # Without contact details the quota is not touched (the objector stays out).
     data, _ = run_export(app, session, rita, limits=limits, fields=[Field.FIRST_NAME])
+    assert len(_rows(data)) == 3
+
+
+def test_an_export_that_fits_once_objectors_are_counted_out_is_not_refused(
+    app: Flask, session: Session
+) -> None:
+    # The cheap bound (3 people with a downloadable e-mail) is over the limit of 2;
+    # the engine's count (2: one objects to the purpose) is not, as the preview says.
+    rita, contacts = recruiter_with(session, 3)
+    for contact in contacts:
+        set_policy(session, contact.id, Field.EMAIL, DOWNLOADABLE)
+    set_purposes(session, contacts[0].id, {Purpose.RECRUITING: False})
+    session.commit()
+    limits = ExportLimits(contacts_per_day=2, marketing_per_day=2)
+
+    data, run_id = run_export(app, session, rita, limits=limits)
+
     assert len(_rows(data)) == 2
+    manifest = json.loads(session.get(ExportRun, run_id).manifest)
+    assert manifest["people"]["with_contact_details"] == 2
 
 
 def test_the_quota_day_is_the_utc_day_the_export_started_even_across_midnight(

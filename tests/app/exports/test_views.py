@@ -11,6 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
+from app.clock import FixedClock
 from app.models.exports import ExportRun
 from app.privacy.services import set_purposes
 from app.profiles.services import add_value
@@ -40,6 +41,7 @@ def test_a_recruiter_downloads_a_csv_of_permitted_values(
     response = post_form(client, "/exports/download", ORDER)
 
     assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"  # one charset
     assert response.headers["Content-Disposition"].startswith("attachment;")
     assert response.headers["Cache-Control"] == "no-store"
     text = response.get_data(as_text=True)
@@ -60,8 +62,11 @@ def test_the_preview_shows_counts_and_releases_nothing(
     page = post_form(client, "/exports/preview", ORDER).get_data(as_text=True)
 
     assert "Manifest preview" in page
-    assert "<strong>1</strong> of 2 selected contacts" in page
-    assert "objected to this purpose" in page
+    assert "<strong>1</strong> of 2 selected people would be included" in page
+    assert "Left out: <strong>1 person</strong>" in page
+    # Two people: the reason would say what one of them chose, so none is given.
+    assert "objected" not in page and "by their own choice" not in page
+    assert "reasons are shown only for 5 people or more" in page
     assert open_.email not in page
     assert len(events(session, action="download")) == before
 
@@ -73,19 +78,22 @@ def test_missing_purpose_and_unknown_choices_get_a_400(
     session.commit()
     auth.login(rita.email)
 
-    for bad in (
-        {"purpose": ""},
-        {"format": "xlsx"},
-        {"fields": ["salary"]},
-        {"fields": []},
-        {"purpose": "spying"},
-        {"contacts": "people", "people": []},
-        {"contacts": "search", "query": ""},
+    for bad, message in (
+        ({"purpose": ""}, "Say why you export"),
+        ({"format": "xlsx"}, "Not a valid choice"),
+        ({"fields": ["salary"]}, "is not a valid choice"),
+        ({"fields": []}, "Choose at least one field."),
+        ({"purpose": "spying"}, "Not a valid choice"),
+        ({"contacts": "bogus"}, "Not a valid choice"),
+        ({"contacts": "people", "people": []}, "Tick at least one person"),
+        ({"contacts": "search", "query": ""}, "Type part of a name"),
     ):
-        response = post_form(client, "/exports/download", {**ORDER, **bad})
-        assert response.status_code == 400, bad
-        page = response.get_data(as_text=True)
-        assert 'class="error"' in page or "form-error" in page, bad
+        for url in ("/exports/download", "/exports/preview"):
+            response = post_form(client, url, {**ORDER, **bad})
+            assert response.status_code == 400, bad
+            page = response.get_data(as_text=True)
+            assert message in page, (url, bad)
+            assert 'id="export-form"' in page, bad  # the form again, with its error
     assert events(session, action="download") == []
 
 
@@ -122,7 +130,11 @@ def test_over_the_limit_is_a_429_with_the_reset_time(
 
     assert response.status_code == 429
     assert int(response.headers["Retry-After"]) > 0
-    assert "resets at 00:00 UTC" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert "resets at 00:00 UTC" in page and "contact details of 3 people" in page
+    # Back at the form, with the choices kept.
+    assert 'id="export-form"' in page
+    assert '<option selected value="recruiting">' in page
 
 
 def test_history_lists_past_exports_with_their_manifest_only(
@@ -136,10 +148,16 @@ def test_history_lists_past_exports_with_their_manifest_only(
     run = session.query(ExportRun).filter_by(requester_id=rita.id).one()
 
     page = client.get("/exports").get_data(as_text=True)
-    manifest = client.get(f"/exports/{run.id}/manifest").get_json()
+    shown = client.get(f"/exports/{run.id}/manifest").get_data(as_text=True)
+    manifest = client.get(f"/exports/{run.id}/manifest.json").get_json()
+    asked = client.get(f"/exports/{run.id}/manifest", headers={"Accept": "application/json"})
 
-    assert "Past exports" in page and "1 contact" in page and "1 contacts" not in page
-    assert manifest["contacts"] == 1 and contact.email not in json.dumps(manifest)
+    assert "Past exports" in page and "1 person" in page and "1 people" not in page
+    assert "Export manifest" in shown and "<strong>1</strong> of 1 selected person was" in shown
+    assert "counted once each" in shown and "Values included" in shown
+    assert "own_choice" not in shown
+    assert manifest["people"]["included"] == 1 and contact.email not in json.dumps(manifest)
+    assert asked.get_json() == manifest
     auth.logout()
     other = make_member(session)
     session.commit()
@@ -165,7 +183,7 @@ def test_progress_reports_the_run_by_ticket(
 
 
 def test_self_export_is_a_zip_of_everything_and_is_logged(
-    client: FlaskClient, auth: Auth, session: Session
+    client: FlaskClient, auth: Auth, session: Session, clock: FixedClock
 ) -> None:
     rita, (contact,) = recruiter_with(session, 1)
     set_policy(session, contact.id, Field.EMAIL, DOWNLOADABLE)
@@ -195,6 +213,7 @@ def test_self_export_is_a_zip_of_everything_and_is_logged(
     connections = json.loads(archive.read("connections.json"))
     assert [c["id"] for c in connections["contacts"]] == [contact.handle]
     assert "Contact0" in archive.read("connections.csv").decode("utf-8-sig")
+    assert {info.date_time[:3] for info in archive.infolist()} == {clock().timetuple()[:3]}
     [self_event] = events(session, subject_id=rita.id, place="self-export")
     assert self_event.requester_id == rita.id
     [seen] = events(session, subject_id=contact.id, place="self-export")
@@ -235,3 +254,41 @@ def test_the_people_list_and_its_logged_views_appear_only_when_choosing_people(
     page = client.get("/exports?contacts=people").get_data(as_text=True)
     assert f'value="{contact.handle}"' in page
     assert [e.action.value for e in events(session, subject_id=contact.id)] == ["view"]
+
+
+def test_each_export_gets_a_file_name_of_its_own_and_the_center_answers_with_a_slash(
+    client: FlaskClient, auth: Auth, session: Session
+) -> None:
+    rita, _ = recruiter_with(session, 1)
+    session.commit()
+    auth.login(rita.email)
+
+    names = {
+        post_form(client, "/exports/download", ORDER).headers["Content-Disposition"]
+        for _ in range(2)
+    }
+
+    assert len(names) == 2
+    response = client.get("/exports/?contacts=people")
+    assert response.status_code == 302 and response.location.endswith("/exports?contacts=people")
+
+
+def test_the_center_says_how_many_contact_details_remain_today(
+    app: Flask, client: FlaskClient, auth: Auth, session: Session
+) -> None:
+    rita, contacts = recruiter_with(session, 2)
+    for contact in contacts:
+        set_policy(session, contact.id, Field.EMAIL, DOWNLOADABLE)
+    session.commit()
+    auth.login(rita.email)
+    limit = app.config["EXPORT_CONTACTS_PER_DAY"]
+    assert f"contact details (e-mail or phone) of {limit} of {limit} people" in client.get(
+        "/exports"
+    ).get_data(as_text=True)
+
+    post_form(client, "/exports/download", ORDER).get_data()
+
+    page = client.get("/exports").get_data(as_text=True)
+    assert f"contact details (e-mail or phone) of {limit - 2} of {limit} people" in page
+    preview = post_form(client, "/exports/preview", ORDER).get_data(as_text=True)
+    assert f"This export would use 2 of the {limit - 2} contacts" in preview

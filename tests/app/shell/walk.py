@@ -524,7 +524,7 @@ RECIPES: dict[tuple[str, str], Recipe] = {
     ],
     ("exports.center", "GET"): lambda w: [
         Call("exports.center", "GET"),
-        Call("exports.center", "GET", query={"contacts": "people"}),
+        Call("exports.center", "GET", query={"contacts": "people", "history": "1"}),
     ],
     ("exports.manifest_preview", "POST"): lambda w: [
         Call("exports.manifest_preview", "POST", form=_export_form())
@@ -532,6 +532,13 @@ RECIPES: dict[tuple[str, str], Recipe] = {
     ("exports.download", "POST"): lambda w: [
         Call("exports.download", "POST", form=_export_form()),
         Call("exports.download", "POST", form=_export_form("search")),
+    ],
+    ("exports.center_slash", "GET"): lambda w: [
+        Call("exports.center_slash", "GET", query={"contacts": "people"})
+    ],
+    ("exports.history", "GET"): lambda w: [Call("exports.history", "GET", query={"history": "1"})],
+    ("exports.manifest_json", "GET"): lambda w: [
+        Call("exports.manifest_json", "GET", {"run_id": str(w.run_id)})
     ],
     ("exports.progress", "GET"): lambda w: [Call("exports.progress", "GET", {"ticket": TICKET})],
     ("exports.manifest", "GET"): lambda w: [
