@@ -9,6 +9,8 @@ when a test happens to run, UTC midnight included.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app, has_app_context
@@ -39,3 +41,18 @@ class FixedClock:
         """Move the clock forward (``advance(days=1, seconds=5)``) and return the new time."""
         self.current += timedelta(**delta)
         return self.current
+
+
+@contextmanager
+def clock_at(moment: datetime) -> Iterator[FixedClock]:
+    """Run the block with the current app's clock standing at ``moment`` (for scripts).
+
+    The demo loader uses it to write weeks of history through the real paths.
+    """
+    previous = current_app.config.get("CLOCK")
+    clock = FixedClock(moment)
+    current_app.config["CLOCK"] = clock
+    try:
+        yield clock
+    finally:
+        current_app.config["CLOCK"] = previous

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import random
+
 import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from app.demo.loader import DEMO_PASSWORD, RECRUITER_EMAIL, load_demo
+from app.demo.history import load_history
+from app.demo.loader import DEMO_PASSWORD, RECRUITER_EMAIL, SEED, load_demo
 from app.extensions import db
 from app.models.accounts import Member
 
@@ -17,6 +20,9 @@ demo_cli = AppGroup("demo", help="Demo data.")
 def load_command() -> None:
     """Load the demo network (safe to run again: it adds only what is missing)."""
     summary = load_demo(db.session)
+    members = db.session.scalars(select(Member.id).order_by(Member.id)).all()
+    recruiter = db.session.scalar(select(Member.id).where(Member.email == RECRUITER_EMAIL))
+    events = load_history(db.session, members, recruiter or members[0], random.Random(SEED))
     click.echo(
         f"Demo network ready: {summary.members_total} members "
         f"({summary.members_created} created now)."
@@ -25,6 +31,8 @@ def load_command() -> None:
         f"Recruiter:  {RECRUITER_EMAIL} / {DEMO_PASSWORD}  "
         f"({summary.recruiter_connections} connections)"
     )
+    if events:
+        click.echo(f"Access history: {events} events over the last three weeks.")
     click.echo(f"Any member: <first>.<last>.<n>@demo.fieldgate.example / {DEMO_PASSWORD}")
     click.echo("  e.g. see `flask demo members` for a few sign-in e-mails.")
 

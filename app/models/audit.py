@@ -76,7 +76,7 @@ _PLACE_TITLES = {
     Place.CONNECTIONS: "a connections list",
     Place.INVITATIONS: "an invitation",
     Place.EXPORT: "an export",
-    Place.SELF_EXPORT: "a download of their own data",
+    Place.SELF_EXPORT: "a personal data download",
     Place.PRIVACY: "privacy settings",
     Place.ACCESS_LOG: "an access log",
     Place.API: "an app",

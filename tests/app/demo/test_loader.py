@@ -1,10 +1,18 @@
 from __future__ import annotations
 
+import random
+from datetime import timedelta
+
 from sqlalchemy import func, select
 
 from app.accounts.services import authenticate
+from app.audit.integrity import verify
+from app.clock import utcnow
+from app.demo.history import load_history
 from app.demo.loader import DEMO_PASSWORD, RECRUITER_EMAIL, load_demo
 from app.models.accounts import Member
+from app.models.audit import AccessEvent
+from app.models.exports import ExportRun
 from app.models.network import Connection
 from app.models.profiles import ProfileValue
 
@@ -34,3 +42,20 @@ def test_demo_network_is_realistic_and_loads_idempotently(session):
     again = load_demo(session)
     assert again.members_created == 0
     assert _counts(session) == before
+
+
+def test_the_demo_carries_weeks_of_history_written_through_the_real_paths(app, session):
+    load_demo(session)
+    members = session.scalars(select(Member.id).order_by(Member.id)).all()
+    recruiter = session.scalar(select(Member.id).where(Member.email == RECRUITER_EMAIL))
+
+    with app.app_context():
+        written = load_history(session, members, recruiter, random.Random(1))
+        again = load_history(session, members, recruiter, random.Random(1))
+
+    days = {e.occurred_at.date() for e in session.scalars(select(AccessEvent))}
+    assert written > 100 and again == 0
+    assert len(days) >= 14 and max(days) < utcnow().date() + timedelta(days=1)
+    runs = session.scalars(select(ExportRun).where(ExportRun.requester_id == recruiter)).all()
+    assert len(runs) == 3 and {r.status for r in runs} == {"complete"}
+    assert verify(session, b"test-audit-key").ok
