@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import random
+import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -71,6 +74,30 @@ def tree_and_old_size(draw: st.DrawFn) -> tuple[ReferenceTree, CountingReader, i
     size = draw(st.integers(0, MAX_SIZE))
     ref, reader = build(size, draw(seeds))
     return ref, reader, draw(st.integers(0, size))
+
+
+# --- Purity ---------------------------------------------------------------------------------
+
+PURE_MODULES = ("merkle", "tiles", "note")
+
+
+@pytest.mark.parametrize("name", PURE_MODULES)
+def test_the_log_arithmetic_imports_only_stdlib_cryptography_and_itself(name):
+    path = Path(__file__).resolve().parents[3] / "app" / "audit" / f"{name}.py"
+    imported = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            imported.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            imported.add(node.module or "")
+    allowed = {f"app.audit.{module}" for module in PURE_MODULES}
+    outside = {
+        module
+        for module in imported
+        if module.split(".")[0] not in {*sys.stdlib_module_names, "cryptography"}
+        and module not in allowed
+    }
+    assert not outside, f"app/audit/{name}.py imports {sorted(outside)}"
 
 
 # --- Known answers ------------------------------------------------------------------------
