@@ -30,7 +30,7 @@ class Tile(NamedTuple):
     """A tile to store: its place, how many hashes it holds, and the hashes."""
 
     level: int
-    index: int
+    number: int
     width: int
     hashes: bytes
 

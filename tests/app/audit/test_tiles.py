@@ -43,7 +43,7 @@ class TileStore:
     def upsert(self, tiles: list[Tile]) -> None:
         for tile in tiles:
             assert len(tile.hashes) == 32 * tile.width and 0 < tile.width <= TILE_WIDTH
-            self.tiles[tile.level, tile.index] = tile.hashes
+            self.tiles[tile.level, tile.number] = tile.hashes
 
 
 class Log:
