@@ -66,6 +66,18 @@ def _secret(
     return _persisted_secret(instance, name.lower())
 
 
+def _legacy_key(instance: Path) -> str:
+    path = instance / "audit_key"
+    return path.read_text().strip() if path.exists() else ""
+
+
+def _choice(environ: Mapping[str, str], name: str, allowed: tuple[str, ...], default: str) -> str:
+    value = environ.get(name) or default
+    if value not in allowed:
+        raise ConfigurationError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
+    return value
+
+
 def load_config(
     instance_path: str,
     environ: Mapping[str, str] | None = None,
@@ -77,8 +89,9 @@ def load_config(
     secret it holds is used as is, so tests never write secrets to disk.
 
     Raises:
-        ConfigurationError: production mode without SECRET_KEY or AUDIT_KEY,
-            or a numeric variable that is not a whole number.
+        ConfigurationError: production mode without SECRET_KEY or
+            AUDIT_SIGNING_KEY, a numeric variable that is not a whole number,
+            or AUDIT_SEQUENCER that is not thread, external or off.
     """
     env = os.environ if environ is None else environ
     given = provided or {}
@@ -86,10 +99,23 @@ def load_config(
     production = env.get("FIELDGATE_ENV", "development") == "production"
     default_db = f"sqlite:///{instance / 'fieldgate.sqlite3'}"
     redis_url = env.get("REDIS_URL") or None
+    secret_key = _secret(env, "SECRET_KEY", production, instance, given)
+    if production and not (given.get("AUDIT_SIGNING_KEY") or env.get("AUDIT_SIGNING_KEY")):
+        raise ConfigurationError("AUDIT_SIGNING_KEY must be set when FIELDGATE_ENV=production")
     return {
         "ENV_NAME": "production" if production else "development",
-        "SECRET_KEY": _secret(env, "SECRET_KEY", production, instance, given),
-        "AUDIT_KEY": _secret(env, "AUDIT_KEY", production, instance, given),
+        "SECRET_KEY": secret_key,
+        # Only read by migration 0008, to check a log written before the Merkle tree.
+        "AUDIT_KEY": given.get("AUDIT_KEY") or env.get("AUDIT_KEY") or _legacy_key(instance),
+        "AUDIT_SIGNING_KEY": given.get("AUDIT_SIGNING_KEY") or env.get("AUDIT_SIGNING_KEY") or None,
+        "AUDIT_LOG_ORIGIN": env.get("AUDIT_LOG_ORIGIN") or "fieldgate.localhost/access-log",
+        "AUDIT_SEAL_DELAY_SECONDS": _int(env, "AUDIT_SEAL_DELAY_SECONDS", 5),
+        "AUDIT_SEQUENCER": _choice(
+            env,
+            "AUDIT_SEQUENCER",
+            ("thread", "external", "off"),
+            "external" if production else "thread",
+        ),
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(env.get("DATABASE_URL") or default_db),
         "REDIS_URL": redis_url,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",

@@ -30,6 +30,11 @@ class Database(SQLAlchemy):
     if TYPE_CHECKING:
         session: Session  # type: ignore[assignment]
 
+    def end_session(self) -> None:
+        """Close this thread's session (the scoped proxy's ``remove``), as a request's end does."""
+        # The scoped proxy has remove(); the Session type it stands for does not.
+        self.session.remove()  # type: ignore[attr-defined]
+
 
 db = Database(model_class=Base)
 migrate = Migrate()

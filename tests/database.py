@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import Flask
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
+from sqlalchemy import Connection, create_engine, insert, text
 
+from app.audit.merkle import EMPTY_ROOT, Frontier
 from app.extensions import db
-from app.models.audit import AUDIT_CHAIN_SEED
+from app.models.audit import LEASE_ID, TREE_ID, AuditTree, SequencerLease
 from tests.settings import with_schema
 
 
@@ -49,9 +51,18 @@ def truncate_all(app: Flask) -> None:
             else:
                 for name in tables:
                     conn.execute(text(f"DELETE FROM {name}"))
-            for statement in RESET_STATEMENTS:
-                conn.execute(text(statement))
+            reseed(conn)
 
 
-# Rows that migrations seed and that truncation must put back.
-RESET_STATEMENTS: list[str] = [AUDIT_CHAIN_SEED]
+def reseed(conn: Connection) -> None:
+    """Put back the rows migration 0008 seeds: the empty tree and the free sequencer lease."""
+    conn.execute(
+        insert(AuditTree).values(
+            id=TREE_ID, size=0, root=EMPTY_ROOT, frontier=Frontier().to_bytes(), pruned_below=0
+        )
+    )
+    conn.execute(
+        insert(SequencerLease).values(
+            id=LEASE_ID, holder="", expires_at=datetime(2000, 1, 1, tzinfo=UTC)
+        )
+    )

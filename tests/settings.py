@@ -5,9 +5,13 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from app.audit.note import generate_signer_key
 from app.config import normalise_database_url
 
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
+TEST_ORIGIN = "test.fieldgate.localhost/access-log"
+# Made once per run: tests sign checkpoints with it and verify them with its verifier key.
+TEST_SIGNER_KEY = generate_signer_key(TEST_ORIGIN)
 
 
 def test_database_url(sqlite_path: str) -> str:
@@ -30,6 +34,9 @@ def app_config(database_url: str, **overrides: Any) -> dict[str, Any]:
         "TESTING": True,
         "SECRET_KEY": "test-secret-key",
         "AUDIT_KEY": "test-audit-key",
+        "AUDIT_SIGNING_KEY": TEST_SIGNER_KEY,
+        "AUDIT_LOG_ORIGIN": TEST_ORIGIN,
+        "AUDIT_SEQUENCER": "off",
         "SQLALCHEMY_DATABASE_URI": database_url,
         "RATELIMIT_ENABLED": False,
         "RATELIMIT_STORAGE_URI": "memory://",

@@ -55,11 +55,24 @@ def test_production_refuses_to_start_without_secret_key(tmp_path):
     assert not (tmp_path / "secret_key").exists()
 
 
-def test_production_uses_secure_cookies(tmp_path):
+def test_production_refuses_to_start_without_a_log_signing_key(tmp_path):
+    with pytest.raises(ConfigurationError, match="AUDIT_SIGNING_KEY"):
+        load_config(str(tmp_path), {"FIELDGATE_ENV": "production", "SECRET_KEY": "k"})
+    assert not (tmp_path / "audit_signing_key").exists()
+
+
+def test_production_uses_secure_cookies_and_runs_the_sequencer_apart(tmp_path):
     config = load_config(
-        str(tmp_path), {"FIELDGATE_ENV": "production", "SECRET_KEY": "k", "AUDIT_KEY": "a"}
+        str(tmp_path),
+        {"FIELDGATE_ENV": "production", "SECRET_KEY": "k", "AUDIT_SIGNING_KEY": "s"},
     )
     assert config["SESSION_COOKIE_SECURE"] is True
+    assert config["AUDIT_SEQUENCER"] == "external"
+
+
+def test_an_unknown_sequencer_mode_is_refused(tmp_path):
+    with pytest.raises(ConfigurationError, match="AUDIT_SEQUENCER"):
+        load_config(str(tmp_path), {"SECRET_KEY": "k", "AUDIT_SEQUENCER": "sometimes"})
 
 
 def test_redis_url_backs_rate_limits(tmp_path):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import signal
+import threading
+from datetime import UTC, datetime, timedelta
 
 import click
 from flask import current_app
@@ -10,9 +12,14 @@ from flask.cli import AppGroup
 
 from app.access_log.report import format_report, processing_report
 from app.audit.integrity import LogTampered, prune, verify
+from app.audit.note import generate_signer_key, verifier_key_for
+from app.audit.sequencer import holder_name, run, run_round
+from app.audit.signing import origin, verifier_key
+from app.audit.tree import tree_state
+from app.clock import utcnow
 from app.extensions import db
 
-audit_cli = AppGroup("audit", help="Verify, prune and report on the access log.")
+audit_cli = AppGroup("audit", help="Verify, prune and report on the access log; sign and seal it.")
 
 
 class _Day(click.ParamType):
@@ -30,20 +37,23 @@ class _Day(click.ParamType):
 DAY = _Day()
 
 
-def _key() -> bytes:
-    return current_app.config["AUDIT_KEY"].encode()
+def _delay() -> timedelta:
+    return timedelta(seconds=int(current_app.config["AUDIT_SEAL_DELAY_SECONDS"]))
 
 
 @audit_cli.command("verify")
 def verify_command() -> None:
-    """Check the whole chain; exit 1 naming the first bad event."""
-    result = verify(db.session, _key())
+    """Check checkpoints, the tree and every stored event; exit 1 naming the first problem."""
+    result = verify(db.session, verifier_key(), origin(), now=utcnow(), delay=_delay())
     if result.ok:
-        click.echo(f"Access log intact: {result.checked} events verified.")
+        tree = tree_state(db.session)
+        click.echo(
+            f"Access log intact: {result.checked} stored events verified against a tree of "
+            f"{tree.size} leaves and every signed checkpoint."
+        )
         return
     click.echo(
-        f"Access log BROKEN at event {result.first_bad_seq}: {result.problem} "
-        f"({result.checked} events verified before it).",
+        f"Access log BROKEN: {result.problem} ({result.checked} events verified before it).",
         err=True,
     )
     raise SystemExit(1)
@@ -52,9 +62,9 @@ def verify_command() -> None:
 @audit_cli.command("prune")
 @click.option("--before", type=DAY, required=True, help="Remove events older than this UTC day.")
 def prune_command(before: datetime) -> None:
-    """Remove old events, leaving a signed checkpoint so the rest still verifies."""
+    """Remove old sealed events; the tree and its checkpoints stay, so the rest still verifies."""
     try:
-        result = prune(db.session, _key(), before)
+        result = prune(db.session, verifier_key(), origin(), before, now=utcnow(), delay=_delay())
     except LogTampered as exc:
         db.session.rollback()
         click.echo(f"Refusing to prune a log that does not verify: {exc}.", err=True)
@@ -62,8 +72,39 @@ def prune_command(before: datetime) -> None:
     db.session.commit()
     click.echo(
         f"Removed {result.removed} events before {before:%Y-%m-%d}; "
-        f"the log now starts after checkpoint {result.checkpoint_seq}."
+        f"the log's stored events now start at leaf {result.pruned_below}."
     )
+
+
+@audit_cli.command("keygen")
+@click.option(
+    "--origin", "name", default=None, help="The log's origin (default: AUDIT_LOG_ORIGIN)."
+)
+def keygen_command(name: str | None) -> None:
+    """Make a signing key for checkpoints; print it (for AUDIT_SIGNING_KEY) and its verifier key."""
+    key = generate_signer_key(name or current_app.config["AUDIT_LOG_ORIGIN"])
+    click.echo(f"AUDIT_SIGNING_KEY={key}")
+    click.echo(f"Verifier key (publish it): {verifier_key_for(key)}", err=True)
+    click.echo("Keep the signing key out of the database's reach.", err=True)
+
+
+@audit_cli.command("sequencer")
+@click.option("--interval", default=1.0, show_default=True, help="Seconds between rounds.")
+@click.option("--once", is_flag=True, help="Seal what is pending now, then stop.")
+def sequencer_command(interval: float, once: bool) -> None:
+    """Seal committed events into the tree and sign checkpoints (one works at a time)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if once:
+        sealed = run_round(app, holder_name())
+        click.echo(f"Sealed {sealed} events.")
+        return
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_args: stop.set())
+    click.echo("Sequencer running; stop it with Ctrl-C or SIGTERM.")
+    try:
+        run(app, stop, interval)
+    except KeyboardInterrupt:
+        stop.set()
 
 
 @audit_cli.command("report")

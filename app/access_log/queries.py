@@ -6,10 +6,13 @@ import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
+from app.audit.leaves import LEAF_KEYS, leaf_bytes
+from app.audit.recorder import field_bit
 from app.disclosure.accountability import requester_labels
 from app.disclosure.service import Requester
 from app.models.accounts import Member
@@ -30,6 +33,7 @@ class EventFilter:
     action: EventAction | None = None
     requester: str | None = None  # a member's handle, or "anonymous"
     app_id: int | None = None
+    field: Field | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,16 +52,28 @@ class EventRow:
     released: list[str]
     refused: list[tuple[str, Reason]]
     outcome: EventOutcome
+    leaf_index: int | None = None
+    leaf: bytes = b""
+    subject_id: int = 0
+    request_id: str = ""
+
+    @property
+    def sealed(self) -> bool:
+        """True once the sequencer has put the event into the Merkle tree."""
+        return self.leaf_index is not None
 
 
 @dataclass(frozen=True, slots=True)
 class EventPage:
-    """One page of events and where it sits among all matching ones."""
+    """One page of events, newest first, with the cursors of the pages around it.
+
+    Pages are found by ``seq`` (keyset), never by counting rows to skip, so a
+    member with hundreds of thousands of events pages as fast as one with ten.
+    """
 
     rows: list[EventRow]
-    page: int
-    pages: int
-    total: int
+    newer: int | None  # show events after this seq ("?after=")
+    older: int | None  # show events before this seq ("?before=")
 
 
 def value_title(name: str) -> str:
@@ -88,6 +104,8 @@ def _conditions(session: Session, subject_id: int, filt: EventFilter) -> list[Co
         where.append(AccessEvent.requester_id == (member_id or -1))
     if filt.app_id is not None:
         where.append(AccessEvent.app_id == filt.app_id)
+    if filt.field is not None:
+        where.append(AccessEvent.fields_mask.op("&")(field_bit(filt.field)) != 0)
     return where
 
 
@@ -109,9 +127,17 @@ def _rows(
             released=json.loads(e.released),
             refused=[(name, Reason(reason)) for name, reason in json.loads(e.refused)],
             outcome=e.outcome,
+            leaf_index=e.leaf_index,
+            leaf=leaf_bytes(_columns(e)),
+            subject_id=e.subject_id,
+            request_id=e.request_id,
         )
         for e in events
     ]
+
+
+def _columns(event: AccessEvent) -> dict[str, Any]:
+    return {key: getattr(event, key) for key in LEAF_KEYS}
 
 
 def _subject(reader: Requester) -> int:
@@ -120,24 +146,52 @@ def _subject(reader: Requester) -> int:
     return reader.member_id
 
 
-def events_page(session: Session, reader: Requester, filt: EventFilter, page: int) -> EventPage:
-    """One page of the reader's own events, newest first, requesters named as they may be.
+def events_page(
+    session: Session,
+    reader: Requester,
+    filt: EventFilter,
+    *,
+    before: int | None = None,
+    after: int | None = None,
+) -> EventPage:
+    """A page of the reader's own events, newest first, requesters named as they may be.
+
+    ``before`` gives the page of older events below that seq; ``after`` the
+    page of newer ones above it; neither gives the newest page.
 
     Raises:
         AccessLogUnavailable: the views of requesters' names could not be logged.
     """
     where = _conditions(session, _subject(reader), filt)
-    total = session.scalar(select(func.count()).select_from(AccessEvent).where(*where)) or 0
-    pages = max(1, -(-total // PER_PAGE))
-    page = min(max(page, 1), pages)
-    events = session.scalars(
-        select(AccessEvent)
-        .where(*where)
-        .order_by(AccessEvent.seq.desc())
-        .limit(PER_PAGE)
-        .offset((page - 1) * PER_PAGE)
-    ).all()
-    return EventPage(_rows(session, reader, events, Place.ACCESS_LOG), page, pages, total)
+    stmt = select(AccessEvent).where(*where)
+    if after is not None:
+        stmt = stmt.where(AccessEvent.seq > after).order_by(AccessEvent.seq)
+    else:
+        if before is not None:
+            stmt = stmt.where(AccessEvent.seq < before)
+        stmt = stmt.order_by(AccessEvent.seq.desc())
+    found = list(session.scalars(stmt.limit(PER_PAGE + 1)))
+    more = len(found) > PER_PAGE
+    events = found[:PER_PAGE]
+    if after is not None:
+        events.reverse()
+    rows = _rows(session, reader, events, Place.ACCESS_LOG)
+    if not rows:
+        return EventPage(rows, None, None)
+    newest, oldest = rows[0].seq, rows[-1].seq
+    has_newer = (
+        more
+        if after is not None
+        else before is not None and _exists(session, where, AccessEvent.seq > newest)
+    )
+    has_older = more if after is None else _exists(session, where, AccessEvent.seq < oldest)
+    return EventPage(rows, newest if has_newer else None, oldest if has_older else None)
+
+
+def _exists(
+    session: Session, where: list[ColumnElement[bool]], beyond: ColumnElement[bool]
+) -> bool:
+    return session.scalar(select(AccessEvent.seq).where(*where, beyond).limit(1)) is not None
 
 
 def iter_events(

@@ -9,6 +9,9 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, vali
 
 from app.models.audit import EventAction
 from app.web.inputs import MAX_ID
+from permissions import Field
+
+MAX_SEQ = 2**63 - 1
 
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2999, 12, 31)
 _IN_RANGE = validate.Range(
@@ -17,7 +20,7 @@ _IN_RANGE = validate.Range(
 
 
 class EventFilterSchema(Schema):
-    """``?start=&end=&action=&requester=&app=&page=``; empty strings mean "any"."""
+    """``?start=&end=&action=&requester=&app=&field=&before=&after=``; blanks mean "any"."""
 
     class Meta:
         unknown = EXCLUDE
@@ -29,7 +32,14 @@ class EventFilterSchema(Schema):
     app = fields.Integer(
         load_default=None, strict=False, validate=validate.Range(min=1, max=MAX_ID)
     )
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+    field = fields.Enum(Field, by_value=True, load_default=None)
+    before = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_SEQ))
+    after = fields.Integer(load_default=None, validate=validate.Range(min=0, max=MAX_SEQ))
+
+    @validates_schema
+    def _one_cursor(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        if data["before"] is not None and data["after"] is not None:
+            raise ValidationError("Ask for older or newer events, not both.", "before")
 
     @validates_schema
     def _ordered(self, data: dict[str, Any], **_kwargs: Any) -> None:

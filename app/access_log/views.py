@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,6 +13,7 @@ from marshmallow import ValidationError
 
 from app.access_log.chart import access_chart
 from app.access_log.presentation import grouped
+from app.access_log.proofs import check_page, json_document
 from app.access_log.queries import (
     EventFilter,
     EventRow,
@@ -30,6 +30,7 @@ from app.extensions import db
 from app.models.audit import EventAction
 from app.web.requester import current_requester
 from exporters import neutralise
+from permissions import Field
 from permissions.explain import why_refused
 
 bp = Blueprint("access_log", __name__, url_prefix="/access")
@@ -49,35 +50,37 @@ CSV_COLUMNS = (
 )
 
 
-def _filter() -> tuple[EventFilter, int, dict[str, Any]]:
+def _filter() -> tuple[EventFilter, dict[str, int | None], dict[str, Any]]:
     try:
         args = load_filter_args(request.args)
     except ValidationError as exc:
         field, messages = next(iter(exc.normalized_messages().items()))
         message = messages[0] if isinstance(messages, list) else str(messages)
         abort(400, f"The filter '{field}' could not be used: {message}")
-    page = args.pop("page")
+    cursor = {"before": args.pop("before"), "after": args.pop("after")}
     app_id = args.pop("app")
-    return EventFilter(app_id=app_id, **args), page, args | {"app": app_id}
+    return EventFilter(app_id=app_id, **args), cursor, args | {"app": app_id}
 
 
 @bp.get("")
 @login_required
 def log() -> str:
     """Who accessed my data: filters, a 90-day chart and a page of events."""
-    filt, page, chosen = _filter()
+    filt, cursor, chosen = _filter()
     today = utcnow().date()
-    result = events_page(db.session, current_requester(), filt, page)
+    result = events_page(db.session, current_requester(), filt, **cursor)
     return render_template(
         "access_log/log.html",
         result=result,
         groups=grouped(result.rows),
+        check=check_page(db.session, result.rows),
+        fields=list(Field),
         chart=access_chart(daily_counts(db.session, current_user.id, today)),
         requesters=requester_options(result.rows, filt.requester),
         apps=apps_of(db.session, current_user.id),
         actions=list(EventAction),
         chosen=chosen,
-        query={k: v for k, v in request.args.items() if k != "page" and v},
+        query={k: v for k, v in request.args.items() if k not in ("before", "after") and v},
     )
 
 
@@ -114,21 +117,16 @@ def _csv_lines(rows: Iterator[EventRow]) -> Iterator[str]:
         buffer.truncate()
 
 
-def _json_chunks(rows: Iterator[EventRow]) -> Iterator[str]:
-    yield '{"events": ['
-    for i, row in enumerate(rows):
-        yield ("," if i else "") + json.dumps(_plain(row), ensure_ascii=False)
-    yield "]}"
-
-
 @bp.get("/events.<any(csv, json):fmt>")
 @login_required
 def download(fmt: str) -> Response:
-    """The member's own events (with the page's filters) as CSV or JSON, streamed."""
-    filt, _page, _chosen = _filter()
+    """The member's own events (with the page's filters) as CSV, or as JSON with proofs."""
+    filt, _cursor, _chosen = _filter()
     rows = iter_events(db.session, current_requester(), filt)
     body, mimetype = (
-        (_csv_lines(rows), "text/csv") if fmt == "csv" else (_json_chunks(rows), "application/json")
+        (_csv_lines(rows), "text/csv")
+        if fmt == "csv"
+        else (json_document(db.session, rows), "application/json")
     )
     stamp = utcnow().strftime("%Y%m%d")
     return Response(

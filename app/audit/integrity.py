@@ -1,138 +1,176 @@
-"""Verifying the chain, and pruning old events behind a signed checkpoint."""
+"""Verifying the log against its Merkle tree and signed checkpoints, and pruning old events.
+
+:func:`verify` checks, and reports the first problem of:
+
+- every signed checkpoint: its signature (with the log's verifier key) and
+  that the stored tree, read from its tiles, has that root at that size: so
+  a tree that does not extend an earlier checkpoint is caught;
+- the tree's own row (size, root, frontier) against its tiles;
+- every stored sealed event: its leaf, recomputed from its columns, is the
+  leaf hash stored at its place in the tree (a changed, moved or swapped
+  event is caught), and no leaf from the pruning mark to the end lacks its
+  event (a deleted event is caught);
+- no committed event older than the sealing delay is outside every checkpoint.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from app.audit.chain import CHAINED_COLUMNS, checkpoint_mac, digest, same
+from app.audit.leaves import LEAF_KEYS, leaf_bytes
+from app.audit.merkle import Frontier, leaf_hash
+from app.audit.note import NoteError, parse_checkpoint
+from app.audit.tree import leaf_hashes, root_at, tree_state
 from app.database import affected
-from app.models.audit import CHAIN_ID, GENESIS, AccessEvent, AuditChain
+from app.models.audit import TREE_ID, AccessEvent, AuditCheckpoint, AuditTree
 
 BATCH = 5000
 
 
 @dataclass(frozen=True, slots=True)
 class Verification:
-    """The result of checking the log: intact, or where it first breaks and how."""
+    """The result of checking the log: intact, or its first problem."""
 
     ok: bool
     checked: int
-    first_bad_seq: int | None = None
     problem: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class Pruning:
-    """What a prune removed and the checkpoint it left."""
+    """What a prune removed, and the first leaf whose event is still kept."""
 
     removed: int
-    checkpoint_seq: int
+    pruned_below: int
 
 
 class LogTampered(RuntimeError):
     """Raised instead of pruning a log that does not verify."""
 
 
-def _events(session: Session) -> Iterator[Any]:
-    """Every event in chain order, read in keyset batches (constant memory)."""
-    columns = [getattr(AccessEvent, name) for name in CHAINED_COLUMNS]
-    after = -1
+def _checkpoint_problem(session: Session, verifier_key: str, origin: str, size: int) -> str:
+    for checkpoint in session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.size)):
+        try:
+            signed = parse_checkpoint(checkpoint.note, verifier_key, origin)
+        except NoteError as exc:
+            return f"the checkpoint at size {checkpoint.size} is not validly signed: {exc}"
+        if (signed.size, signed.root) != (checkpoint.size, bytes(checkpoint.root)):
+            return f"the checkpoint at size {checkpoint.size} does not say what its row says"
+        if checkpoint.size > size:
+            return f"a checkpoint covers {checkpoint.size} leaves but the tree has {size}"
+        if root_at(session, checkpoint.size) != signed.root:
+            return (
+                f"the tree does not extend the checkpoint signed at size {checkpoint.size} "
+                "(its leaves were changed)"
+            )
+    return ""
+
+
+def _tree_problem(session: Session, tree: AuditTree) -> str:
+    frontier = Frontier.from_bytes(tree.frontier)
+    if frontier.size != tree.size or frontier.root() != bytes(tree.root):
+        return "the tree's right edge does not match its size and root"
+    if tree.size and root_at(session, tree.size) != bytes(tree.root):
+        return "the tree's tiles do not give its root"
+    return ""
+
+
+def _sealed(session: Session, first: int) -> Iterator[Any]:
+    columns = [getattr(AccessEvent, key) for key in LEAF_KEYS]
+    after = first - 1
     while True:
         rows = session.execute(
-            select(*columns, AccessEvent.digest)
-            .where(AccessEvent.seq > after)
-            .order_by(AccessEvent.seq)
+            select(AccessEvent.leaf_index, *columns)
+            .where(AccessEvent.leaf_index > after)
+            .order_by(AccessEvent.leaf_index)
             .limit(BATCH)
         ).all()
         if not rows:
             return
-        yield from rows
-        after = rows[-1].seq
+        yield rows
+        after = rows[-1].leaf_index
 
 
-def _chain(session: Session) -> AuditChain:
-    return session.execute(select(AuditChain).where(AuditChain.id == CHAIN_ID)).scalar_one()
+def _events_problem(session: Session, tree: AuditTree) -> tuple[int, str]:
+    expected, checked = tree.pruned_below, 0
+    for rows in _sealed(session, tree.pruned_below):
+        stored = leaf_hashes(session, rows[0].leaf_index, rows[-1].leaf_index + 1)
+        for row in rows:
+            if row.leaf_index != expected:
+                return checked, f"the event at leaf {expected} is missing"
+            if row.leaf_index >= tree.size:
+                return checked, f"event {row.seq} claims leaf {row.leaf_index}, past the tree"
+            if leaf_hash(leaf_bytes(row._mapping)) != stored[row.leaf_index - rows[0].leaf_index]:
+                return checked, f"event {row.seq} (leaf {row.leaf_index}) was changed or moved"
+            expected, checked = expected + 1, checked + 1
+    if expected != tree.size:
+        return checked, f"the events at leaves {expected} to {tree.size - 1} are missing"
+    return checked, ""
 
 
-def _checkpoint_problem(chain: AuditChain, key: bytes) -> str:
-    if chain.base_seq == 0:
-        intact = chain.base_digest == GENESIS and chain.base_mac == ""
-    else:
-        expected = checkpoint_mac(key, chain.base_seq, chain.base_digest)
-        intact = same(chain.base_mac, expected)
-    return "" if intact else "the pruning checkpoint was altered"
+def _unsealed_problem(session: Session, now: datetime, delay: timedelta) -> str:
+    late = session.scalar(
+        select(func.count())
+        .select_from(AccessEvent)
+        .where(AccessEvent.leaf_index.is_(None), AccessEvent.occurred_at < now - delay)
+    )
+    if late:
+        seconds = int(delay.total_seconds())
+        return f"{late} events committed more than {seconds} s ago are in no signed checkpoint"
+    return ""
 
 
-def verify(session: Session, key: bytes) -> Verification:
-    """Recompute the chain from the checkpoint to the head and report the first break.
-
-    Detects a changed event (its digest no longer matches), a deleted event
-    (a gap in ``seq``), an inserted or moved one (its digest does not follow
-    from its predecessor) and a cut-off tail (the last event is not the head).
-    """
-    chain = _chain(session)
-    problem = _checkpoint_problem(chain, key)
+def verify(
+    session: Session, verifier_key: str, origin: str, *, now: datetime, delay: timedelta
+) -> Verification:
+    """Check checkpoints, tree, every stored event and the sealing delay (see module doc)."""
+    tree = tree_state(session)
+    problem = _checkpoint_problem(session, verifier_key, origin, tree.size) or _tree_problem(
+        session, tree
+    )
     if problem:
-        return Verification(False, 0, chain.base_seq, problem)
-    expected_seq, previous, checked = chain.base_seq + 1, chain.base_digest, 0
-    for row in _events(session):
-        if row.seq != expected_seq:
-            what = "missing" if row.seq > expected_seq else "out of place"
-            bad = min(row.seq, expected_seq)
-            return Verification(False, checked, bad, f"event {bad} is {what}")
-        recomputed = digest(key, previous, dict(row._mapping))
-        if not same(recomputed, row.digest):
-            return Verification(
-                False, checked, row.seq, f"event {row.seq} was changed, inserted or reordered"
-            )
-        previous, expected_seq, checked = row.digest, expected_seq + 1, checked + 1
-    last = expected_seq - 1
-    if last != chain.head_seq or not same(previous, chain.head_digest):
-        bad = min(last + 1, chain.head_seq)
-        return Verification(False, checked, bad, f"events from {bad} on are missing")
-    return Verification(True, checked)
+        return Verification(False, 0, problem)
+    checked, problem = _events_problem(session, tree)
+    problem = problem or _unsealed_problem(session, now, delay)
+    return Verification(not problem, checked, problem)
 
 
-def prune(session: Session, key: bytes, before: datetime) -> Pruning:
-    """Delete the events older than ``before`` and leave a signed checkpoint.
+def prune(
+    session: Session,
+    verifier_key: str,
+    origin: str,
+    before: datetime,
+    *,
+    now: datetime,
+    delay: timedelta,
+) -> Pruning:
+    """Delete the sealed events older than ``before``; the tree and its checkpoints stay.
 
-    Only a prefix of the chain is removed (up to the first event at or after
-    ``before``), so what remains still verifies from the checkpoint. The
-    caller commits.
+    Only a prefix of leaves is removed (up to the first sealed event at or
+    after ``before``), and the tree remembers where it starts, so what is
+    left still verifies and every checkpoint still checks. The caller commits.
 
     Raises:
         LogTampered: the log does not verify; pruning would destroy evidence.
     """
-    result = verify(session, key)
+    result = verify(session, verifier_key, origin, now=now, delay=delay)
     if not result.ok:
         raise LogTampered(result.problem)
-    chain = session.execute(
-        select(AuditChain).where(AuditChain.id == CHAIN_ID).with_for_update()
-    ).scalar_one()
+    tree = tree_state(session, for_update=True)
     first_kept = session.scalar(
-        select(func.min(AccessEvent.seq)).where(AccessEvent.occurred_at >= before)
-    )
-    cut = chain.head_seq if first_kept is None else first_kept - 1
-    if cut <= chain.base_seq:
-        return Pruning(0, chain.base_seq)
-    cut_digest = session.scalar(select(AccessEvent.digest).where(AccessEvent.seq == cut))
-    if cut_digest is None:  # verify() just saw it; only a concurrent deletion gets here
-        raise LogTampered(f"event {cut} disappeared while pruning")
-    removed = affected(session.execute(delete(AccessEvent).where(AccessEvent.seq <= cut)))
-    session.execute(
-        update(AuditChain)
-        .where(AuditChain.id == CHAIN_ID)
-        .values(
-            base_seq=cut,
-            base_digest=cut_digest,
-            base_mac=checkpoint_mac(key, cut, cut_digest),
-            pruned_before=before,
+        select(func.min(AccessEvent.leaf_index)).where(
+            AccessEvent.leaf_index.is_not(None), AccessEvent.occurred_at >= before
         )
     )
+    cut = tree.size if first_kept is None else int(first_kept)
+    if cut <= tree.pruned_below:
+        return Pruning(0, tree.pruned_below)
+    removed = affected(session.execute(delete(AccessEvent).where(AccessEvent.leaf_index < cut)))
+    session.execute(update(AuditTree).where(AuditTree.id == TREE_ID).values(pruned_below=cut))
     return Pruning(removed, cut)

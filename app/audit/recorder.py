@@ -1,10 +1,15 @@
-"""Writing access events: set-based, chained, in the caller's transaction, fail closed.
+"""Writing access events: set-based, in the caller's transaction, fail closed, no shared lock.
 
 :func:`record_outcomes` is the one mechanism by which events are written; the
 one caller that lets data leave is :func:`app.disclosure.service.disclose`
-(pages, APIs, and each chunk of a streamed export). It appends the events and
+(pages, APIs, and each chunk of a streamed export). It inserts the events and
 commits them before the caller lets any data leave; if that fails it raises
 :class:`AccessLogUnavailable`, which the web shell turns into a 503.
+
+The database numbers the events (``seq``); nothing else orders them, and no
+row is locked that another request would wait for. The sequencer
+(:mod:`app.audit.sequencer`) later seals committed events into the Merkle
+tree and signs checkpoints.
 """
 
 from __future__ import annotations
@@ -17,13 +22,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from app.audit.chain import chain
 from app.clock import utcnow
-from app.models.audit import CHAIN_ID, AccessEvent, AuditChain, EventAction, EventOutcome, Place
+from app.models.audit import AccessEvent, EventAction, EventOutcome, Place
 from permissions import Field, Outcome, Purpose, Reason, ValueLabel, ValueRecord
 
 
@@ -59,6 +63,11 @@ def _outcome_of(outcome: Outcome) -> EventOutcome:
     return EventOutcome.PARTIAL if outcome.withheld else EventOutcome.RELEASED
 
 
+# Events store their value lists as compact JSON (no spaces): the very text
+# that goes into the event's Merkle leaf (see app/audit/leaves.py).
+COMPACT = (",", ":")
+
+
 @functools.cache
 def _quoted(field: Field, label: ValueLabel | None) -> str:
     return json.dumps(_name(field, label))
@@ -66,25 +75,44 @@ def _quoted(field: Field, label: ValueLabel | None) -> str:
 
 @functools.cache
 def _refusal(field: Field, label: ValueLabel | None, reason: Reason) -> str:
-    return json.dumps([_name(field, label), str(reason)])
+    return json.dumps([_name(field, label), str(reason)], separators=COMPACT)
 
 
 def released_json(outcome: Outcome) -> str:
-    """``json.dumps`` of the released value names, built from cached pieces.
+    """Compact ``json.dumps`` of the released value names, built from cached pieces.
 
-    Byte for byte what ``json.dumps`` gives (a test holds them equal); an
-    export writes one per contact, and this is several times faster.
+    Byte for byte what ``json.dumps(..., separators=COMPACT)`` gives (a test
+    holds them equal); an export writes one per contact, and this is several
+    times faster.
     """
-    return "[" + ", ".join([_quoted(v.field, v.label) for v in outcome.released]) + "]"
+    return "[" + ",".join([_quoted(v.field, v.label) for v in outcome.released]) + "]"
 
 
 def refused_json(outcome: Outcome) -> str:
-    """``json.dumps`` of ``[[value name, reason], ...]``, ``[["*", reason]]`` for a whole one."""
+    """Compact JSON of ``[[value name, reason], ...]``, ``[["*", reason]]`` for a whole one."""
     if outcome.withheld:
-        return "[" + ", ".join([_refusal(v.field, v.label, r) for v, r in outcome.withheld]) + "]"
+        return "[" + ",".join([_refusal(v.field, v.label, r) for v, r in outcome.withheld]) + "]"
     if outcome.subject_reason is not None:
-        return json.dumps([["*", str(outcome.subject_reason)]])
+        return json.dumps([["*", str(outcome.subject_reason)]], separators=COMPACT)
     return "[]"
+
+
+_FIELD_BITS = {field: 1 << i for i, field in enumerate(Field)}
+
+
+def field_bit(field: Field) -> int:
+    """The bit of ``field`` in an event's ``fields_mask`` (for filtering the log by field)."""
+    return _FIELD_BITS[field]
+
+
+def fields_mask(outcome: Outcome) -> int:
+    """The fields an event is about, released or refused, as one integer."""
+    mask = 0
+    for value in outcome.released:
+        mask |= _FIELD_BITS[value.field]
+    for value, _reason in outcome.withheld:
+        mask |= _FIELD_BITS[value.field]
+    return mask
 
 
 def _row(context: AccessContext, request_id: str, outcome: Outcome) -> dict[str, Any]:
@@ -99,40 +127,23 @@ def _row(context: AccessContext, request_id: str, outcome: Outcome) -> dict[str,
         "refused": refused_json(outcome),
         "outcome": _outcome_of(outcome),
         "request_id": request_id,
+        "fields_mask": fields_mask(outcome),
     }
 
 
-def _audit_key() -> bytes:
-    return str(current_app.config["AUDIT_KEY"]).encode()
+def append_events(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert ``rows`` (event columns without seq and time), stamped now; one statement.
 
-
-def append_events(session: Session, rows: Sequence[dict[str, Any]], key: bytes) -> None:
-    """Chain and insert ``rows`` (event columns without seq, time and digest).
-
-    Locks the chain head for the rest of the transaction, so the caller
-    should commit soon after. Three statements whatever the number of rows.
+    The database numbers them; no row is locked that another writer waits for.
     """
     if not rows:
         return
-    head = session.execute(
-        select(AuditChain.head_seq, AuditChain.head_digest)
-        .where(AuditChain.id == CHAIN_ID)
-        .with_for_update()
-    ).one()
-    seq, now = head.head_seq, utcnow()
+    now = utcnow()
     for row in rows:
-        seq += 1
-        row["seq"] = seq
         row["occurred_at"] = now
-    previous = chain(key, head.head_digest, rows)
     # A Core insert: the rows are plain values already, and the ORM's bulk
     # path would cost more than the statement itself for a large export.
     session.execute(insert(AccessEvent), rows)
-    session.execute(
-        update(AuditChain)
-        .where(AuditChain.id == CHAIN_ID)
-        .values(head_seq=seq, head_digest=previous)
-    )
 
 
 def record_outcomes(session: Session, context: AccessContext, outcomes: Iterable[Outcome]) -> int:
@@ -145,7 +156,7 @@ def record_outcomes(session: Session, context: AccessContext, outcomes: Iterable
     request_id = context.request_id or uuid.uuid4().hex
     rows = [_row(context, request_id, outcome) for outcome in outcomes]
     try:
-        append_events(session, rows, _audit_key())
+        append_events(session, rows)
         session.commit()
     except SQLAlchemyError as exc:
         session.rollback()

@@ -21,7 +21,8 @@ from typing import IO, Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from app.access_log.queries import EventFilter, iter_events, value_title
+from app.access_log.proofs import json_document
+from app.access_log.queries import EventFilter, iter_events
 from app.clock import utcnow
 from app.disclosure.cards import CARD_FIELDS
 from app.disclosure.handles import handles_of
@@ -49,7 +50,8 @@ connections.json / .csv      your connections: their handles, and the names and 
                              they let you see (their contact details are not here: export
                              them in the export center, where each connection's choices apply)
 invitations.json             invitations you sent and received
-access_log.json              every recorded access to your data (who, what, when, outcome)
+access_log.json              every recorded access to your data (who, what, when, outcome),
+                             with the proofs that it is in the signed log (see the README)
 exports.json                 your past exports (manifests only; files are never kept)
 notifications.json           your notifications
 app_grants.json              apps you granted access to (partner apps are not available yet)
@@ -209,24 +211,10 @@ def _parked_records(parked: IO[str]) -> Iterator[ContactRecord]:
 
 
 def _events(session: Session, requester: Requester) -> Iterator[bytes]:
-    yield b'{"events": ['
+    """The member's access log with its proofs, as the access-log page's JSON download."""
     rows = iter_events(session, requester, EventFilter(), Place.SELF_EXPORT)
-    for i, row in enumerate(rows):
-        document = {
-            "event": row.seq,
-            "time_utc": _iso(row.occurred_at),
-            "requester": row.requester_name,
-            "requester_handle": row.requester_handle,
-            "app": row.app_id,
-            "action": row.action.value,
-            "place": row.place.value,
-            "purpose": row.purpose.value if row.purpose else None,
-            "released": [value_title(v) for v in row.released],
-            "refused": [{"value": value_title(v), "reason": r.value} for v, r in row.refused],
-            "outcome": row.outcome.value,
-        }
-        yield (b"," if i else b"") + json.dumps(document, ensure_ascii=False).encode()
-    yield b"]}"
+    for piece in json_document(session, rows):
+        yield piece.encode()
 
 
 def _exports(session: Session, member_id: int) -> list[dict[str, Any]]:

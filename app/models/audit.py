@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Identity, Index, Integer, LargeBinary, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.database import Base, EnumText, UTCDateTime
@@ -87,22 +87,33 @@ class AccessEvent(Base):
     """One access to one subject's data, released or refused.
 
     Holds which values were released and which refused (with the reason),
-    never the values themselves. ``seq`` orders the chain and ``digest`` is
-    HMAC(key, previous digest + this event), so any change, insertion,
-    deletion or reordering breaks verification from that event on.
+    never the values themselves. ``seq`` is given by the database when the
+    event is inserted, so writers share no lock; the sequencer later puts
+    committed events into the Merkle tree in ``seq`` order and records the
+    leaf each became (``leaf_index``, None while pending). Any change,
+    deletion or reordering of a sealed event no longer matches its leaf.
 
     Requester, app and subject are plain ids, not foreign keys: the log must
-    outlive the rows it mentions, and a cascade would break the chain.
+    outlive the rows it mentions, and a cascade would rewrite history.
     """
 
     __tablename__ = "access_events"
     __table_args__ = (
+        Index("ix_access_events_subject_seq", "subject_id", "seq"),
+        Index("ix_access_events_subject_requester_seq", "subject_id", "requester_id", "seq"),
         Index("ix_access_events_subject_time", "subject_id", "occurred_at"),
         Index("ix_access_events_time", "occurred_at"),
+        Index("uq_access_events_leaf_index", "leaf_index", unique=True),
+        Index(
+            "ix_access_events_pending",
+            "seq",
+            sqlite_where=text("leaf_index IS NULL"),
+            postgresql_where=text("leaf_index IS NULL"),
+        ),
     )
 
     seq: Mapped[int] = mapped_column(
-        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False
+        BigInteger().with_variant(Integer, "sqlite"), Identity(), primary_key=True
     )
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
     requester_id: Mapped[int | None] = mapped_column(Integer)
@@ -115,32 +126,59 @@ class AccessEvent(Base):
     refused: Mapped[str] = mapped_column(Text)
     outcome: Mapped[EventOutcome] = mapped_column(EnumText(EventOutcome, 10))
     request_id: Mapped[str] = mapped_column(String(64))
-    digest: Mapped[str] = mapped_column(String(64))
+    fields_mask: Mapped[int] = mapped_column(Integer, default=0)
+    leaf_index: Mapped[int | None] = mapped_column(BigInteger)
 
 
-class AuditChain(Base):
-    """The one row that anchors the chain: its head, and the checkpoint left by pruning.
+class AuditTree(Base):
+    """The one row describing the Merkle tree the sequencer has built so far.
 
-    Appending locks this row (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite
-    transactions already hold the write lock), so concurrent writers extend
-    the chain one after another. The checkpoint carries its own HMAC so that
-    cutting events off the start of the log cannot pass for a prune.
+    ``frontier`` holds the right edge (:class:`app.audit.merkle.Frontier`), so
+    the next batch is appended without reading old leaves; ``pruned_below``
+    is the first leaf whose event must still exist (older ones were pruned;
+    their hashes stay in the tiles).
     """
 
-    __tablename__ = "audit_chain"
+    __tablename__ = "audit_tree"
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    head_seq: Mapped[int] = mapped_column(BigInteger)
-    head_digest: Mapped[str] = mapped_column(String(64))
-    base_seq: Mapped[int] = mapped_column(BigInteger)
-    base_digest: Mapped[str] = mapped_column(String(64))
-    base_mac: Mapped[str] = mapped_column(String(64))
-    pruned_before: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    size: Mapped[int] = mapped_column(BigInteger)
+    root: Mapped[bytes] = mapped_column(LargeBinary(32))
+    frontier: Mapped[bytes] = mapped_column(LargeBinary)
+    pruned_below: Mapped[int] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
-CHAIN_ID = 1
-GENESIS = "0" * 64
-# What migration 0003 inserts; tests that empty the tables put it back.
-_SEED_COLUMNS = "id, head_seq, head_digest, base_seq, base_digest, base_mac"
-_SEED_VALUES = f"{CHAIN_ID}, 0, '{GENESIS}', 0, '{GENESIS}', ''"
-AUDIT_CHAIN_SEED = f"INSERT INTO audit_chain ({_SEED_COLUMNS}) VALUES ({_SEED_VALUES})"  # noqa: S608
+class AuditTile(Base):
+    """Up to 256 hashes of one level of the tree (C2SP tlog-tiles layout, height 8)."""
+
+    __tablename__ = "audit_tiles"
+
+    level: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    number: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    width: Mapped[int] = mapped_column(Integer)
+    hashes: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class AuditCheckpoint(Base):
+    """Every checkpoint the log signed: a C2SP signed note of (origin, size, root)."""
+
+    __tablename__ = "audit_checkpoints"
+
+    size: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    root: Mapped[bytes] = mapped_column(LargeBinary(32))
+    note: Mapped[str] = mapped_column(Text)
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SequencerLease(Base):
+    """Who may run the sequencer now: one holder across processes and hosts, until it expires."""
+
+    __tablename__ = "audit_sequencer_lease"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    holder: Mapped[str] = mapped_column(String(80))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+TREE_ID = LEASE_ID = 1

@@ -6,12 +6,16 @@ APIs and commands of every domain (see README, "Layout").
 
 from __future__ import annotations
 
+import threading
+
 from flask import Flask
 
+from app.access_log.api import bp as log_api_bp
 from app.access_log.cli import audit_cli
 from app.access_log.views import bp as access_log_bp
 from app.accounts.views import bp as accounts_bp
 from app.accounts.views import configure_login
+from app.audit.sequencer import start_in_thread
 from app.demo.cli import demo_cli
 from app.exports.cli import export_cli
 from app.exports.views import bp as exports_bp
@@ -34,10 +38,27 @@ BLUEPRINTS = (
     privacy_bp,
     privacy_api_bp,
     access_log_bp,
+    log_api_bp,
     notifications_bp,
     exports_bp,
 )
 COMMANDS = (demo_cli, audit_cli, notifications_cli, export_cli)
+
+
+def register_sequencer(app: Flask) -> None:
+    """With ``AUDIT_SEQUENCER=thread`` (``make run``), seal the log in a thread of this process.
+
+    It starts with the first request, not with the app: commands such as
+    ``flask db upgrade`` build apps too, before the tables exist.
+    """
+    if app.config.get("AUDIT_SEQUENCER") != "thread":
+        return
+    started = threading.Lock()
+
+    @app.before_request
+    def _start_sequencer() -> None:
+        if "audit_sequencer" not in app.extensions and started.acquire(blocking=False):
+            start_in_thread(app)
 
 
 def register_shell(app: Flask) -> None:
@@ -50,3 +71,4 @@ def register_shell(app: Flask) -> None:
         app.register_blueprint(blueprint)
     for command in COMMANDS:
         app.cli.add_command(command)
+    register_sequencer(app)

@@ -6,6 +6,7 @@ from flask import Flask
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from app.audit.note import verifier_key_for
 from app.models.audit import AccessEvent, EventAction, Place
 from permissions import Field, Purpose, Reason
 from tests.app.audit.helpers import write_events
@@ -34,17 +35,24 @@ def _log(
     )
 
 
+def _sequence(app: Flask) -> None:
+    result = app.test_cli_runner().invoke(args=["audit", "sequencer", "--once"])
+    assert result.exit_code == 0, result.output
+
+
 def test_verify_exits_zero_on_an_intact_log(app: Flask, session: Session) -> None:
     _log(app, session, EventAction.VIEW, None, 3)
+    _sequence(app)
 
     result = app.test_cli_runner().invoke(args=["audit", "verify"])
 
     assert result.exit_code == 0, result.output
-    assert "intact: 3 events" in result.output
+    assert "intact: 3 stored events verified against a tree of 3 leaves" in result.output
 
 
 def test_verify_exits_non_zero_naming_the_first_bad_event(app: Flask, session: Session) -> None:
     _log(app, session, EventAction.VIEW, None, 3)
+    _sequence(app)
     seq = session.scalars(select(AccessEvent.seq).order_by(AccessEvent.seq)).all()[1]
     session.execute(update(AccessEvent).where(AccessEvent.seq == seq).values(subject_id=42))
     session.commit()
@@ -52,7 +60,16 @@ def test_verify_exits_non_zero_naming_the_first_bad_event(app: Flask, session: S
     result = app.test_cli_runner().invoke(args=["audit", "verify"])
 
     assert result.exit_code == 1
-    assert f"BROKEN at event {seq}" in result.output
+    assert f"BROKEN: event {seq} (leaf 1) was changed or moved" in result.output
+
+
+def test_keygen_prints_a_signing_key_and_its_verifier_key(app: Flask) -> None:
+    result = app.test_cli_runner().invoke(args=["audit", "keygen", "--origin", "logs.example/a"])
+
+    assert result.exit_code == 0, result.output
+    key = result.stdout.strip().removeprefix("AUDIT_SIGNING_KEY=")
+    assert verifier_key_for(key) in result.stderr
+    assert verifier_key_for(key).startswith("logs.example/a+")
 
 
 def test_prune_rejects_a_malformed_date(app: Flask, session: Session) -> None:

@@ -72,7 +72,9 @@ def test_bad_filters_get_a_400_with_a_message(
         "start=yesterday",
         "action=steal",
         "app=-3",
-        "page=0",
+        "before=0",
+        "field=salary",
+        "before=5&after=3",
         "start=2026-02-01&end=2026-01-01",
     ):
         response = client.get(f"/access?{query}")

@@ -1,13 +1,19 @@
-"""Parallel writers extend one unbroken chain (real commits, own database)."""
+"""Parallel writers share no lock, and the sequencer seals all they wrote (real commits)."""
 
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 
 from flask import Flask
+from sqlalchemy import select
 
 from app.audit.integrity import verify
+from app.audit.sequencer import run_round
+from app.audit.signing import origin, verifier_key
+from app.clock import utcnow
 from app.extensions import db
+from app.models.audit import AccessEvent
 from tests.app.audit.helpers import write_events
 
 WRITERS = 6
@@ -25,7 +31,7 @@ def _writer(app: Flask, writer: int, errors: list[BaseException]) -> None:
         errors.append(exc)
 
 
-def test_parallel_writers_leave_a_verifiable_chain(committed_app: Flask) -> None:
+def test_parallel_writers_share_no_lock_and_leave_a_verifiable_tree(committed_app: Flask) -> None:
     errors: list[BaseException] = []
     threads = [
         threading.Thread(target=_writer, args=(committed_app, w, errors)) for w in range(WRITERS)
@@ -36,8 +42,20 @@ def test_parallel_writers_leave_a_verifiable_chain(committed_app: Flask) -> None
         thread.join(timeout=120)
 
     assert errors == []
+    assert run_round(committed_app, "test-sequencer") == WRITERS * BATCHES * 5
     with committed_app.app_context():
-        result = verify(db.session, committed_app.config["AUDIT_KEY"].encode())
-        db.session.remove()
+        result = verify(
+            db.session,
+            verifier_key(),
+            origin(),
+            now=utcnow(),
+            delay=timedelta(seconds=5),
+        )
+        seqs = db.session.execute(
+            select(AccessEvent.seq, AccessEvent.leaf_index).order_by(AccessEvent.seq)
+        ).all()
+        db.end_session()
     assert result.ok, result.problem
     assert result.checked == WRITERS * BATCHES * 5
+    # The database numbered the events; the tree took them in that order.
+    assert [leaf for _seq, leaf in seqs] == list(range(len(seqs)))

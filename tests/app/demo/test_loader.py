@@ -7,6 +7,8 @@ from sqlalchemy import func, select
 
 from app.accounts.services import authenticate
 from app.audit.integrity import verify
+from app.audit.note import verifier_key_for
+from app.audit.tree import seal_pending
 from app.clock import utcnow
 from app.demo.history import load_history
 from app.demo.loader import DEMO_PASSWORD, RECRUITER_EMAIL, load_demo
@@ -15,6 +17,7 @@ from app.models.audit import AccessEvent
 from app.models.exports import ExportRun
 from app.models.network import Connection
 from app.models.profiles import ProfileValue
+from tests.settings import TEST_ORIGIN, TEST_SIGNER_KEY
 
 
 def _counts(session):
@@ -58,4 +61,12 @@ def test_the_demo_carries_weeks_of_history_written_through_the_real_paths(app, s
     assert len(days) >= 14 and max(days) < utcnow().date() + timedelta(days=1)
     runs = session.scalars(select(ExportRun).where(ExportRun.requester_id == recruiter)).all()
     assert len(runs) == 3 and {r.status for r in runs} == {"complete"}
-    assert verify(session, b"test-audit-key").ok
+    _seal(session)
+    assert verify(
+        session, verifier_key_for(TEST_SIGNER_KEY), TEST_ORIGIN, now=utcnow(), delay=timedelta(0)
+    ).ok
+
+
+def _seal(session) -> None:
+    while seal_pending(session, TEST_SIGNER_KEY, TEST_ORIGIN).events:
+        pass

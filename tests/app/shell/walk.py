@@ -510,8 +510,19 @@ RECIPES: dict[tuple[str, str], Recipe] = {
         Call(
             "access_log.log",
             "GET",
-            query={"start": "2020-01-01", "end": "2999-12-31", "action": "view", "page": "1"},
+            query={"start": "2020-01-01", "end": "2999-12-31", "action": "view", "field": "email"},
         ),
+        Call("access_log.log", "GET", query={"before": "999999"}),
+        Call(
+            "access_log.log",
+            "GET",
+            query={"after": "0"},
+        ),
+    ],
+    ("log_api.checkpoint", "GET"): lambda w: [Call("log_api.checkpoint", "GET", anonymous=True)],
+    ("log_api.key", "GET"): lambda w: [Call("log_api.key", "GET", anonymous=True)],
+    ("log_api.consistency", "GET"): lambda w: [
+        Call("log_api.consistency", "GET", query={"first": "0", "second": "0"}, anonymous=True)
     ],
     ("access_log.download", "GET"): lambda w: [
         Call("access_log.download", "GET", {"fmt": "csv"}),

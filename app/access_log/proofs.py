@@ -1,0 +1,126 @@
+"""A member's own events with what it takes to check them: leaves, proofs, the checkpoint.
+
+The JSON download of "Who accessed my data" and the self export carry, for
+each event sealed under the log's latest signed checkpoint, its ``leaf_index``,
+its ``leaf`` (base64 of the exact bytes hashed) and its ``inclusion_proof``
+(base64 hashes), with the checkpoint note itself at the top. Events not yet
+under that checkpoint carry ``leaf_index: null``. A member checks the file
+with ``docs/verify_access_log.py`` and the log's verifier key; nothing in it
+is needed from Fieldgate but the key.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app.access_log.queries import EventRow, value_title
+from app.audit.leaves import leaf_time
+from app.audit.merkle import inclusion_proof, leaf_hash, verify_inclusion
+from app.audit.tree import StoredTiles, latest_checkpoint
+from permissions.explain import why_refused
+
+BATCH = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Anchor:
+    """The checkpoint proofs are made against: its note, size, root and time."""
+
+    note: str
+    size: int
+    root: bytes
+    signed_at: datetime
+
+
+def current_anchor(session: Session) -> Anchor | None:
+    """The latest signed checkpoint, or None before the first."""
+    checkpoint = latest_checkpoint(session)
+    if checkpoint is None:
+        return None
+    return Anchor(checkpoint.note, checkpoint.size, bytes(checkpoint.root), checkpoint.signed_at)
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def event_document(row: EventRow, proof: list[bytes] | None) -> dict[str, Any]:
+    """One event for a member's download: its columns (as in its leaf), words, and proof."""
+    sealed = proof is not None
+    return {
+        "seq": row.seq,
+        "occurred_at": leaf_time(row.occurred_at),
+        "requester_id": row.requester_id,
+        "app_id": row.app_id,
+        "subject_id": row.subject_id,
+        "action": row.action.value,
+        "place": row.place.value,
+        "purpose": row.purpose.value if row.purpose else None,
+        "released": row.released,
+        "refused": [[name, reason.value] for name, reason in row.refused],
+        "outcome": row.outcome.value,
+        "request_id": row.request_id,
+        "requester": row.requester_name,
+        "requester_handle": row.requester_handle,
+        "released_titles": [value_title(v) for v in row.released],
+        "refused_why": [f"{value_title(v)}: {why_refused(r)}" for v, r in row.refused],
+        "leaf_index": row.leaf_index if sealed else None,
+        "leaf": _b64(row.leaf) if sealed else None,
+        "inclusion_proof": [_b64(h) for h in proof] if proof is not None else None,
+    }
+
+
+def with_proofs(
+    session: Session, rows: Iterable[EventRow], anchor: Anchor | None
+) -> Iterator[dict[str, Any]]:
+    """Each row as :func:`event_document`, proved against ``anchor`` when sealed under it."""
+    tiles = StoredTiles(session)
+    reader = tiles.reader()
+    for row in rows:
+        proof = None
+        if anchor is not None and row.leaf_index is not None and row.leaf_index < anchor.size:
+            proof = inclusion_proof(row.leaf_index, anchor.size, reader)
+        yield event_document(row, proof)
+
+
+def json_document(session: Session, rows: Iterable[EventRow]) -> Iterator[str]:
+    """The verifiable JSON download, in pieces: checkpoint first, then the events."""
+    anchor = current_anchor(session)
+    yield '{"checkpoint": ' + json.dumps(anchor.note if anchor else None) + ', "events": ['
+    for i, document in enumerate(with_proofs(session, rows, anchor)):
+        yield ("," if i else "") + json.dumps(document, ensure_ascii=False)
+    yield "]}"
+
+
+@dataclass(frozen=True, slots=True)
+class PageCheck:
+    """What the access-log page says about its events and the log."""
+
+    anchor: Anchor | None
+    verified: int
+    pending: int
+    failed: int
+
+
+def check_page(session: Session, rows: Iterable[EventRow]) -> PageCheck:
+    """Prove the page's sealed events against the latest checkpoint, as a member's script would."""
+    anchor = current_anchor(session)
+    verified = pending = failed = 0
+    reader = StoredTiles(session).reader()
+    for row in rows:
+        if anchor is None or row.leaf_index is None or row.leaf_index >= anchor.size:
+            pending += 1
+            continue
+        proof = inclusion_proof(row.leaf_index, anchor.size, reader)
+        if verify_inclusion(leaf_hash(row.leaf), row.leaf_index, anchor.size, proof, anchor.root):
+            verified += 1
+        else:
+            failed += 1
+    return PageCheck(anchor, verified, pending, failed)

@@ -1,0 +1,66 @@
+"""The bytes of an event's Merkle leaf: a canonical JSON object of its columns.
+
+Canonical means: keys sorted, no whitespace, ASCII only (other characters
+escaped), times as ``YYYY-MM-DDTHH:MM:SS.ffffffZ``. The value lists are the
+event's stored compact JSON, taken as they are. Anyone holding a leaf can
+parse it with any JSON library and compare it with the event's fields; the
+log hashes exactly these bytes (``SHA-256(0x00 || leaf)``, RFC 9162).
+
+Hand-written rather than ``json.dumps(sort_keys=True)``: the sequencer and the
+benchmark seeding encode millions of leaves, and formatting from the stored
+pieces is several times faster; a property test holds the two byte-equal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from json.encoder import encode_basestring_ascii as _quote
+from typing import Any
+
+# The event columns a leaf holds, in the sorted order they are written.
+LEAF_KEYS = (
+    "action",
+    "app_id",
+    "occurred_at",
+    "outcome",
+    "place",
+    "purpose",
+    "refused",
+    "released",
+    "request_id",
+    "requester_id",
+    "seq",
+    "subject_id",
+)
+
+
+def leaf_time(moment: datetime) -> str:
+    """An event time as its leaf writes it (UTC, microseconds, ``Z``)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _text(value: Any) -> str:
+    return "null" if value is None else _quote(str(value))
+
+
+def _number(value: int | None) -> str:
+    return "null" if value is None else str(int(value))
+
+
+def leaf_bytes(event: Mapping[str, Any]) -> bytes:
+    """The canonical leaf of one event, from its columns (``released``/``refused`` as stored)."""
+    return (
+        f'{{"action":{_text(event["action"])},'
+        f'"app_id":{_number(event["app_id"])},'
+        f'"occurred_at":"{leaf_time(event["occurred_at"])}",'
+        f'"outcome":{_text(event["outcome"])},'
+        f'"place":{_text(event["place"])},'
+        f'"purpose":{_text(event["purpose"])},'
+        f'"refused":{event["refused"]},'
+        f'"released":{event["released"]},'
+        f'"request_id":{_text(event["request_id"])},'
+        f'"requester_id":{_number(event["requester_id"])},'
+        f'"seq":{_number(event["seq"])},'
+        f'"subject_id":{_number(event["subject_id"])}}}'
+    ).encode("ascii")

@@ -1,0 +1,114 @@
+"""The sequencer: one process at a time seals committed events and signs checkpoints.
+
+Requests only insert events; this loop puts them into the Merkle tree in
+``seq`` order, in batches, and signs a checkpoint whenever the tree grew, so
+every event is under a signed checkpoint within a second or two (the README
+promises ``AUDIT_SEAL_DELAY_SECONDS``, default 5).
+
+One sequencer works at a time across processes and hosts: it holds a lease
+row (``audit_sequencer_lease``) that it renews on every round and that
+expires if it dies. A request never touches the lease or the tree. With
+``make run`` the loop runs in a thread of the app (``AUDIT_SEQUENCER=thread``);
+in production run ``flask audit sequencer`` as its own process.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import uuid
+from datetime import timedelta
+
+from flask import Flask
+from sqlalchemy import or_, update
+from sqlalchemy.orm import Session
+
+from app.audit.signing import signer_key
+from app.audit.tree import Sealed, seal_pending
+from app.clock import utcnow
+from app.database import affected
+from app.extensions import db
+from app.models.audit import LEASE_ID, SequencerLease
+
+LEASE = timedelta(seconds=30)
+INTERVAL_SECONDS = 1.0
+
+
+def holder_name() -> str:
+    """A name for this sequencer, unique across hosts and processes."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def take_lease(session: Session, holder: str) -> bool:
+    """Take or renew the lease; False while another live sequencer holds it. Commits."""
+    now = utcnow()
+    won = affected(
+        session.execute(
+            update(SequencerLease)
+            .where(
+                SequencerLease.id == LEASE_ID,
+                or_(SequencerLease.holder == holder, SequencerLease.expires_at < now),
+            )
+            .values(holder=holder, expires_at=now + LEASE)
+        )
+    )
+    session.commit()
+    return bool(won)
+
+
+def release_lease(session: Session, holder: str) -> None:
+    """Give the lease up (on a clean stop), so another sequencer need not wait for it to expire."""
+    session.execute(
+        update(SequencerLease)
+        .where(SequencerLease.id == LEASE_ID, SequencerLease.holder == holder)
+        .values(expires_at=utcnow() - LEASE)
+    )
+    session.commit()
+
+
+def seal_all(session: Session, signer: str, origin: str) -> list[Sealed]:
+    """Seal batches until nothing is pending; the caller holds the lease."""
+    rounds = [seal_pending(session, signer, origin)]
+    while rounds[-1].events:
+        rounds.append(seal_pending(session, signer, origin))
+    return rounds
+
+
+def run_round(app: Flask, holder: str) -> int:
+    """One round: take the lease, seal what is pending; returns how many events were sealed."""
+    with app.app_context():
+        try:
+            if not take_lease(db.session, holder):
+                return 0
+            rounds = seal_all(db.session, signer_key(app), app.config["AUDIT_LOG_ORIGIN"])
+            return sum(r.events for r in rounds)
+        finally:
+            db.end_session()
+
+
+def run(app: Flask, stop: threading.Event, interval: float = INTERVAL_SECONDS) -> None:
+    """Seal until ``stop`` is set; errors are logged and the next round tries again."""
+    holder = holder_name()
+    try:
+        while not stop.is_set():
+            try:
+                run_round(app, holder)
+            except Exception:  # a bad round must not end the loop; the next one retries
+                app.logger.exception("the access-log sequencer failed a round")
+            stop.wait(interval)
+    finally:
+        with app.app_context():
+            release_lease(db.session, holder)
+            db.end_session()
+
+
+def start_in_thread(app: Flask) -> threading.Thread:
+    """Run the sequencer in a daemon thread of this process (``AUDIT_SEQUENCER=thread``)."""
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=run, args=(app, stop), name="access-log-sequencer", daemon=True
+    )
+    app.extensions["audit_sequencer"] = (thread, stop)
+    thread.start()
+    return thread

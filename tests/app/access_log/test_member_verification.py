@@ -1,0 +1,193 @@
+"""A member checks their own download with docs/verify_access_log.py, as the README says.
+
+The script imports nothing from Fieldgate. Each tampering the issue names is
+caught by it: a changed row shows in the download's own proofs; and an
+operator who rebuilds and re-signs the tree after deleting, changing or
+reordering an event is caught by the consistency proof from a checkpoint the
+member kept.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from app.audit.note import verifier_key_for
+from app.models.accounts import Member
+from app.models.audit import AccessEvent
+from permissions import Field
+from tests.app.audit.helpers import write_events
+from tests.app.audit.test_tree import _seal, rebuild_tree
+from tests.conftest import Auth
+from tests.factories import make_member
+from tests.settings import TEST_SIGNER_KEY
+
+SCRIPT = Path(__file__).resolve().parents[3] / "docs" / "verify_access_log.py"
+
+
+def _script(tmp_path: Path, download: bytes, *extra: str) -> subprocess.CompletedProcess[str]:
+    events = tmp_path / "events.json"
+    events.write_bytes(download)
+    return subprocess.run(  # noqa: S603  (our own script, our own arguments)
+        [
+            sys.executable,
+            str(SCRIPT),
+            str(events),
+            "--key",
+            verifier_key_for(TEST_SIGNER_KEY),
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@pytest.fixture
+def ada(app: Flask, client: FlaskClient, auth: Auth, session: Session) -> Member:
+    """A member whose data six others viewed, sealed in three checkpoints; signed in."""
+    member = make_member(session, "Ada", "Lovelace")
+    for requester in (11, 12, 13, 14, 15, 16):
+        write_events(app, session, [member.id], requester_id=requester, fields=[Field.EMAIL])
+        if requester % 2 == 0:
+            _seal(session)
+    session.commit()
+    auth.login(member.email)
+    return member
+
+
+def _download(client: FlaskClient) -> bytes:
+    response = client.get("/access/events.json")
+    assert response.status_code == 200
+    return response.get_data()
+
+
+def test_a_download_checks_out_with_the_members_own_script(
+    app: Flask, client: FlaskClient, session: Session, ada: Member, tmp_path: Path
+) -> None:
+    write_events(app, session, [ada.id], requester_id=17, fields=[Field.EMAIL])  # not sealed yet
+    session.commit()
+    data = _download(client)
+
+    document = json.loads(data)
+    assert document["checkpoint"].split("\n")[1] == "6"
+    sealed = [e for e in document["events"] if e["leaf_index"] is not None]
+    pending = [e for e in document["events"] if e["leaf_index"] is None]
+    assert len(sealed) == 6 and len(pending) == 1 and pending[0]["requester_id"] == 17
+
+    result = _script(tmp_path, data)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "pending" in result.stdout
+
+
+def test_a_changed_event_fails_the_script(
+    client: FlaskClient, session: Session, ada: Member, tmp_path: Path
+) -> None:
+    session.execute(update(AccessEvent).where(AccessEvent.leaf_index == 2).values(place="search"))
+    session.commit()
+
+    result = _script(tmp_path, _download(client))
+
+    assert result.returncode == 1
+
+
+def test_an_event_shown_differently_than_its_leaf_fails_the_script(
+    client: FlaskClient, ada: Member, tmp_path: Path
+) -> None:
+    document = json.loads(_download(client))
+    document["events"][0]["purpose"] = "marketing"  # the file says what the leaf does not
+
+    result = _script(tmp_path, json.dumps(document).encode())
+
+    assert result.returncode == 1 and "purpose" in result.stdout + result.stderr
+
+
+def _delete(session: Session) -> None:
+    session.execute(delete(AccessEvent).where(AccessEvent.leaf_index == 1))
+
+
+def _change(session: Session) -> None:
+    session.execute(
+        update(AccessEvent).where(AccessEvent.leaf_index == 1).values(outcome="refused")
+    )
+
+
+def _reorder(session: Session) -> None:
+    first, second = session.scalars(
+        select(AccessEvent.seq).where(AccessEvent.leaf_index.in_([1, 2])).order_by(AccessEvent.seq)
+    ).all()
+    # Swapping the database's numbers makes the rebuilt tree take them the other way round.
+    session.execute(update(AccessEvent).where(AccessEvent.seq == first).values(seq=-1))
+    session.execute(update(AccessEvent).where(AccessEvent.seq == second).values(seq=first))
+    session.execute(update(AccessEvent).where(AccessEvent.seq == -1).values(seq=second))
+
+
+@pytest.mark.parametrize(
+    "tamper", [_delete, _change, _reorder], ids=["delete", "change", "reorder"]
+)
+def test_a_rebuilt_and_resigned_log_fails_against_a_kept_checkpoint(
+    app: Flask,
+    client: FlaskClient,
+    session: Session,
+    ada: Member,
+    tmp_path: Path,
+    tamper: Callable[[Session], None],
+) -> None:
+    kept = json.loads(_download(client))["checkpoint"]
+    old_size = int(kept.split("\n")[1])
+    tamper(session)
+    rebuild_tree(session, forget_checkpoints=True)  # an operator with the key re-signs
+    write_events(app, session, [ada.id], requester_id=30, fields=[Field.EMAIL])
+    _seal(session)
+    session.commit()
+    fresh = _download(client)
+    new_size = int(json.loads(fresh)["checkpoint"].split("\n")[1])
+    assert _script(tmp_path, fresh).returncode == 0  # alone, the new file looks fine
+    (tmp_path / "old.txt").write_text(kept)
+    proof = client.get(f"/.well-known/fieldgate-log/consistency?first={old_size}&second={new_size}")
+    (tmp_path / "consistency.json").write_bytes(proof.get_data())
+
+    result = _script(
+        tmp_path,
+        fresh,
+        "--old-checkpoint",
+        str(tmp_path / "old.txt"),
+        "--consistency",
+        str(tmp_path / "consistency.json"),
+    )
+
+    assert result.returncode == 1, result.stdout
+
+
+def test_an_untouched_log_passes_against_a_kept_checkpoint(
+    app: Flask, client: FlaskClient, session: Session, ada: Member, tmp_path: Path
+) -> None:
+    kept = json.loads(_download(client))["checkpoint"]
+    write_events(app, session, [ada.id], requester_id=31, fields=[Field.EMAIL])
+    _seal(session)
+    session.commit()
+    fresh = _download(client)
+    (tmp_path / "old.txt").write_text(kept)
+    proof = client.get("/.well-known/fieldgate-log/consistency?first=6&second=7")
+    (tmp_path / "consistency.json").write_bytes(proof.get_data())
+
+    result = _script(
+        tmp_path,
+        fresh,
+        "--old-checkpoint",
+        str(tmp_path / "old.txt"),
+        "--consistency",
+        str(tmp_path / "consistency.json"),
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr

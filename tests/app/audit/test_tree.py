@@ -1,0 +1,222 @@
+"""The log as a Merkle tree: sealing, signed checkpoints, and every way of breaking it caught.
+
+Each tampering the issue names (deleting, changing or reordering a sealed
+event; a tree that does not extend an earlier checkpoint) is caught by
+``verify`` (``flask audit verify``) here, and by the member's own script in
+``test_member_verification.py``. The request path takes no lock.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from flask import Flask
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from app.audit.integrity import LogTampered, prune, verify
+from app.audit.merkle import EMPTY_ROOT, Frontier
+from app.audit.note import (
+    generate_signer_key,
+    parse_checkpoint,
+    sign_checkpoint,
+    verifier_key_for,
+)
+from app.audit.sequencer import take_lease
+from app.audit.tree import latest_checkpoint, seal_pending, tree_state
+from app.clock import FixedClock
+from app.models.audit import AccessEvent, AuditCheckpoint, AuditTile, AuditTree
+from permissions import Field
+from tests.app.audit.helpers import write_events
+from tests.conftest import QueryCounter
+from tests.settings import TEST_ORIGIN, TEST_SIGNER_KEY
+
+DELAY = timedelta(seconds=5)
+
+
+def _verifier() -> str:
+    return verifier_key_for(TEST_SIGNER_KEY)
+
+
+def _seal(session: Session) -> None:
+    while seal_pending(session, TEST_SIGNER_KEY, TEST_ORIGIN).events:
+        pass
+
+
+def _check(session: Session, clock: FixedClock):
+    return verify(session, _verifier(), TEST_ORIGIN, now=clock(), delay=DELAY)
+
+
+@pytest.fixture
+def sealed(app: Flask, session: Session, clock: FixedClock) -> Session:
+    """Nine events in three requests, sealed and signed after each request."""
+    for start in (1, 4, 7):
+        write_events(app, session, range(start, start + 3), fields=[Field.EMAIL])
+        _seal(session)
+    return session
+
+
+def _seqs(session: Session) -> list[int]:
+    return list(session.scalars(select(AccessEvent.seq).order_by(AccessEvent.seq)))
+
+
+def rebuild_tree(session: Session, *, forget_checkpoints: bool = False) -> None:
+    """What an operator holding the key could do: rebuild the tree from the rows as they are now.
+
+    With ``forget_checkpoints`` the old checkpoints go too, so the log itself
+    no longer shows the rewrite: only a checkpoint a member kept can.
+    """
+    if forget_checkpoints:
+        session.execute(delete(AuditCheckpoint))
+    session.execute(delete(AuditTile))
+    session.execute(update(AccessEvent).values(leaf_index=None))
+    session.execute(
+        update(AuditTree).values(size=0, root=EMPTY_ROOT, frontier=Frontier().to_bytes())
+    )
+    _seal(session)
+
+
+def test_sealing_numbers_leaves_in_seq_order_and_signs_each_growth(
+    sealed: Session, clock: FixedClock
+) -> None:
+    leaves = sealed.execute(
+        select(AccessEvent.seq, AccessEvent.leaf_index).order_by(AccessEvent.seq)
+    ).all()
+    assert [leaf for _seq, leaf in leaves] == list(range(9))
+    sizes = list(sealed.scalars(select(AuditCheckpoint.size).order_by(AuditCheckpoint.size)))
+    assert sizes == [3, 6, 9]
+    note = latest_checkpoint(sealed).note
+    assert note.startswith(f"{TEST_ORIGIN}\n9\n")
+    assert parse_checkpoint(note, _verifier(), TEST_ORIGIN).root == bytes(tree_state(sealed).root)
+    result = _check(sealed, clock)
+    assert result.ok and result.checked == 9
+
+
+def test_a_changed_event_is_caught(sealed: Session, clock: FixedClock) -> None:
+    third = _seqs(sealed)[2]
+    sealed.execute(update(AccessEvent).where(AccessEvent.seq == third).values(subject_id=99))
+
+    result = _check(sealed, clock)
+
+    assert not result.ok and f"event {third} (leaf 2) was changed or moved" in result.problem
+
+
+def test_a_deleted_event_is_caught(sealed: Session, clock: FixedClock) -> None:
+    sealed.execute(delete(AccessEvent).where(AccessEvent.leaf_index == 4))
+
+    result = _check(sealed, clock)
+
+    assert not result.ok and "the event at leaf 4 is missing" in result.problem
+
+
+def test_the_last_event_deleted_is_caught(sealed: Session, clock: FixedClock) -> None:
+    sealed.execute(delete(AccessEvent).where(AccessEvent.leaf_index == 8))
+
+    result = _check(sealed, clock)
+
+    assert not result.ok and "leaves 8 to 8 are missing" in result.problem
+
+
+def test_reordered_events_are_caught(sealed: Session, clock: FixedClock) -> None:
+    a, b = _seqs(sealed)[1], _seqs(sealed)[5]
+    sealed.execute(update(AccessEvent).where(AccessEvent.seq == a).values(leaf_index=-1))
+    sealed.execute(update(AccessEvent).where(AccessEvent.seq == b).values(leaf_index=1))
+    sealed.execute(update(AccessEvent).where(AccessEvent.seq == a).values(leaf_index=5))
+
+    result = _check(sealed, clock)
+
+    assert not result.ok and "(leaf 1) was changed or moved" in result.problem
+
+
+def test_a_tree_rebuilt_without_an_event_does_not_extend_the_checkpoints(
+    sealed: Session, clock: FixedClock
+) -> None:
+    sealed.execute(delete(AccessEvent).where(AccessEvent.leaf_index == 4))
+    rebuild_tree(sealed)  # consistent in itself, re-signed; the old checkpoints remain
+
+    result = _check(sealed, clock)
+
+    assert not result.ok and "does not extend the checkpoint signed at size" in result.problem
+
+
+def test_a_checkpoint_signed_with_another_key_is_caught(sealed: Session, clock: FixedClock) -> None:
+    forger = generate_signer_key(TEST_ORIGIN)
+    last = latest_checkpoint(sealed)
+    sealed.execute(
+        update(AuditCheckpoint)
+        .where(AuditCheckpoint.size == last.size)
+        .values(note=sign_checkpoint(forger, TEST_ORIGIN, last.size, bytes(last.root)))
+    )
+
+    result = _check(sealed, clock)
+
+    assert not result.ok and "is not validly signed" in result.problem
+
+
+def test_committed_events_left_unsealed_past_the_delay_are_flagged(
+    app: Flask, sealed: Session, clock: FixedClock
+) -> None:
+    write_events(app, sealed, [42], fields=[Field.EMAIL])
+    assert _check(sealed, clock).ok  # just written: pending is fine
+
+    clock.advance(seconds=6)
+    result = _check(sealed, clock)
+
+    assert not result.ok and "1 events committed more than 5 s ago" in result.problem
+    _seal(sealed)
+    assert _check(sealed, clock).ok
+
+
+def test_pruning_keeps_the_rest_verifiable_and_the_checkpoints_checkable(
+    app: Flask, sealed: Session, clock: FixedClock
+) -> None:
+    clock.advance(days=40)
+    write_events(app, sealed, [50, 51], fields=[Field.EMAIL])
+    _seal(sealed)
+
+    result = prune(
+        sealed, _verifier(), TEST_ORIGIN, clock() - timedelta(days=30), now=clock(), delay=DELAY
+    )
+    sealed.flush()
+
+    assert (result.removed, result.pruned_below) == (9, 9)
+    assert len(_seqs(sealed)) == 2 and _check(sealed, clock).ok
+    sealed.execute(delete(AccessEvent).where(AccessEvent.leaf_index == 10))
+    assert "leaves 10 to 10 are missing" in _check(sealed, clock).problem
+
+
+def test_a_broken_log_is_not_pruned(sealed: Session, clock: FixedClock) -> None:
+    sealed.execute(update(AccessEvent).where(AccessEvent.leaf_index == 0).values(place="search"))
+
+    with pytest.raises(LogTampered, match="changed or moved"):
+        prune(sealed, _verifier(), TEST_ORIGIN, clock(), now=clock(), delay=DELAY)
+
+
+def test_writing_events_locks_nothing_and_only_inserts(
+    app: Flask, session: Session, count_queries: QueryCounter
+) -> None:
+    before = count_queries.count
+
+    write_events(app, session, range(1, 2001), fields=[Field.EMAIL])
+
+    statements = [s.lstrip().upper() for s in count_queries.statements[before:]]
+    assert statements and all(
+        s.startswith(("INSERT", "COMMIT", "BEGIN", "SAVEPOINT", "RELEASE")) for s in statements
+    ), statements
+    assert not any("FOR UPDATE" in s for s in statements)
+    assert sum(s.startswith("INSERT") for s in statements) <= 3
+
+
+def test_one_sequencer_at_a_time_until_its_lease_lapses(
+    app: Flask, session: Session, clock: FixedClock
+) -> None:
+    with app.app_context():
+        assert take_lease(session, "host-a:1")
+        assert take_lease(session, "host-a:1")  # renewing
+        assert not take_lease(session, "host-b:2")
+
+        clock.advance(seconds=31)
+
+        assert take_lease(session, "host-b:2")
+        assert not take_lease(session, "host-a:1")
