@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Iterator
 
 from exporters.protocol import ManifestSource
@@ -11,13 +12,28 @@ from exporters.records import ContactRecord, Layout
 
 # OWASP "CSV Injection": a cell starting with one of these may be run as a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
+# A signed number is read as a number, never as a formula: digits and one dot
+# cannot name a function, a cell or another program. An E.164 phone number
+# ("+442079460991", see records.is_e164) is one of these.
+_PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
 # Rows per chunk handed to the web server: big enough to amortise, small enough to stream.
 ROWS_PER_CHUNK = 500
 
 
 def neutralise(cell: str) -> str:
-    """The cell with a leading quote if a spreadsheet would read it as a formula."""
-    return "'" + cell if cell.startswith(FORMULA_PREFIXES) else cell
+    """The cell with a leading quote if a spreadsheet could read it as a formula.
+
+    OWASP's "CSV Injection" advice: a cell that starts with ``=``, ``+``, ``-``,
+    ``@``, a tab or a line break may be evaluated as a formula when the file
+    is opened (``=HYPERLINK(...)`` to leak data, ``-2+3+cmd|...`` to run a
+    program through DDE); a leading ``'`` makes the spreadsheet show it as
+    text. A plain number, such as an E.164 phone number, is written as it is:
+    it cannot call anything, and the quote would break imports into
+    recruiting and CRM tools, which keep it as part of the number.
+    """
+    if cell.startswith(FORMULA_PREFIXES) and not _PLAIN_NUMBER.fullmatch(cell):
+        return "'" + cell
+    return cell
 
 
 class _Row:

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import NamedTuple, Protocol
 
 from permissions import Field, ValueLabel
+
+# A phone number as the app stores it once validated: "+", then up to 15 digits
+# of which the first (the country code's) is not 0. ITU-T E.164.
+_E164 = re.compile(r"\+[1-9][0-9]{0,14}")
+
+
+def is_e164(text: str) -> bool:
+    """True if ``text`` is exactly one phone number in E.164 form ("+442079460991")."""
+    return _E164.fullmatch(text) is not None
 
 
 class ExportValue(NamedTuple):
@@ -54,7 +64,7 @@ class Layout(NamedTuple):
         return [
             (field, label)
             for field in self.fields
-            for label in (ValueLabel if field.multi_valued else (None,))
+            for label in (field.labels if field.multi_valued else (None,))
         ]
 
     def columns(self) -> list[str]:

@@ -7,13 +7,15 @@ from collections.abc import Iterable, Iterator
 from datetime import date
 
 from exporters.protocol import ManifestSource
-from exporters.records import ContactRecord, Layout, Value, grouped, in_chunks
+from exporters.records import ContactRecord, Layout, Value, grouped, in_chunks, is_e164
 from permissions import Field, ValueLabel
 
 LINE_OCTETS = 75  # RFC 6350 3.2: lines SHOULD NOT be longer than 75 octets
 CARDS_PER_CHUNK = 200
 _ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
-_TYPES = {ValueLabel.PERSONAL: "home", ValueLabel.WORK: "work", ValueLabel.OTHER: None}
+# RFC 6350 6.4.1-6.4.2: EMAIL and URL know "home" and "work"; TEL adds "cell".
+_TYPES = {ValueLabel.PERSONAL: "home", ValueLabel.WORK: "work"}
+_TEL_TYPES = _TYPES | {ValueLabel.MOBILE: "cell"}
 _SIMPLE = {
     Field.COMPANY: "ORG",
     Field.POSITION: "TITLE",
@@ -68,10 +70,15 @@ def _name_lines(record: ContactRecord, by_field: dict[Field, list[Value]]) -> li
     return [f"FN:{escape(full)}", f"N:{escape(last)};{escape(first)};;;"]
 
 
-def _typed(name: str, value: Value) -> str:
-    kind = _TYPES.get(value.label) if value.label else None
+def _typed(field: Field, value: Value) -> str:
+    types = _TEL_TYPES if field is Field.PHONE else _TYPES
+    kind = types.get(value.label) if value.label else None
     params = f";TYPE={kind}" if kind else ""
-    return f"{name}{params}:{escape(value.value)}"
+    if field is Field.PHONE and is_e164(value.value):
+        # RFC 6350 6.4.1: TEL SHOULD be a URI; a tel: URI (RFC 3966) holds an
+        # E.164 number as it is. A number stored before E.164 stays text.
+        return f"TEL;VALUE=uri{params}:tel:{value.value}"
+    return f"{_MULTI[field]}{params}:{escape(value.value)}"
 
 
 def _is_date(text: str) -> bool:
@@ -97,7 +104,7 @@ def card_lines(record: ContactRecord, layout: Layout) -> list[str]:
     for field in layout.fields:
         values = by_field.get(field, [])
         if field in _MULTI:
-            lines += [_typed(_MULTI[field], v) for v in values]
+            lines += [_typed(field, v) for v in values]
         elif field in _SIMPLE and values:
             lines.append(f"{_SIMPLE[field]}:{escape(values[0].value)}")
         elif field is Field.ADDRESS and values:

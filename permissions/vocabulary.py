@@ -41,6 +41,11 @@ class Field(StrEnum):
         return _FIELD_GROUPS[self]
 
     @property
+    def labels(self) -> tuple[ValueLabel, ...]:
+        """The labels a value of this field may carry, in display order; none if single-valued."""
+        return _FIELD_LABELS.get(self, ())
+
+    @property
     def is_contact_detail(self) -> bool:
         """True for the fields that let someone reach the member (e-mail, phone)."""
         return self in CONTACT_DETAIL_FIELDS
@@ -51,7 +56,13 @@ class ValueLabel(StrEnum):
 
     PERSONAL = "personal"
     WORK = "work"
+    MOBILE = "mobile"
     OTHER = "other"
+
+    @property
+    def caption(self) -> str:
+        """The label as a form offers it ("Mobile")."""
+        return self.value.capitalize()
 
 
 class Action(StrEnum):
@@ -155,6 +166,14 @@ class Scope(StrEnum):
 
 MULTI_VALUED_FIELDS = frozenset({Field.EMAIL, Field.PHONE, Field.WEBSITE})
 CONTACT_DETAIL_FIELDS = frozenset({Field.EMAIL, Field.PHONE})
+
+# Only a phone is a mobile; an e-mail or website labelled so would only add an
+# always-empty "E-mail (mobile)" column to every CSV export.
+_FIELD_LABELS: dict[Field, tuple[ValueLabel, ...]] = {
+    Field.EMAIL: (ValueLabel.PERSONAL, ValueLabel.WORK, ValueLabel.OTHER),
+    Field.PHONE: (ValueLabel.PERSONAL, ValueLabel.WORK, ValueLabel.MOBILE, ValueLabel.OTHER),
+    Field.WEBSITE: (ValueLabel.PERSONAL, ValueLabel.WORK, ValueLabel.OTHER),
+}
 
 AUDIENCE_RANK: dict[Audience, int] = {audience: rank for rank, audience in enumerate(Audience)}
 

@@ -14,7 +14,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts.services import hash_password
-from app.demo.people import CITIES, COMPANIES, FIRST_NAMES, INDUSTRIES, LAST_NAMES, ROLES
+from app.demo.people import (
+    CITIES,
+    COMPANIES,
+    FICTIONAL_LANDLINES,
+    FICTIONAL_MOBILES,
+    FIRST_NAMES,
+    INDUSTRIES,
+    LAST_NAMES,
+    ROLES,
+)
 from app.models.accounts import Member
 from app.network.services import connect
 from app.privacy.services import set_purposes
@@ -54,8 +63,14 @@ def _person(rng: random.Random, index: int) -> dict[str, str]:
         "company": rng.choice(COMPANIES),
         "city": rng.choice(CITIES),
         "industry": rng.choice(INDUSTRIES),
-        "phone": f"+{rng.randint(1, 99)} {rng.randint(100, 999)} {rng.randint(1000000, 9999999)}",
+        "phone": _landline(rng),
+        "mobile": rng.choice(FICTIONAL_MOBILES),
     }
+
+
+def _landline(rng: random.Random) -> str:
+    prefix, digits = rng.choice(FICTIONAL_LANDLINES)
+    return f"{prefix}{rng.randrange(10**digits):0{digits}d}"
 
 
 def _preset_for(rng: random.Random) -> str:
@@ -88,6 +103,8 @@ def _create_member(
         add(Field.EMAIL, person["work_email"], label=ValueLabel.WORK)
     if rng.random() < 0.6:
         add(Field.PHONE, person["phone"], label=rng.choice([ValueLabel.WORK, ValueLabel.PERSONAL]))
+    if rng.random() < 0.3:
+        add(Field.PHONE, person["mobile"], label=ValueLabel.MOBILE)
     # Some members opt in to marketing, some object to sales or recruiting.
     choices = {
         Purpose.MARKETING: rng.random() < 0.2,

@@ -201,3 +201,31 @@ CITIES = (
     "Seoul, South Korea",
     "Cape Town, South Africa",
 )
+
+# Phone numbers from ranges that regulators keep for drama and examples, so a
+# demo never rings anyone; libphonenumber takes every number of each range as
+# valid. A prefix, then how many digits to draw.
+FICTIONAL_LANDLINES = [
+    ("+44 20 7946 0", 3),  # London, Ofcom's drama range
+    ("+1 202 555 01", 2),  # Washington, 555-0100 to 0199 (NANP)
+    ("+1 415 555 01", 2),  # San Francisco, likewise
+    ("+61 2 5550 ", 4),  # Sydney (ACMA)
+    ("+61 3 7010 ", 4),  # Melbourne (ACMA)
+    ("+49 30 23125 ", 3),  # Berlin (Bundesnetzagentur)
+    ("+49 69 90009 ", 3),  # Frankfurt, likewise
+    ("+33 1 99 00 ", 4),  # Paris (ARCEP)
+]
+# Mobile numbers ACMA lists for fiction.
+FICTIONAL_MOBILES = [
+    "+61 491 570 006",
+    "+61 491 570 110",
+    "+61 491 570 156",
+    "+61 491 570 157",
+    "+61 491 570 158",
+    "+61 491 570 159",
+    "+61 491 570 313",
+    "+61 491 570 737",
+    "+61 491 571 266",
+    "+61 491 571 491",
+    "+61 491 571 804",
+]

@@ -36,7 +36,7 @@ from app.models.notifications import Notification
 from app.privacy.services import policy_history, purpose_history, purposes_of
 from app.privacy.suppression import suppressions_of
 from app.profiles.services import values_of
-from exporters import ContactRecord, ExportValue, Layout, get_exporter
+from exporters import ContactRecord, ExportValue, Layout, get_exporter, neutralise
 from permissions import Action, Field, Outcome, Purpose, ValueLabel
 
 CHUNK = 2000
@@ -116,9 +116,9 @@ def _profile_csv(profile: dict[str, Any]) -> bytes:
     writer.writerow(["field", "label", "value", "view", "download", "sync"])
     for v in profile["values"]:
         p = v["policy"]
-        writer.writerow(
-            [v["field"], v["label"] or "", v["value"], p["view"], p["download"], p["sync"]]
-        )
+        row = [v["field"], v["label"] or "", v["value"], p["view"], p["download"], p["sync"]]
+        # The member's own values, yet a spreadsheet would still run a formula in one.
+        writer.writerow([neutralise(cell) for cell in row])
     return out.getvalue().encode()
 
 

@@ -6,10 +6,21 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from app.profiles.services import FIELD_MAX_LENGTH
+from app.profiles.phones import EXAMPLE as PHONE_EXAMPLE
+from app.profiles.services import FIELD_MAX_LENGTH, normalise_line_breaks
 from permissions import Field, ValueLabel
 
-LABEL_CHOICES = [SelectChoice(label.value, label.value.capitalize()) for label in ValueLabel]
+LABEL_CHOICES = [SelectChoice(label.value, label.caption) for label in ValueLabel]
+_UNBROKEN_EXAMPLE = PHONE_EXAMPLE.replace(" ", "\N{NO-BREAK SPACE}")  # one number, one line
+# What the "Add ..." box under each multi-valued field says about its format.
+ADD_HINTS = {
+    Field.PHONE: f"With + and the country code, e.g. {_UNBROKEN_EXAMPLE}.",
+}
+
+
+def _stored_line_breaks(text: str | None) -> str | None:
+    # Before the length check, so a textarea's CRLF counts once, as it is stored.
+    return normalise_line_breaks(text) if text else text
 
 
 def _text(field: Field, **kwargs: object) -> StringField:
@@ -38,7 +49,9 @@ class ProfileForm(FlaskForm):
         "Birthday", validators=[Optional(), Length(max=10)], description="YYYY-MM-DD"
     )
     address = TextAreaField(
-        "Address", validators=[Optional(), Length(max=FIELD_MAX_LENGTH[Field.ADDRESS])]
+        "Address",
+        filters=[_stored_line_breaks],
+        validators=[Optional(), Length(max=FIELD_MAX_LENGTH[Field.ADDRESS])],
     )
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.clock import utcnow
 from app.models.profiles import ProfileValue
+from app.profiles.phones import InvalidPhoneNumber, to_e164
 from permissions import Field, Policy, ValueLabel, default_policy
 
 MAX_VALUES_PER_FIELD = 10
@@ -36,7 +37,6 @@ FIELD_MAX_LENGTH: dict[Field, int] = {
 }
 SINGLE_VALUED_FIELDS = tuple(f for f in Field if not f.multi_valued)
 
-_PHONE_CHARS = re.compile(r"^\+?[0-9 ().\-/]+$")
 # "name:" not followed by a digit is a URL scheme, not host:port.
 _OTHER_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:(?!\d)")
 # Bidirectional overrides can make text display differently from what it is.
@@ -49,6 +49,15 @@ class ProfileError(ValueError):
 
 class ValueNotFound(LookupError):
     """No value with that id belongs to this member."""
+
+
+def normalise_line_breaks(text: str) -> str:
+    """``text`` with every CRLF and lone CR made a LF.
+
+    A browser's textarea sends each line break as CRLF (HTML's form
+    submission rules); a value keeps "\n" alone, and no other control.
+    """
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _check_text(field: Field, text: str) -> None:
@@ -68,12 +77,10 @@ def _clean_email(raw: str) -> str:
 
 
 def _clean_phone(raw: str) -> str:
-    digits = sum(c.isdigit() for c in raw)
-    if not _PHONE_CHARS.match(raw) or not 5 <= digits <= 20:
-        raise ProfileError(
-            "A phone number holds 5 to 20 digits, optionally with +, spaces, dashes."
-        )
-    return raw
+    try:
+        return to_e164(raw)
+    except InvalidPhoneNumber as exc:
+        raise ProfileError(str(exc)) from exc
 
 
 def _clean_website(raw: str) -> str:
@@ -116,7 +123,7 @@ def clean_value(field: Field, raw: str) -> str:
     Raises:
         ProfileError: empty, too long, control characters, or malformed for the field.
     """
-    text = raw.strip()
+    text = normalise_line_breaks(raw).strip()
     if not text:
         raise ProfileError(f"{field.caption} cannot be empty.")
     limit = FIELD_MAX_LENGTH[field]
@@ -125,6 +132,13 @@ def clean_value(field: Field, raw: str) -> str:
     _check_text(field, text)
     cleaner = _CLEANERS.get(field)
     return cleaner(text) if cleaner else text
+
+
+def _checked_label(field: Field, label: ValueLabel) -> ValueLabel:
+    if label not in field.labels:
+        names = ", ".join(choice.value for choice in field.labels)
+        raise ProfileError(f"{field.caption} takes one of the labels {names}.")
+    return label
 
 
 def values_of(session: Session, member_id: int) -> list[ProfileValue]:
@@ -169,7 +183,7 @@ def add_value(
 
     Raises:
         ProfileError: invalid value, a second value for a single-valued field,
-            a duplicate, or too many values.
+            a duplicate, too many values, or a label the field does not take.
     """
     text = clean_value(field, raw)
     existing = _values_of_field(session, member_id, field)
@@ -182,7 +196,7 @@ def add_value(
             raise ProfileError(f"You can keep at most {MAX_VALUES_PER_FIELD} of {field.caption}.")
         if any(v.value.casefold() == text.casefold() for v in existing):
             raise ProfileError(f"You already have that {field.caption.lower()}.")
-        label = label or ValueLabel.OTHER
+        label = _checked_label(field, label or ValueLabel.OTHER)
     is_primary = field is Field.EMAIL and (primary or not existing)
     if is_primary:
         for other in existing:
@@ -234,12 +248,12 @@ def relabel_value(session: Session, member_id: int, value_id: int, label: ValueL
 
     Raises:
         ValueNotFound: not the member's value.
-        ProfileError: the value's field takes no label.
+        ProfileError: the value's field takes no label, or not this one.
     """
     value = owned_value(session, member_id, value_id)
     if not value.field.multi_valued:
         raise ProfileError(f"{value.field.caption} has no label.")
-    value.label = label
+    value.label = _checked_label(value.field, label)
     value.updated_at = utcnow()
 
 

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from app.extensions import db
-from app.profiles.forms import AddValueForm, LabelForm, ProfileForm
+from app.profiles.forms import ADD_HINTS, AddValueForm, LabelForm, ProfileForm
 from app.profiles.services import (
     SINGLE_VALUED_FIELDS,
     ProfileError,
@@ -41,14 +41,40 @@ def own() -> str:
     return render_template("profiles/own.html", groups=_grouped(values))
 
 
-def _render_edit(form: ProfileForm, status: int = 200) -> tuple[str, int]:
+def _render_edit(
+    form: ProfileForm, status: int = 200, adding: AddValueForm | None = None
+) -> tuple[str, int]:
+    """The edit page; ``adding`` is a refused "Add" form, shown again at its field."""
     values = values_of(db.session, current_user.id)
     multi = {f: [v for v in values if v.field is f] for f in Field if f.multi_valued}
     return render_template(
         "profiles/edit.html",
         form=form,
         multi=multi,
+        adding=adding,
+        add_hints=ADD_HINTS,
     ), status
+
+
+def _saved_profile_form() -> ProfileForm:
+    """The main form filled with what is stored (not with what a refused request sent)."""
+    form = ProfileForm(formdata=None)
+    current = {v.field: v.value for v in values_of(db.session, current_user.id)}
+    for field in SINGLE_VALUED_FIELDS:
+        form[field.value].data = current.get(field, "")
+    return form
+
+
+def _save_profile(form: ProfileForm) -> bool:
+    """Save every single-valued field, or none: each refusal goes to its field's errors."""
+    refused = False
+    for field in SINGLE_VALUED_FIELDS:
+        try:
+            set_single_value(db.session, current_user.id, field, form[field.value].data or "")
+        except ProfileError as exc:
+            form[field.value].errors.append(str(exc))
+            refused = True
+    return not refused
 
 
 @bp.route("/profile/edit", methods=["GET", "POST"])
@@ -57,58 +83,57 @@ def edit() -> Response | tuple[str, int]:
     """Edit the single-valued fields; the multi-valued ones have their own forms."""
     form = ProfileForm()
     if form.validate_on_submit():
-        try:
-            for field in SINGLE_VALUED_FIELDS:
-                set_single_value(db.session, current_user.id, field, form[field.value].data or "")
-        except ProfileError as exc:
-            db.session.rollback()
-            form.form_errors.append(str(exc))
-            return _render_edit(form, 400)
-        db.session.commit()
-        flash("Profile saved.", "success")
-        return redirect(url_for("profiles.edit"))
+        if _save_profile(form):
+            db.session.commit()
+            flash("Profile saved.", "success")
+            return redirect(url_for("profiles.edit"))
+        db.session.rollback()
+        return _render_edit(form, 400)
     if form.is_submitted():
         return _render_edit(form, 400)
-    current = {v.field: v.value for v in values_of(db.session, current_user.id)}
-    for field in SINGLE_VALUED_FIELDS:
-        form[field.value].data = current.get(field, "")
-    return _render_edit(form)
+    return _render_edit(_saved_profile_form())
 
 
 def _value_action_failed(message: str, status: int) -> tuple[str, int]:
     db.session.rollback()
     flash(message, "error")
-    form = ProfileForm(formdata=None)
-    current = {v.field: v.value for v in values_of(db.session, current_user.id)}
-    for field in SINGLE_VALUED_FIELDS:
-        form[field.value].data = current.get(field, "")
-    return _render_edit(form, status)
+    return _render_edit(_saved_profile_form(), status)
+
+
+def _multi_valued(name: str | None) -> Field | None:
+    """The multi-valued field named ``name``, if it is one."""
+    field = next((f for f in Field if f.value == name), None)
+    return field if field is not None and field.multi_valued else None
 
 
 @bp.post("/profile/values")
 @login_required
 def add() -> Response | tuple[str, int]:
-    """Add an e-mail, phone or website."""
+    """Add an e-mail, phone or website; a refused one is shown again, with why, at its box."""
     form = AddValueForm()
-    if not form.validate():
-        errors = [e for errs in form.errors.values() for e in errs]
-        return _value_action_failed("Could not add that: " + " ".join(errors), 400)
-    try:
-        field = Field(form.field.data)
-        if not field.multi_valued:
-            raise ProfileError(f"{field.caption} is set in the main form.")
-        add_value(
-            db.session,
-            current_user.id,
-            field,
-            form.value.data or "",
-            label=ValueLabel(form.label.data),
-        )
-    except (ProfileError, ValueError) as exc:
-        return _value_action_failed(str(exc), 400)
-    db.session.commit()
-    flash(f"{field.caption} added. It starts private: see who can see it in Privacy.", "success")
-    return redirect(url_for("profiles.edit"))
+    field = _multi_valued(form.field.data)
+    if field is None:
+        return _value_action_failed("Add an e-mail, a phone or a website here.", 400)
+    if form.validate():
+        try:
+            add_value(
+                db.session,
+                current_user.id,
+                field,
+                form.value.data or "",
+                label=ValueLabel(form.label.data),
+            )
+        except ProfileError as exc:
+            form.value.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(
+                f"{field.caption} added. It starts private: see who can see it in Privacy.",
+                "success",
+            )
+            return redirect(url_for("profiles.edit"))
+    db.session.rollback()
+    return _render_edit(_saved_profile_form(), 400, adding=form)
 
 
 def _change_value(change: Callable[[], None], done: str) -> Response | tuple[str, int]:
@@ -130,7 +155,7 @@ def relabel(value_id: int) -> Response | tuple[str, int]:
     """Change a value's label."""
     form = LabelForm()
     if not form.validate():
-        return _value_action_failed("Choose personal, work or other.", 400)
+        return _value_action_failed("Choose one of the labels offered.", 400)
     label = ValueLabel(form.label.data)
     return _change_value(
         lambda: relabel_value(db.session, current_user.id, value_id, label), "Label saved."

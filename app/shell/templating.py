@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from flask import Flask
 from flask_login import current_user
@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models.network import Invitation, InvitationStatus
 from app.notifications.services import unread_count
+from app.profiles.phones import for_people
 from permissions import Action, Audience, Field, ValueLabel
 from permissions.explain import explain, short
 
@@ -26,6 +27,21 @@ def format_when(value: datetime | None) -> str:
 def format_day(value: datetime | None) -> str:
     """A date: "22 Nov 2026"."""
     return "" if value is None else f"{value:%d %b %Y}"
+
+
+class ShownValue(Protocol):
+    """A profile value as pages get it: stored, released by the engine, or previewed."""
+
+    @property
+    def field(self) -> Field: ...
+
+    @property
+    def value(self) -> str: ...
+
+
+def shown(value: ShownValue) -> str:
+    """A value as a page shows it: a phone number formatted for people, the rest as stored."""
+    return for_people(value.value) if value.field is Field.PHONE else value.value
 
 
 def _nav() -> dict[str, Any]:
@@ -51,6 +67,7 @@ def register_templating(app: Flask) -> None:
     app.jinja_env.filters["day"] = format_day
     app.jinja_env.filters["explain"] = explain
     app.jinja_env.filters["short"] = short
+    app.jinja_env.filters["shown"] = shown
     app.jinja_env.globals.update(
         Field=Field, Action=Action, Audience=Audience, ValueLabel=ValueLabel
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import strategies as st
 
 from exporters import ContactRecord, ExportValue, Layout
-from permissions import Field, ValueLabel
+from permissions import Field
 
 CATALOG = list(Field)
 
@@ -45,6 +45,9 @@ HOSTILE_PIECES = (
 )
 hostile_text = st.lists(st.sampled_from(HOSTILE_PIECES) | any_text, max_size=30).map("".join)
 values = any_text | hostile_text
+# Phone numbers as the app stores them once valid: E.164, "+" and 1 to 15
+# digits, the first not 0. Written out here, not taken from exporters/.
+e164_numbers = st.from_regex(r"\+[1-9][0-9]{0,14}", fullmatch=True)
 one_line_values = values.map(lambda text: text.replace("\r", " ").replace("\n", " "))
 
 contact_ids = st.text("abcdefghijklmnopqrstuvwxyz0123456789-", min_size=1, max_size=24)
@@ -66,9 +69,11 @@ def records(
     released = []
     for field in layout.fields:
         if field.multi_valued:
-            for label in ValueLabel:
+            for label in field.labels:
                 count = draw(st.integers(0, 3))
                 kind = values if count == 1 else shared_cell_values
+                if field is Field.PHONE:
+                    kind = e164_numbers | kind
                 released += [ExportValue(field, label, draw(kind)) for _ in range(count)]
         elif draw(st.booleans()):
             released.append(ExportValue(field, None, draw(values)))

@@ -8,10 +8,11 @@ import io
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from exporters import ContactRecord, ExportValue, Layout, get_exporter, neutralise
 from permissions import Field, ValueLabel
-from tests.exporters.strategies import exports, one_line_values
+from tests.exporters.strategies import e164_numbers, exports, one_line_values, values
 from tests.exporters.streams import WatchedRecords, WatchingManifest, export, numbered_records
 
 BOM = codecs.BOM_UTF8
@@ -32,9 +33,18 @@ def as_dicts(data: bytes) -> list[dict[str, str]]:
     return [dict(zip(header, row, strict=True)) for row in rows]
 
 
+def is_plain_number(cell: str) -> bool:
+    """A signed decimal in ASCII digits ("-12", "+442079460991", "3.5"): never a formula."""
+    unsigned = cell[1:] if cell[:1] in ("+", "-") else cell
+    whole, dot, fraction = unsigned.partition(".")
+    parts = [whole, fraction] if dot else [whole]
+    return all(part.isascii() and part.isdigit() for part in parts)
+
+
 def spreadsheet_safe(cell: str) -> str:
     """The cell as the exporter must write it: quoted with ' if it could start a formula."""
-    return "'" + cell if cell[:1] and cell[0] in "=+-@\t\r\n" else cell
+    could_start_a_formula = cell[:1] != "" and cell[0] in "=+-@\t\r\n"
+    return "'" + cell if could_start_a_formula and not is_plain_number(cell) else cell
 
 
 # --- framing -------------------------------------------------------------------------
@@ -117,6 +127,20 @@ def test_spreadsheet_reading_utf8_sig_sees_a_clean_header():
     [
         ('=HYPERLINK("http://evil","x")', '\'=HYPERLINK("http://evil","x")'),
         ("+31 20 555 0100", "'+31 20 555 0100"),
+        ("+31205550100", "+31205550100"),
+        ("+442079460991", "+442079460991"),
+        ("-12", "-12"),
+        ("+3.5", "+3.5"),
+        ("42", "42"),
+        ("+442079460991\n+33199001234", "'+442079460991\n+33199001234"),
+        ("+1\n", "'+1\n"),
+        ("-1+1", "'-1+1"),
+        ("-1.", "'-1."),
+        ("+.5", "'+.5"),
+        ("+1e5", "'+1e5"),
+        ("+١٢٣", "'+١٢٣"),
+        ("-", "'-"),
+        ("+", "'+"),
         ("-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0"),
         ("@SUM(A1:A9)", "'@SUM(A1:A9)"),
         ("\t=1+1", "'\t=1+1"),
@@ -235,4 +259,40 @@ def test_any_values_come_back_from_a_spreadsheet_import(export_input):
             for slot in layout.slots()
         ]
         assert row == [spreadsheet_safe(cell) for cell in expected]
-        assert not any(cell.startswith(FORMULA_STARTS) for cell in row)
+        assert all(not c.startswith(FORMULA_STARTS) or is_plain_number(c) for c in row)
+
+
+formula_like = st.builds(
+    lambda start, rest: start + rest,
+    st.sampled_from(FORMULA_STARTS),
+    values | st.from_regex(r"[0-9.+\-=\n]*", fullmatch=True),
+)
+
+
+@settings(max_examples=500)
+@given(formula_like | values)
+def test_no_neutralised_cell_can_start_a_formula(cell):
+    written = neutralise(cell)
+    if cell.startswith(FORMULA_STARTS) and not is_plain_number(cell):
+        assert written == "'" + cell
+    else:
+        assert written == cell
+    (row,) = as_dicts(
+        export(
+            "csv",
+            [ContactRecord("c1", [ExportValue(Field.COMPANY, None, cell)])],
+            Layout((Field.COMPANY,)),
+        )
+    )
+    assert not row["Company"].startswith(FORMULA_STARTS) or is_plain_number(row["Company"])
+
+
+@settings(max_examples=200)
+@given(st.lists(e164_numbers, min_size=1, max_size=3))
+def test_e164_numbers_come_back_from_a_spreadsheet_import_unquoted(numbers):
+    columns = dict(zip(["personal", "work", "mobile"], numbers, strict=False))
+    record = ContactRecord(
+        "c1", [ExportValue(Field.PHONE, ValueLabel(label), n) for label, n in columns.items()]
+    )
+    (row,) = as_dicts(export("csv", [record], Layout((Field.PHONE,))))
+    assert {label: row[f"Phone ({label})"] for label in columns} == columns

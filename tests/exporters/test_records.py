@@ -21,6 +21,7 @@ def test_multi_valued_fields_get_one_column_per_label():
         "E-mail (other)",
         "Phone (personal)",
         "Phone (work)",
+        "Phone (mobile)",
         "Phone (other)",
         "Company",
     ]
@@ -32,6 +33,9 @@ def test_an_empty_layout_still_has_the_id_column():
 
 def test_every_field_of_the_catalog_has_its_columns():
     columns = Layout(tuple(Field)).columns()
-    assert len(columns) == 1 + len(Field) + 2 * 3  # three labels for each of three fields
+    # the id, nine single fields, e-mail and website as personal, work or
+    # other, and a phone as any of those or mobile
+    assert len(columns) == 1 + 9 + 3 + 3 + 4
     assert len(set(columns)) == len(columns)
-    assert "Website (work)" in columns
+    assert {"Website (work)", "Phone (mobile)"} <= set(columns)
+    assert "E-mail (mobile)" not in columns

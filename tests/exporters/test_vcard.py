@@ -31,6 +31,8 @@ SINGLE_PROPERTIES = {
 }
 MULTI_PROPERTIES = {Field.EMAIL: "EMAIL", Field.PHONE: "TEL", Field.WEBSITE: "URL"}
 TYPES = {ValueLabel.PERSONAL: ["home"], ValueLabel.WORK: ["work"], ValueLabel.OTHER: None}
+TEL_TYPES = TYPES | {ValueLabel.MOBILE: ["cell"]}
+E164 = re.compile(r"\+[1-9][0-9]{0,14}")
 
 
 def read_cards(data: bytes) -> list[Any]:
@@ -192,9 +194,10 @@ def test_emails_and_phones_carry_their_type():
         ExportValue(Field.EMAIL, ValueLabel.WORK, "ada@work.example"),
         ExportValue(Field.EMAIL, ValueLabel.PERSONAL, "ada@home.example"),
         ExportValue(Field.EMAIL, ValueLabel.WORK, "lovelace@work.example"),
-        ExportValue(Field.PHONE, ValueLabel.PERSONAL, "+44 20 7946 0000"),
-        ExportValue(Field.PHONE, ValueLabel.WORK, "+44 20 7946 0001"),
-        ExportValue(Field.PHONE, ValueLabel.OTHER, "+44 20 7946 0002"),
+        ExportValue(Field.PHONE, ValueLabel.PERSONAL, "+442079460000"),
+        ExportValue(Field.PHONE, ValueLabel.WORK, "+442079460001"),
+        ExportValue(Field.PHONE, ValueLabel.MOBILE, "+61491570156"),
+        ExportValue(Field.PHONE, ValueLabel.OTHER, "+442079460002"),
     )
     emails = [(email.params.get("TYPE"), email.value) for email in card.contents["email"]]
     assert emails == [
@@ -204,10 +207,28 @@ def test_emails_and_phones_carry_their_type():
     ]
     phones = [(tel.params.get("TYPE"), tel.value) for tel in card.contents["tel"]]
     assert phones == [
-        (["home"], "+44 20 7946 0000"),
-        (["work"], "+44 20 7946 0001"),
-        (None, "+44 20 7946 0002"),
+        (["home"], "tel:+442079460000"),
+        (["work"], "tel:+442079460001"),
+        (["cell"], "tel:+61491570156"),
+        (None, "tel:+442079460002"),
     ]
+
+
+def test_a_phone_number_in_e164_is_a_tel_uri():
+    lines = card_lines(
+        ContactRecord("c1", [ExportValue(Field.PHONE, ValueLabel.MOBILE, "+61491570156")]),
+        Layout((Field.PHONE,)),
+    )
+    assert "TEL;VALUE=uri;TYPE=cell:tel:+61491570156" in lines
+    (tel,) = card_of(ExportValue(Field.PHONE, ValueLabel.MOBILE, "+61491570156")).contents["tel"]
+    assert (tel.params["VALUE"], tel.value) == (["uri"], "tel:+61491570156")
+
+
+@pytest.mark.parametrize("stored", ["+68 364 8045862", "020 7946 0991", "+44;20,7946"])
+def test_a_phone_number_stored_before_e164_stays_text(stored):
+    (tel,) = card_of(ExportValue(Field.PHONE, ValueLabel.WORK, stored)).contents["tel"]
+    assert "VALUE" not in tel.params
+    assert tel.value == stored
 
 
 def test_full_name_joins_first_and_last():
@@ -296,6 +317,14 @@ def birthday_as_written(text: str) -> tuple[list[str] | None, str]:
     return ["text"], one_line_breaks(text)
 
 
+def multi_as_written(field: Field, value: ExportValue) -> tuple[Any, Any, str]:
+    """(TYPE, VALUE, value) a reader sees: an E.164 phone number becomes a tel: URI."""
+    if field is Field.PHONE and E164.fullmatch(value.value):
+        return TEL_TYPES[value.label], ["uri"], "tel:" + value.value
+    types = TEL_TYPES if field is Field.PHONE else TYPES
+    return types[value.label], None, one_line_breaks(value.value)
+
+
 def assert_card_holds(card: Any, record: ContactRecord, layout: Layout) -> None:
     """The card has exactly the record's values for the layout, and nothing else."""
     given = {v.field: one_line_breaks(v.value) for v in record.values if not v.field.multi_valued}
@@ -307,8 +336,11 @@ def assert_card_holds(card: Any, record: ContactRecord, layout: Layout) -> None:
     expected_names = ["VERSION", "UID", "FN", "N"]
     for field, name in MULTI_PROPERTIES.items():
         released = [v for v in record.values if v.field is field and field in layout.fields]
-        written = [(p.params.get("TYPE"), p.value) for p in card.contents.get(name.lower(), [])]
-        assert written == [(TYPES[v.label], one_line_breaks(v.value)) for v in released]
+        written = [
+            (p.params.get("TYPE"), p.params.get("VALUE"), p.value)
+            for p in card.contents.get(name.lower(), [])
+        ]
+        assert written == [multi_as_written(field, v) for v in released]
         expected_names += [name] * len(released)
     for field, name in SINGLE_PROPERTIES.items():
         if field not in given or field not in layout.fields:

@@ -16,7 +16,6 @@ from permissions import (
     Scope,
     SubjectContext,
     SubjectRecord,
-    ValueLabel,
     ValueRecord,
 )
 
@@ -64,7 +63,7 @@ requests = st.builds(AccessRequest, action=actions, purpose=purposes, scopes=sco
 @st.composite
 def value_records(draw: st.DrawFn, value_id: int) -> ValueRecord:
     field = draw(fields)
-    label = draw(st.sampled_from(list(ValueLabel))) if field.multi_valued else None
+    label = draw(st.sampled_from(field.labels)) if field.multi_valued else None
     return ValueRecord(
         value_id, field, label, draw(st.text(max_size=20)), draw(monotone_policies())
     )

@@ -3,6 +3,7 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
+import phonenumbers
 from sqlalchemy import func, select
 
 from app.accounts.services import authenticate
@@ -70,3 +71,17 @@ def test_the_demo_carries_weeks_of_history_written_through_the_real_paths(app, s
 def _seal(session) -> None:
     while seal_pending(session, TEST_SIGNER_KEY, TEST_ORIGIN).events:
         pass
+
+
+def test_demo_phone_numbers_are_real_numbers_in_e164(session):
+    load_demo(session)
+    phones = session.execute(
+        select(ProfileValue.value, ProfileValue.label).where(ProfileValue.field == "phone")
+    ).all()
+    assert len(phones) > 100
+    for number, _ in phones:
+        parsed = phonenumbers.parse(number, None)
+        assert phonenumbers.is_valid_number(parsed), number
+        assert phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164) == number
+    assert len({number for number, _ in phones}) > 50, "numbers should vary"
+    assert "mobile" in {label for _, label in phones}

@@ -68,7 +68,7 @@ def contact(draw: st.DrawFn) -> dict[str, Any]:
     for field in draw(st.lists(st.sampled_from(list(Field)), min_size=1, max_size=6, unique=True)):
         count = draw(st.integers(1, 2)) if field.multi_valued else 1
         for _ in range(count):
-            label = draw(st.sampled_from(list(ValueLabel))) if field.multi_valued else None
+            label = draw(st.sampled_from(field.labels)) if field.multi_valued else None
             values.append((field, label, draw(_text(field.multi_valued)), draw(monotone_policy())))
     return {
         "values": values,

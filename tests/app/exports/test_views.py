@@ -220,6 +220,22 @@ def test_self_export_is_a_zip_of_everything_and_is_logged(
     assert (seen.action.value, released(seen)) == ("view", ["first_name", "last_name"])
 
 
+def test_the_own_profile_csv_is_neutralised_but_phone_numbers_are_not(
+    client: FlaskClient, auth: Auth, session: Session
+) -> None:
+    ada = make_member(session, values={Field.HEADLINE: '=HYPERLINK("http://evil","x")'})
+    add_value(session, ada.id, Field.PHONE, "+44 20 7946 0991", label=ValueLabel.MOBILE)
+    session.commit()
+    auth.login(ada.email)
+
+    archive = zipfile.ZipFile(io.BytesIO(client.get("/exports/mine").get_data()))
+
+    rows = list(csv.DictReader(io.StringIO(archive.read("profile.csv").decode())))
+    values = {(r["field"], r["label"]): r["value"] for r in rows}
+    assert values[("headline", "")] == '\'=HYPERLINK("http://evil","x")'
+    assert values[("phone", "mobile")] == "+442079460991"
+
+
 def test_the_self_export_carries_no_other_members_contact_details(
     client: FlaskClient, auth: Auth, session: Session
 ) -> None:

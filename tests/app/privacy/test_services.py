@@ -103,7 +103,7 @@ def test_another_members_value_is_unknown(session):
 
 def test_preset_sets_every_value(session):
     member = make_member(session)
-    add_value(session, member.id, Field.PHONE, "+1 555 0100", label=ValueLabel.WORK)
+    add_value(session, member.id, Field.PHONE, "+1 202 555 0100", label=ValueLabel.WORK)
     apply_updates(
         session,
         member.id,

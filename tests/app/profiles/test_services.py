@@ -75,9 +75,9 @@ def test_duplicate_value_is_refused(session):
 def test_at_most_ten_values_per_field(session):
     member = make_member(session)
     for n in range(MAX_VALUES_PER_FIELD):
-        add_value(session, member.id, Field.PHONE, f"+1 555 010 {n:04d}")
+        add_value(session, member.id, Field.PHONE, f"+44 20 7946 {n:04d}")
     with pytest.raises(ProfileError, match="at most"):
-        add_value(session, member.id, Field.PHONE, "+1 555 999 0000")
+        add_value(session, member.id, Field.PHONE, "+44 20 7946 0999")
 
 
 def test_single_valued_field_is_set_changed_and_cleared(session):
@@ -96,7 +96,13 @@ def test_single_valued_field_is_set_changed_and_cleared(session):
     ("field", "raw", "message"),
     [
         (Field.EMAIL, "nope", "not valid"),
-        (Field.PHONE, "call me", "5 to 20 digits"),
+        (Field.PHONE, "call me", "Start with \\+ and the country code"),
+        (Field.PHONE, "020 7946 0991", "Start with \\+ and the country code"),
+        (Field.PHONE, "+68 364 8045862", "not a valid phone number"),
+        (Field.PHONE, "+44 20 7946 099", "not a valid phone number"),
+        (Field.PHONE, "+44 20 7946 0991 ext. 12", "digits, spaces"),
+        (Field.PHONE, "+1 800 FLOWERS", "digits, spaces"),
+        (Field.ADDRESS, "1 Main St\x0bSpringfield", "control character"),
         (Field.WEBSITE, "javascript:alert(1)", "http"),
         (Field.BIRTHDAY, "31/12/1990", "YYYY-MM-DD"),
         (Field.BIRTHDAY, "2999-01-01", "plausible"),
@@ -115,3 +121,42 @@ def test_values_are_normalised():
     assert clean_value(Field.WEBSITE, "example.com/ada") == "https://example.com/ada"
     assert clean_value(Field.EMAIL, "Ada@Example.COM") == "Ada@example.com"
     assert clean_value(Field.ADDRESS, "1 Main St\nSpringfield") == "1 Main St\nSpringfield"
+
+
+@pytest.mark.parametrize("typed", ["1 Main St\r\nSpringfield", "1 Main St\rSpringfield"])
+def test_an_address_typed_in_a_textarea_keeps_its_line_break(typed):
+    assert clean_value(Field.ADDRESS, typed) == "1 Main St\nSpringfield"
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "+44 20 7946 0991",
+        "+442079460991",
+        "+44 (0)20 7946 0991",
+        "+44-20-7946-0991",
+        " +44 20 7946 0991 ",
+        "＋４４ ２０ ７９４６ ０９９１",
+    ],
+)
+def test_phone_numbers_are_stored_in_e164(typed):
+    assert clean_value(Field.PHONE, typed) == "+442079460991"
+
+
+def test_the_same_number_typed_differently_is_a_duplicate(session):
+    member = make_member(session)
+    add_value(session, member.id, Field.PHONE, "+44 20 7946 0991")
+    with pytest.raises(ProfileError, match="already have"):
+        add_value(session, member.id, Field.PHONE, "+44 (0)20-7946-0991")
+
+
+def test_only_a_phone_is_labelled_mobile(session):
+    member = make_member(session)
+    phone = add_value(session, member.id, Field.PHONE, "+61 491 570 156", label=ValueLabel.MOBILE)
+    assert phone.label is ValueLabel.MOBILE
+    with pytest.raises(ProfileError, match="personal, work, other"):
+        add_value(session, member.id, Field.WEBSITE, "ada.example", label=ValueLabel.MOBILE)
+    email = _emails(session, member)[0]
+    with pytest.raises(ProfileError, match="personal, work, other"):
+        relabel_value(session, member.id, email.id, ValueLabel.MOBILE)
+    assert email.label is ValueLabel.PERSONAL

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
-from app.profiles.services import values_of
-from permissions import Field
+from html.parser import HTMLParser
+
+from app.profiles.services import add_value, values_of
+from permissions import Field, ValueLabel
 from tests.conftest import post_form
 from tests.factories import make_member
 
@@ -115,3 +117,159 @@ def test_anonymous_visitor_sees_only_public_values(client, session):
     page = client.get(f"/m/{member.handle}").get_data(as_text=True)
     assert "Ada Lovelace" in page and "Analyst" in page
     assert "ada@example.com" not in page
+
+
+class _Element(HTMLParser):
+    """The attributes and text of the element with one id, as a browser would parse it."""
+
+    def __init__(self, wanted: str) -> None:
+        super().__init__()
+        self.wanted, self.attrs, self.text, self.depth = wanted, None, "", 0
+
+    def handle_starttag(self, tag, attrs):
+        if self.depth:
+            self.depth += tag not in VOID
+        elif dict(attrs).get("id") == self.wanted:
+            self.attrs, self.depth = dict(attrs), 0 if tag in VOID else 1
+
+    def handle_endtag(self, tag):
+        if self.depth:
+            self.depth -= 1
+
+    def handle_data(self, data):
+        if self.depth:
+            self.text += data
+
+
+VOID = {"input", "br", "img", "meta", "link", "hr"}
+
+
+def element(page: str, element_id: str) -> tuple[dict, str]:
+    parser = _Element(element_id)
+    parser.feed(page)
+    assert parser.attrs is not None, f"no element #{element_id}"
+    return parser.attrs, parser.text.strip()
+
+
+def test_a_refused_email_keeps_what_was_typed_and_says_why_at_its_box(client, session, auth):
+    member = make_member(session, email="ada@example.com")
+    auth.login("ada@example.com")
+    response = post_form(
+        client, "/profile/values", {"field": "email", "value": "ada@@work", "label": "other"}
+    )
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    box, _ = element(page, "add-email")
+    assert (box["value"], box["aria-invalid"]) == ("ada@@work", "true")
+    assert "add-email-error" in box["aria-describedby"]
+    _, error = element(page, "add-email-error")
+    assert "not valid" in error
+    select = page[page.index('id="label-email"') :]
+    assert '<option value="other" selected>' in select[: select.index("</select>")]
+    # The other boxes stay empty, and nothing was added.
+    phone_box, _ = element(page, "add-phone")
+    assert phone_box.get("value") == "" and "aria-invalid" not in phone_box
+    assert [v.value for v in values_of(session, member.id) if v.field is Field.EMAIL] == [
+        "ada@example.com"
+    ]
+
+
+def test_a_phone_without_country_code_is_refused_at_its_box(client, session, auth):
+    make_member(session, email="ada@example.com")
+    auth.login("ada@example.com")
+    response = post_form(
+        client, "/profile/values", {"field": "phone", "value": "020 7946 0991", "label": "work"}
+    )
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert element(page, "add-phone")[0]["value"] == "020 7946 0991"
+    assert "Start with + and the country code" in element(page, "add-phone-error")[1]
+
+
+def test_a_label_the_field_does_not_take_is_refused_at_its_box(client, session, auth):
+    make_member(session, email="ada@example.com")
+    auth.login("ada@example.com")
+    response = post_form(
+        client, "/profile/values", {"field": "website", "value": "ada.example", "label": "mobile"}
+    )
+    assert response.status_code == 400
+    assert (
+        "personal, work, other" in element(response.get_data(as_text=True), "add-website-error")[1]
+    )
+
+
+def test_adding_to_a_field_that_takes_no_values_here_is_a_400_with_a_message(client, session, auth):
+    make_member(session, email="ada@example.com")
+    auth.login("ada@example.com")
+    response = post_form(
+        client, "/profile/values", {"field": "headline", "value": "Analyst", "label": "work"}
+    )
+    assert response.status_code == 400
+    assert "Add an e-mail, a phone or a website here." in response.get_data(as_text=True)
+
+
+def test_a_phone_typed_without_spaces_is_stored_in_e164_and_shown_formatted(client, session, auth):
+    member = make_member(session, email="ada@example.com")
+    auth.login("ada@example.com")
+    response = post_form(
+        client, "/profile/values", {"field": "phone", "value": "+61491570156", "label": "mobile"}
+    )
+    assert response.status_code == 302
+    (phone,) = [v for v in values_of(session, member.id) if v.field is Field.PHONE]
+    assert (phone.value, phone.label) == ("+61491570156", ValueLabel.MOBILE)
+    for url in ("/profile/edit", "/profile", "/privacy"):
+        assert "+61 491 570 156" in client.get(url).get_data(as_text=True), url
+
+
+def test_a_phone_stored_before_e164_is_shown_as_it_was_typed(client, session, auth):
+    member = make_member(session, email="ada@example.com")
+    add_value(session, member.id, Field.PHONE, "+44 20 7946 0991")
+    legacy = next(v for v in values_of(session, member.id) if v.field is Field.PHONE)
+    legacy.value = "+68 364 8045862"  # as the old validator let it in
+    session.flush()
+    auth.login("ada@example.com")
+    assert "+68 364 8045862" in client.get("/profile").get_data(as_text=True)
+
+
+def test_a_refused_profile_field_keeps_what_was_typed_and_says_why_at_the_field(
+    client, session, auth
+):
+    make_member(session, email="ada@example.com")
+    auth.login("ada@example.com")
+    response = post_form(
+        client, "/profile/edit", _edit_data(headline="Analyst", birthday="31/12/1990")
+    )
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    birthday, _ = element(page, "birthday")
+    assert (birthday["value"], birthday["aria-invalid"]) == ("31/12/1990", "true")
+    assert "YYYY-MM-DD" in element(page, "birthday-error")[1]
+    assert element(page, "headline")[0]["value"] == "Analyst"
+
+
+def test_an_address_typed_in_a_textarea_is_saved_with_its_line_breaks(client, session, auth):
+    member = make_member(session, email="ada@example.com")
+    auth.login("ada@example.com")
+    typed = "12 Analytical Row\r\nLondon W1\r\nUnited Kingdom"
+    response = post_form(client, "/profile/edit", _edit_data(address=typed))
+    assert response.status_code == 302
+    values = {v.field: v.value for v in values_of(session, member.id)}
+    assert values[Field.ADDRESS] == "12 Analytical Row\nLondon W1\nUnited Kingdom"
+
+
+def test_an_address_of_the_longest_length_counts_each_line_break_once(client, session, auth):
+    member = make_member(session, email="ada@example.com")
+    auth.login("ada@example.com")
+    lines = ["x" * 99, "y" * 99, "z" * 100]  # 298 characters and two breaks: 300 stored
+    response = post_form(client, "/profile/edit", _edit_data(address="\r\n".join(lines)))
+    assert response.status_code == 302
+    values = {v.field: v.value for v in values_of(session, member.id)}
+    assert values[Field.ADDRESS] == "\n".join(lines)
+
+
+def test_other_control_characters_in_an_address_are_still_refused(client, session, auth):
+    make_member(session, email="ada@example.com")
+    auth.login("ada@example.com")
+    response = post_form(client, "/profile/edit", _edit_data(address="1 Main St\x1bLondon"))
+    assert response.status_code == 400
+    assert "control character" in element(response.get_data(as_text=True), "address-error")[1]
