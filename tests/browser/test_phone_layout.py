@@ -11,8 +11,10 @@ import json
 import pytest
 from playwright.sync_api import Page, expect
 
+from app.accounts.email_change import request_email_change
 from app.disclosure.service import Requester, disclose
 from app.extensions import db
+from app.models.accounts import Member
 from app.models.audit import Place
 from app.models.exports import ExportRun
 from app.network.services import connect, invite
@@ -21,6 +23,7 @@ from app.profiles.services import add_value
 from permissions import Action, Field, ValueLabel
 from tests.browser.conftest import screenshot
 from tests.browser.helpers import find_member, seed_member, sign_up
+from tests.factories import TEST_PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -56,7 +59,14 @@ def _populate(app) -> dict[str, str]:
         )
         db.session.commit()
         disclose(db.session, Requester(bob.id), [ada.id], action=Action.VIEW, place=Place.PROFILE)
-    return {"bob": bob_handle, "ada": ada.handle}
+        _address, link = request_email_change(
+            db.session,
+            db.session.get(Member, ada.id),
+            new_email="ada@analytical.example",
+            password=TEST_PASSWORD,
+            secret_key=app.config["SECRET_KEY"],
+        )
+    return {"bob": bob_handle, "ada": ada.handle, "email_link": link}
 
 
 def _overflow(page: Page, name: str) -> list[str]:
@@ -91,6 +101,8 @@ def _pages(handles: dict[str, str]) -> list[tuple[str, str, str]]:
         ("notifications", "/notifications", "Notifications"),
         ("exports", "/exports", "Export contacts"),
         ("account", "/account", "Account"),
+        ("confirm-email", f"/account/email/{handles['email_link']}", "New sign-in e-mail"),
+        ("preset", "/privacy/presets/private", "Apply"),
     ]
 
 
