@@ -129,6 +129,13 @@ def test_every_main_page_fits_a_phone(new_page, live_app):
     expect(page.get_by_role("heading", name="Manifest preview")).to_be_visible()
     _fits(page, "exports-manifest")
     screenshot(page, "60-phone-exports-manifest")
+    with page.expect_download():
+        page.get_by_role("button", name="Download", exact=True).click()
+    page.goto("/exports")
+    page.get_by_role("link", name="manifest").first.click()
+    expect(page.get_by_role("heading", name="Manifest").first).to_be_visible()
+    _fits(page, "past-export-manifest")
+    screenshot(page, "60-phone-past-export-manifest")
 
 
 def test_the_phone_menu_opens_in_the_page_and_search_stays_in_reach(new_page, live_app):
