@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import product
+
 from permissions.policy import Policy
 from permissions.vocabulary import Audience, Reason
 
@@ -10,7 +12,9 @@ _WHO_SEES = {
     Audience.MEMBERS: "Every signed-in member can see {noun}",
     Audience.NETWORK: "Your connections and their connections can see {noun}",
     Audience.CONNECTIONS: "Your connections can see {noun}",
-    Audience.NOBODY: "Only you can see {noun}",
+    # The audience is called "Only me" (the member's own words on a settings
+    # page); a sentence addressed to the member says the same without the name.
+    Audience.NOBODY: "Nobody but you can see {noun}",
 }
 _WHO_DOWNLOADS = {
     Audience.PUBLIC: "anyone may put it into a download",
@@ -31,7 +35,7 @@ _SHORT = {
     Audience.MEMBERS: "Members",
     Audience.NETWORK: "Network",
     Audience.CONNECTIONS: "Connections",
-    Audience.NOBODY: "Only you",
+    Audience.NOBODY: Audience.NOBODY.caption,
 }
 
 
@@ -56,7 +60,7 @@ No app ever syncs it into a CRM."
 
 
 def short(audience: Audience) -> str:
-    """A one-word audience name for compact chips ("Connections", "Only you")."""
+    """A one-word audience name for compact chips ("Connections", "Only me")."""
     return _SHORT[audience]
 
 
@@ -77,3 +81,22 @@ def why_refused(reason: Reason) -> str:
     'their daily export limit'
     """
     return _WHY_REFUSED[reason]
+
+
+NOUN = "{noun}"
+
+
+def every_explanation() -> dict[str, str]:
+    """:func:`explain` for every policy a member can pick, keyed ``"view/download/sync"``.
+
+    The sentences keep the placeholder :data:`NOUN` for the value's noun. A
+    settings page hands this table to its script, which looks a sentence up
+    as soon as a choice changes; the wording stays here, in one place.
+    Policies that break the monotone rule have no entry.
+    """
+    table: dict[str, str] = {}
+    for view, download, sync in product(Audience, repeat=3):
+        candidate = Policy(view, download, sync)
+        if candidate.is_monotone():
+            table[f"{view}/{download}/{sync}"] = explain(candidate, NOUN)
+    return table

@@ -1,4 +1,4 @@
-"""Sign-up and sign-in forms (CSRF-protected through Flask-WTF)."""
+"""Sign-up, sign-in and account forms (CSRF-protected through Flask-WTF)."""
 
 from __future__ import annotations
 
@@ -37,3 +37,51 @@ class SignInForm(FlaskForm):
 
 class EmptyForm(FlaskForm):
     """A form with only the CSRF token, for buttons that POST."""
+
+
+class PasswordChangeForm(FlaskForm):
+    """Change the password: the current one first, then the new one twice."""
+
+    current_password = PasswordField(
+        "Current password",
+        validators=[
+            DataRequired("Enter your current password."),
+            Length(max=MAX_PASSWORD_LENGTH),
+        ],
+    )
+    new_password = PasswordField(
+        "New password",
+        validators=[
+            DataRequired("Enter a new password."),
+            Length(
+                min=MIN_PASSWORD_LENGTH,
+                max=MAX_PASSWORD_LENGTH,
+                message=f"Use {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters.",
+            ),
+        ],
+        description=f"At least {MIN_PASSWORD_LENGTH} characters. A passphrase works well.",
+    )
+    confirm = PasswordField(
+        "Repeat new password",
+        validators=[
+            DataRequired("Repeat the new password."),
+            EqualTo("new_password", message="The passwords differ."),
+        ],
+    )
+
+
+class EmailChangeForm(FlaskForm):
+    """Change the sign-in e-mail; the password confirms it is really the member."""
+
+    new_email = EmailField(
+        "New sign-in e-mail",
+        validators=[DataRequired("Enter the new address."), Length(max=254)],
+        description="We send a link to this address. The change happens when you open it.",
+    )
+    current_password = PasswordField(
+        "Current password",
+        validators=[
+            DataRequired("Enter your current password."),
+            Length(max=MAX_PASSWORD_LENGTH),
+        ],
+    )

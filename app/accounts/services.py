@@ -47,6 +47,10 @@ class InvalidCredentials(AccountError):
     """The e-mail and password do not match an account."""
 
 
+class WrongPassword(AccountError):
+    """The current password, asked for to confirm a change, is not the member's."""
+
+
 def normalise_email(raw: str) -> str:
     """Return the canonical form of an e-mail address.
 
@@ -119,6 +123,48 @@ def authenticate(session: Session, *, email: str, password: str) -> Member:
     if _hasher.check_needs_rehash(member.password_hash):
         member.password_hash = hash_password(password)
     return member
+
+
+def verify_password(member: Member, password: str) -> None:
+    """Re-authenticate ``member`` before a change to how they sign in.
+
+    Raises:
+        WrongPassword: ``password`` is not the member's current password.
+    """
+    try:
+        _hasher.verify(member.password_hash, password)
+    except (VerificationError, InvalidHashError) as exc:
+        raise WrongPassword("That is not your current password.") from exc
+
+
+def change_password(session: Session, member: Member, *, current: str, new: str) -> int:
+    """Set a new password and end every sign-in session of the member.
+
+    All sessions end, the caller's too: it opens a fresh one for the browser
+    that made the change, so a session stolen before the change dies with
+    the old password. Returns how many sessions were ended.
+
+    Raises:
+        WrongPassword: ``current`` is not the member's password.
+        AccountError: the new password is too short, too long or the current one.
+    """
+    verify_password(member, current)
+    check_password_strength(new)
+    if new == current:
+        raise AccountError("Choose a new password that differs from the current one.")
+    member.password_hash = hash_password(new)
+    return close_all_sessions(session, member.id)
+
+
+def ensure_email_free(session: Session, address: str, member_id: int) -> None:
+    """Refuse a sign-in e-mail that another account already uses.
+
+    Raises:
+        EmailTaken: another member signs in with ``address``.
+    """
+    taken = session.scalar(select(Member.id).where(Member.email == address, Member.id != member_id))
+    if taken is not None:
+        raise EmailTaken("Another account signs in with that e-mail.")
 
 
 def _token_hash(token: str) -> str:

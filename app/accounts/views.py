@@ -1,4 +1,4 @@
-"""Sign up, sign in, sign out."""
+"""Sign up, sign in, sign out, and the account page (password, sign-in e-mail)."""
 
 from __future__ import annotations
 
@@ -19,11 +19,25 @@ from flask import (
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from app.accounts.forms import SignInForm, SignUpForm
+from app.accounts.email_change import (
+    LINK_LIFETIME,
+    LinkRefused,
+    confirm_email_change,
+    read_link,
+    request_email_change,
+)
+from app.accounts.forms import (
+    EmailChangeForm,
+    PasswordChangeForm,
+    SignInForm,
+    SignUpForm,
+)
 from app.accounts.services import (
     AccountError,
     EmailTaken,
+    WrongPassword,
     authenticate,
+    change_password,
     close_session,
     load_session,
     open_session,
@@ -141,3 +155,147 @@ def signout() -> Response:
     session.clear()
     flash("You are signed out.", "info")
     return redirect(url_for("web.home"))
+
+
+# --- the account page ---------------------------------------------------------------------
+
+_LINK_HOURS = int(LINK_LIFETIME.total_seconds() // 3600)
+
+
+def _account_page(
+    *,
+    password_form: PasswordChangeForm | None = None,
+    email_form: EmailChangeForm | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
+    return render_template(
+        "accounts/account.html",
+        password_form=password_form or PasswordChangeForm(prefix="password", formdata=None),
+        email_form=email_form or EmailChangeForm(prefix="email", formdata=None),
+        link_hours=_LINK_HOURS,
+    ), status
+
+
+@bp.get("/account")
+@login_required
+def account() -> tuple[str, int]:
+    """How the member signs in: e-mail and password, and a link to their public profile."""
+    return _account_page()
+
+
+@bp.post("/account/password")
+@login_required
+@limiter.limit("10 per 10 minutes")
+def password() -> Response | tuple[str, int]:
+    """Change the password; every other browser is signed out."""
+    form = PasswordChangeForm(prefix="password")
+    if not form.validate_on_submit():
+        return _account_page(password_form=form, status=400)
+    member: Member = current_user._get_current_object()
+    try:
+        change_password(
+            db.session,
+            member,
+            current=form.current_password.data or "",
+            new=form.new_password.data or "",
+        )
+    except WrongPassword as exc:
+        db.session.rollback()
+        form.current_password.errors = [str(exc)]
+        return _account_page(password_form=form, status=403)
+    except AccountError as exc:
+        db.session.rollback()
+        form.new_password.errors = [str(exc)]
+        return _account_page(password_form=form, status=400)
+    db.session.commit()
+    _start_session(member)
+    flash("Password changed. Any other browser signed in to your account is signed out.", "success")
+    return redirect(url_for("accounts.account"))
+
+
+def _send_link(address: str, token: str) -> bool:
+    """Deliver the confirmation link; False if it could not be sent.
+
+    Fieldgate has no mail transport yet. In development the link is written
+    to the server log, where the developer can open it; elsewhere a link in a
+    log would be a secret in the wrong place, so nothing is sent.
+    """
+    if current_app.config["ENV_NAME"] != "development":
+        current_app.logger.warning("No mail transport: an e-mail change link was not sent.")
+        return False
+    link = url_for("accounts.confirm_email_page", token=token, _external=True)
+    current_app.logger.info("E-mail change: confirmation link for <%s>: %s", address, link)
+    return True
+
+
+@bp.post("/account/email")
+@login_required
+@limiter.limit("10 per hour")
+def email() -> Response | tuple[str, int]:
+    """Ask to sign in with another e-mail: a link to the new address confirms it."""
+    form = EmailChangeForm(prefix="email")
+    if not form.validate_on_submit():
+        return _account_page(email_form=form, status=400)
+    try:
+        address, token = request_email_change(
+            db.session,
+            current_user,
+            new_email=form.new_email.data or "",
+            password=form.current_password.data or "",
+            secret_key=current_app.config["SECRET_KEY"],
+        )
+    except WrongPassword as exc:
+        form.current_password.errors = [str(exc)]
+        return _account_page(email_form=form, status=403)
+    except EmailTaken as exc:
+        form.new_email.errors = [str(exc)]
+        return _account_page(email_form=form, status=409)
+    except AccountError as exc:
+        form.new_email.errors = [str(exc)]
+        return _account_page(email_form=form, status=400)
+    if not _send_link(address, token):
+        form.form_errors.append("Fieldgate cannot send e-mail yet, so the link was not sent.")
+        return _account_page(email_form=form, status=503)
+    flash(
+        f"We sent a link to {address}. Open it within {_LINK_HOURS} hours to sign in with "
+        "that address; until then you sign in as before.",
+        "success",
+    )
+    return redirect(url_for("accounts.account"))
+
+
+def _confirm_page(token: str, *, error: str | None = None, status: int = 200) -> tuple[str, int]:
+    try:
+        change = read_link(token, current_user, secret_key=current_app.config["SECRET_KEY"])
+    except LinkRefused as exc:
+        change, error, status = None, str(exc), 400
+    return render_template(
+        "accounts/confirm_email.html", token=token, change=change, error=error
+    ), status
+
+
+@bp.get("/account/email/<token>")
+@login_required
+def confirm_email_page(token: str) -> tuple[str, int]:
+    """The link's landing page: which address it sets, and a button to confirm."""
+    return _confirm_page(token)
+
+
+@bp.post("/account/email/<token>")
+@login_required
+@limiter.limit("20 per hour")
+def confirm_email(token: str) -> Response | tuple[str, int]:
+    """Sign in with the link's address from now on."""
+    try:
+        address = confirm_email_change(
+            db.session, current_user, token, secret_key=current_app.config["SECRET_KEY"]
+        )
+    except EmailTaken as exc:
+        db.session.rollback()
+        return _confirm_page(token, error=str(exc), status=409)
+    except AccountError as exc:
+        db.session.rollback()
+        return _confirm_page(token, error=str(exc), status=400)
+    db.session.commit()
+    flash(f"Done: you sign in with {address} from now on.", "success")
+    return redirect(url_for("accounts.account"))

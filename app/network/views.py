@@ -17,6 +17,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from app.disclosure.cards import card_from_outcome, member_cards
+from app.disclosure.preview import VIEWPOINTS, preview
 from app.disclosure.service import disclose
 from app.extensions import db, limiter
 from app.models.accounts import Member
@@ -194,13 +195,42 @@ def _member_or_404(handle: str) -> Member:
     return subject
 
 
+# Whose eyes a member can borrow to look at their own profile page ("View as").
+LOOKERS = tuple(v for v in VIEWPOINTS.values() if v.action is Action.VIEW)
+
+
+def render_own_page(subject: Member) -> tuple[str, int]:
+    """The member's own profile page as someone else sees it (the privacy preview).
+
+    Only the member's own values, decided by the engine for the chosen
+    viewpoint; nobody else's data is read, so nothing is logged.
+    """
+    key = request.args.get("as", "public")
+    looker = next((v for v in LOOKERS if v.key == key), None)
+    if looker is None:
+        abort(400, "Choose one of the listed viewpoints to see your profile through.")
+    outcome = preview(db.session, subject.id, looker)
+    return render_template(
+        "network/member.html",
+        subject=subject,
+        card=card_from_outcome(outcome, subject.handle),
+        groups=_grouped(outcome.released),
+        looker=looker,
+        lookers=LOOKERS,
+        seen_by=looker.title[:1].lower() + looker.title[1:],
+    ), 200
+
+
 @bp.get("/m/<handle>")
 @limiter.limit("120 per minute")
 def member(handle: str) -> tuple[str, int] | Response:
-    """Another member's profile: exactly the values the viewer may see."""
+    """A member's profile: exactly the values the viewer may see.
+
+    Members looking at their own page see it through someone else's eyes.
+    """
     subject = _member_or_404(handle)
     if current_user.is_authenticated and current_user.id == subject.id:
-        return redirect(url_for("profiles.own"))
+        return render_own_page(subject)
     return render_member_page(subject)
 
 

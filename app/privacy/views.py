@@ -34,6 +34,7 @@ from app.profiles.services import values_of
 from app.web.navigation import local_target
 from app.web.requester import current_requester
 from permissions import PRESETS, Action, Audience, FieldGroup, Purpose
+from permissions.explain import every_explanation
 
 bp = Blueprint("privacy", __name__, url_prefix="/privacy")
 
@@ -83,6 +84,7 @@ def _render(
         purposes=purposes_of(db.session, current_user.id),
         purpose_text=PURPOSE_TEXT,
         kept_out=_kept_out(),
+        explanations=every_explanation(),
     ), status
 
 

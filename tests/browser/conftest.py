@@ -74,11 +74,13 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def new_page(browser: Browser, live_server: str, live_app: Flask) -> Iterator[object]:
-    """A factory of pages, each in its own browser context (own cookies)."""
+    """A factory of pages, each in its own browser context (own cookies), 1280x900 unless told."""
     contexts = []
 
-    def make() -> Page:
-        context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900})
+    def make(width: int = 1280, height: int = 900) -> Page:
+        context = browser.new_context(
+            base_url=live_server, viewport={"width": width, "height": height}
+        )
         context.set_default_timeout(15_000)
         contexts.append(context)
         return context.new_page()

@@ -44,11 +44,20 @@ def sign_in(page: Page, email: str, password: str = TEST_PASSWORD) -> None:
     page.get_by_label("E-mail").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    # Attached, not visible: on a phone it waits behind the menu.
+    expect(page.get_by_role("button", name="Sign out", include_hidden=True)).to_be_attached()
+
+
+def open_menu(page: Page) -> None:
+    """On a narrow screen, open the top bar's menu (a no-op where the bar shows everything)."""
+    menu = page.locator("header summary", has_text="Menu")
+    if menu.is_visible() and menu.locator("xpath=..").get_attribute("open") is None:
+        menu.click()
 
 
 def sign_out(page: Page) -> None:
     """Sign out with the button in the top bar."""
+    open_menu(page)
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("banner").get_by_role("link", name="Sign in")).to_be_visible()
 

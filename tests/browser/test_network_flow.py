@@ -44,12 +44,12 @@ def test_sign_up_edit_invite_accept_and_both_see_the_connection(new_page, live_a
     other.get_by_role("button", name="Accept").click()
     expect(other.get_by_text("You are now connected.")).to_be_visible()
     open_nav(other, "Connections")
-    expect(other.locator(".person").get_by_text("Ada Lovelace")).to_be_visible()
+    expect(other.locator(".person").get_by_role("link", name="Ada Lovelace")).to_be_visible()
     screenshot(other, "04-connections")
 
     sign_in(page, "ada@example.com")
     open_nav(page, "Connections")
-    expect(page.locator(".person").get_by_text("Bob Babbage")).to_be_visible()
+    expect(page.locator(".person").get_by_role("link", name="Bob Babbage")).to_be_visible()
     page.get_by_role("link", name="Bob Babbage").click()
     expect(page.get_by_text("bob@example.com")).to_be_visible()  # connections see his e-mail
     screenshot(page, "05-member-profile")

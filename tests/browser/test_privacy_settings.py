@@ -96,3 +96,46 @@ def test_connections_can_view_nobody_can_download(new_page, live_app):
     stranger.goto(f"/m/{ada_handle}")
     expect(stranger.get_by_role("heading", name="Ada Lovelace")).to_be_visible()
     expect(stranger.get_by_text("ada@example.com")).to_have_count(0)
+
+
+def test_the_explanation_follows_a_choice_before_it_is_saved(new_page, live_app):
+    seed_member(live_app, "Ada", "Lovelace", "ada@example.com")
+    page = new_page()
+    sign_in(page, "ada@example.com")
+    open_nav(page, "Privacy")
+    row = page.locator("tr.value-row", has_text="E-mail (personal)")
+    explanation = page.locator("tr.explain-row", has=page.locator(".explain")).filter(
+        has_text="this e-mail"
+    )
+    unsaved = explanation.locator(".unsaved")
+    expect(explanation.locator(".explain")).to_have_text(
+        "Your connections can see this e-mail, but it is never put into anyone's downloads. "
+        "No app ever syncs it into a CRM."
+    )
+    expect(unsaved).to_be_hidden()
+
+    row.locator("select[data-action=view]").select_option("nobody")
+    expect(explanation.locator(".explain")).to_have_text("Nobody but you can see this e-mail.")
+    expect(unsaved).to_be_visible()
+
+    row.locator("select[data-action=view]").select_option("members")
+    row.locator("select[data-action=download]").select_option("connections")
+    expect(explanation.locator(".explain")).to_have_text(
+        "Every signed-in member can see this e-mail, and connections may put it into their "
+        "downloads. No app ever syncs it into a CRM."
+    )
+    screenshot(page, "13-privacy-explained-before-saving")
+
+    row.locator("select[data-action=sync]").select_option("public")  # wider than download
+    expect(explanation.locator(".explain")).to_be_hidden()
+    expect(explanation.locator(".client-error")).to_have_text(
+        "Sync cannot reach more people than download."
+    )
+
+    row.locator("select[data-action=sync]").select_option("nobody")
+    row.locator("select[data-action=download]").select_option("nobody")
+    row.locator("select[data-action=view]").select_option("connections")
+    expect(unsaved).to_be_hidden()  # back to what is saved
+    # Nothing was sent: the page was never submitted.
+    page.reload()
+    expect(explanation.locator(".explain")).to_contain_text("Your connections can see")

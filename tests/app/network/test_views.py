@@ -1,7 +1,8 @@
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from app.models.audit import AccessEvent
 from app.models.network import Invitation
 from app.network.services import are_connected
 from permissions import Audience, Field, policy
@@ -96,3 +97,51 @@ def test_connection_sees_connections_only_email_and_stranger_does_not(client, se
     auth.logout()
     auth.login("eve@example.com")
     assert "ada@example.com" not in client.get(f"/m/{ada.handle}").get_data(as_text=True)
+
+
+def _events(session):
+    return session.scalar(select(func.count()).select_from(AccessEvent))
+
+
+def test_a_member_sees_their_own_page_as_others_see_it(client, session, auth):
+    ada = make_member(
+        session, email="ada@example.com", values={Field.HEADLINE: "Countess of engines"}
+    )
+    set_policy(
+        session, ada.id, Field.LAST_NAME, policy(Audience.MEMBERS, Audience.NOBODY, Audience.NOBODY)
+    )
+    auth.login("ada@example.com")
+    before = _events(session)
+
+    public = client.get(f"/m/{ada.handle}")
+    assert public.status_code == 200
+    page = public.get_data(as_text=True)
+    assert "How someone who is not signed in sees your profile" in page
+    assert "Countess of engines" in page
+    assert "Lovelace" not in page  # members only
+    assert "ada@example.com" not in page  # connections only
+
+    page = client.get(f"/m/{ada.handle}?as=member").get_data(as_text=True)
+    assert "Ada Lovelace" in page and "ada@example.com" not in page
+    page = client.get(f"/m/{ada.handle}?as=connection").get_data(as_text=True)
+    assert "ada@example.com" in page
+    assert "Send invitation" not in page and "Never export me again" not in page
+    assert _events(session) == before  # looking at oneself is no access by anyone else
+
+
+def test_viewing_ones_own_page_through_an_unknown_viewpoint_is_a_400(client, session, auth):
+    ada = make_member(session, email="ada@example.com")
+    auth.login("ada@example.com")
+    for bad in ("sync", "download", "everyone", ""):
+        response = client.get(f"/m/{ada.handle}?as={bad}")
+        assert response.status_code == 400, bad
+        assert "Choose one of the listed viewpoints" in response.get_data(as_text=True)
+
+
+def test_others_pages_ignore_the_viewpoint(client, session, auth):
+    make_member(session, "Me", email="me@example.com")
+    bob = make_member(session, "Bob", "Babbage", email="bob@example.com")
+    auth.login("me@example.com")
+    page = client.get(f"/m/{bob.handle}?as=connection").get_data(as_text=True)
+    assert "bob@example.com" not in page
+    assert "Send invitation" in page

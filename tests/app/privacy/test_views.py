@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+import json
+import re
+
 from app.privacy.services import policy_history, purposes_of
 from app.profiles.services import add_value, values_of
 from permissions import Audience, Field, Purpose, ValueLabel
+from permissions.explain import every_explanation
 from tests.conftest import post_form
 from tests.factories import make_member
 
@@ -129,3 +133,44 @@ def test_purposes_form_records_objections_and_opt_in(client, session, auth):
         Purpose.SALES: False,
         Purpose.MARKETING: True,
     }
+
+
+def test_the_page_carries_the_explanations_as_data_for_its_script(client, session, auth):
+    member = _member_with_phone(session)
+    auth.login("ada@example.com")
+    page = client.get("/privacy").get_data(as_text=True)
+
+    block = re.search(
+        r'<script type="application/json" id="explanations">(.*?)</script>', page, re.S
+    )
+    assert block, "no explanation data on the page"
+    assert json.loads(block.group(1)) == every_explanation()  # script text is not HTML-decoded
+    phone = next(v for v in values_of(session, member.id) if v.field is Field.PHONE)
+    saved = f"{phone.view.value}/{phone.download.value}/{phone.sync.value}"
+    assert f'data-value-id="{phone.id}" data-saved="{saved}"' in page
+    assert 'data-noun="this phone"' in page
+
+
+def test_the_narrowest_audience_reads_only_me_on_the_page_and_in_the_history(client, session, auth):
+    member = _member_with_phone(session)
+    phone = next(v for v in values_of(session, member.id) if v.field is Field.PHONE)
+    auth.login("ada@example.com")
+    page = client.get("/privacy").get_data(as_text=True)
+    assert '<option value="nobody" selected>Only me</option>' in page
+    assert "Only you" not in page
+
+    post_form(
+        client,
+        "/privacy/policies",
+        _matrix(
+            session,
+            member,
+            **{
+                f"policy-{phone.id}-view": "nobody",
+                f"policy-{phone.id}-download": "nobody",
+            },
+        ),
+    )
+    history = client.get("/privacy/history").get_data(as_text=True)
+    assert "Only me</strong>" in history and "Only you" not in history
+    assert "Nobody but you can see this phone." in client.get("/profile").get_data(as_text=True)

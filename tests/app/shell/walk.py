@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
+from app.accounts.email_change import request_email_change
 from app.disclosure.service import Requester, disclose
 from app.models.accounts import Member
 from app.models.audit import AccessEvent, Place
@@ -71,6 +72,7 @@ class World:
     invitation_out: int
     run_id: int
     own_value: int
+    email_link: str  # the token of a link that moves the walker's sign-in e-mail
 
     @property
     def watched(self) -> list[Sentinels]:
@@ -156,6 +158,13 @@ def build_world(app: Flask, session: Session, tag: str) -> World:
     session.add(run)
     own = add_value(session, walker.id, Field.WEBSITE, "walker.example.com", label=ValueLabel.WORK)
     session.commit()
+    _address, email_link = request_email_change(
+        session,
+        walker,
+        new_email=f"walker.{tag}@example.com",
+        password=TEST_PASSWORD,
+        secret_key=app.config["SECRET_KEY"],
+    )
     # The subject viewed the walker's profile, so the walker's access log names them.
     with app.app_context():
         viewer = Requester(subject.id)
@@ -171,6 +180,7 @@ def build_world(app: Flask, session: Session, tag: str) -> World:
         invitation_out=outgoing.id,
         run_id=run.id,
         own_value=own.id,
+        email_link=email_link,
     )
 
 
@@ -368,6 +378,34 @@ RECIPES: dict[tuple[str, str], Recipe] = {
         )
     ],
     ("accounts.signout", "POST"): lambda w: [Call("accounts.signout", "POST", form={})],
+    ("accounts.account", "GET"): lambda w: [Call("accounts.account", "GET")],
+    ("accounts.password", "POST"): lambda w: [
+        Call(
+            "accounts.password",
+            "POST",
+            form={
+                "password-current_password": TEST_PASSWORD,
+                "password-new_password": "a brand new passphrase",
+                "password-confirm": "a brand new passphrase",
+            },
+        )
+    ],
+    ("accounts.email", "POST"): lambda w: [
+        Call(
+            "accounts.email",
+            "POST",
+            form={
+                "email-new_email": "walker.moved@example.com",
+                "email-current_password": TEST_PASSWORD,
+            },
+        )
+    ],
+    ("accounts.confirm_email_page", "GET"): lambda w: [
+        Call("accounts.confirm_email_page", "GET", {"token": w.email_link})
+    ],
+    ("accounts.confirm_email", "POST"): lambda w: [
+        Call("accounts.confirm_email", "POST", {"token": w.email_link}, form={})
+    ],
     ("profiles.own", "GET"): lambda w: [Call("profiles.own", "GET")],
     ("profiles.edit", "GET"): lambda w: [Call("profiles.edit", "GET")],
     ("profiles.edit", "POST"): lambda w: [
@@ -403,6 +441,7 @@ RECIPES: dict[tuple[str, str], Recipe] = {
         Call("network.member", "GET", {"handle": w.subject.member.handle}),
         Call("network.member", "GET", {"handle": w.subject.member.handle}, anonymous=True),
         Call("network.member", "GET", {"handle": w.stranger.member.handle}),
+        Call("network.member", "GET", {"handle": w.walker.handle}, query={"as": "connection"}),
     ],
     ("network.send_invitation", "POST"): lambda w: [
         Call(
@@ -558,4 +597,5 @@ RECIPES: dict[tuple[str, str], Recipe] = {
     ("exports.mine", "GET"): lambda w: [Call("exports.mine", "GET")],
 }
 # Routes that sign the walker out; the walk signs in again after them.
-SIGNS_OUT = {("accounts.signout", "POST")}
+# (A new password ends every session and starts a fresh one, which the rollback then undoes.)
+SIGNS_OUT = {("accounts.signout", "POST"), ("accounts.password", "POST")}
