@@ -60,12 +60,21 @@ LAST = ["Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov", "Knuth", "Allen", 
 COMPANIES = ["Initech", "Globex", "Umbrella", "Hooli", "Vandelay", "Soylent", "Acme"]
 
 
+BENCH_ORIGIN = "bench.fieldgate.localhost/access-log"
+BENCH_SIGNER_KEY = (  # a throwaway key: benchmarks sign checkpoints nobody relies on
+    "PRIVATE+KEY+bench.fieldgate.localhost/access-log+b97d6586+AcJdqWed4Y8Y0Sz8n0GtB9GmR+uD6XB4aAN1Sk1mmLPr"
+)
+
+
 def bench_app(database_url: str) -> Flask:
-    """An app on ``database_url`` with fixed secrets and no rate limits."""
+    """An app on ``database_url`` with fixed secrets, no rate limits and no sequencer thread."""
     return create_app(
         {
             "SECRET_KEY": "bench-secret-key",
             "AUDIT_KEY": "bench-audit-key",
+            "AUDIT_SIGNING_KEY": BENCH_SIGNER_KEY,
+            "AUDIT_LOG_ORIGIN": BENCH_ORIGIN,
+            "AUDIT_SEQUENCER": "off",
             "SQLALCHEMY_DATABASE_URI": database_url,
             "RATELIMIT_ENABLED": False,
             "RATELIMIT_STORAGE_URI": "memory://",

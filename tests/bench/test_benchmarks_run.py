@@ -6,7 +6,7 @@ import json
 import os
 import sys
 
-from bench import decisions, export
+from bench import accesslog_write, decisions, export
 
 
 def test_decisions_benchmark_prints_a_json_summary(monkeypatch, capsys):
@@ -47,3 +47,16 @@ def test_export_benchmark_prints_a_json_summary(monkeypatch, capsys):
     assert summary["format"] == "csv"
     assert summary["bytes"] > 0
     assert summary["ratio"] > 0
+
+
+def test_accesslog_write_benchmark_prints_a_json_summary(monkeypatch, capsys):
+    url = os.environ.get("TEST_DATABASE_URL", "")
+    if url:
+        monkeypatch.setenv("DATABASE_URL", url)
+    else:
+        monkeypatch.delenv("DATABASE_URL", raising=False)
+    accesslog_write.main(["--seconds", "0.5", "--writers", "1"])
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert summary["tx_per_s_1"] > 0 and summary["tx_per_s_8"] > 0
+    assert summary["floor_tx_per_s_8"] > 0 and summary["ratio"] > 0
+    assert summary["backlog_drain_s"] >= 0
