@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import models  # noqa: F401  (registers every table on the metadata)
 from app.config import load_config
@@ -36,6 +37,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         # Flask logs only warnings unless debugging; in development the server
         # log also carries what would be e-mailed (the e-mail change link).
         app.logger.setLevel(logging.INFO)
+    if app.config["PROXY_HOPS"]:
+        # Behind TLS-terminating proxies the request's scheme and host (and so
+        # the OAuth issuer and Authlib's https check) come from X-Forwarded-*;
+        # trusted only when configured, or any client could forge them.
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops
+        )
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)

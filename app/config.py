@@ -29,6 +29,14 @@ def _int(environ: Mapping[str, str], name: str, default: int) -> int:
     return value
 
 
+def _lifetime(environ: Mapping[str, str], name: str, default: int, most: int | None = None) -> int:
+    value = _int(environ, name, default)
+    if value < 1 or (most is not None and value > most):
+        upper = f" and at most {most}" if most is not None else ""
+        raise ConfigurationError(f"{name} must be at least 1{upper}, got {value}")
+    return value
+
+
 def normalise_database_url(url: str) -> str:
     """Point plain ``postgresql://`` URLs at the psycopg 3 driver we install."""
     for prefix in ("postgres://", "postgresql://"):
@@ -91,7 +99,8 @@ def load_config(
     Raises:
         ConfigurationError: production mode without SECRET_KEY or
             AUDIT_SIGNING_KEY, a numeric variable that is not a whole number,
-            or AUDIT_SEQUENCER that is not thread, external or off.
+            AUDIT_SEQUENCER that is not thread, external or off, or an OAuth
+            lifetime out of its range (a code lives at most 600 seconds).
     """
     env = os.environ if environ is None else environ
     given = provided or {}
@@ -130,6 +139,13 @@ def load_config(
         "INVITATION_COOLDOWN_DAYS": 21,
         "EXPORT_CONTACTS_PER_DAY": _int(env, "EXPORT_CONTACTS_PER_DAY", 1000),
         "EXPORT_MARKETING_CONTACTS_PER_DAY": _int(env, "EXPORT_MARKETING_CONTACTS_PER_DAY", 200),
+        "OAUTH2_ISSUER": (env.get("OAUTH2_ISSUER") or "").rstrip("/") or None,
+        "OAUTH2_ACCESS_TOKEN_SECONDS": _lifetime(env, "OAUTH2_ACCESS_TOKEN_SECONDS", 3600),
+        "OAUTH2_REFRESH_TOKEN_DAYS": _lifetime(env, "OAUTH2_REFRESH_TOKEN_DAYS", 30),
+        "OAUTH2_GRANT_DAYS": _lifetime(env, "OAUTH2_GRANT_DAYS", 365),
+        # RFC 6749 4.1.2 and RFC 9700: an authorization code lives at most 10 minutes.
+        "OAUTH2_CODE_SECONDS": _lifetime(env, "OAUTH2_CODE_SECONDS", 600, most=600),
+        "PROXY_HOPS": _int(env, "FIELDGATE_PROXY_HOPS", 0),
         "MAX_CONTENT_LENGTH": 1 * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,
     }

@@ -1,4 +1,4 @@
-"""What the rule needs about each subject besides values: consents and suppression lists.
+"""What the rule needs about each subject besides values: consents, suppressions, app blocks.
 
 Read set-wise (one query per kind, whatever the number of subjects), because
 an export decides for hundreds of thousands of subjects. Writing these
@@ -19,6 +19,7 @@ _CHOICES_QUERY = "SELECT member_id, purpose, allowed FROM purpose_choices WHERE 
 _SUPPRESSED = (
     "SELECT member_id FROM suppressions WHERE requester_id = {requester} AND member_id IN {ids}"
 )
+_BLOCKED = "SELECT member_id FROM app_blocks WHERE app_id = {app} AND member_id IN {ids}"
 
 
 def default_allowed(purpose: Purpose) -> bool:
@@ -58,4 +59,12 @@ def suppressed_among(
     if requester_id is None:
         return set()
     rows = fetch_for_ids(session, _SUPPRESSED, list(subject_ids), requester=requester_id)
+    return {member_id for (member_id,) in rows}
+
+
+def blocked_among(session: Session, app_id: int | None, subject_ids: Collection[int]) -> set[int]:
+    """Which of ``subject_ids`` blocked the app ``app_id`` (none when no app asks)."""
+    if app_id is None:
+        return set()
+    rows = fetch_for_ids(session, _BLOCKED, list(subject_ids), app=app_id)
     return {member_id for (member_id,) in rows}

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from app.audit.recorder import AccessContext, record_outcomes
-from app.disclosure.context import consents_of, suppressed_among
+from app.disclosure.context import blocked_among, consents_of, suppressed_among
 from app.disclosure.relations import relations_to
 from app.disclosure.values import load_values
 from app.models.audit import EventAction, Place
@@ -36,13 +36,33 @@ from permissions import (
 class Requester:
     """Who asks: a member (None when anonymous), possibly through an app with scopes.
 
-    ``request_id`` ties the access events of one request together.
+    An app acts through a member's grant: ``app_id`` names it, ``scopes`` are
+    what the grant allows and ``purpose`` is the purpose the grant was given
+    for, which every read through it declares. ``request_id`` ties the access
+    events of one request together.
     """
 
     member_id: int | None
     app_id: int | None = None
     scopes: frozenset[Scope] | None = None
     request_id: str | None = None
+    purpose: Purpose | None = None
+
+    def __post_init__(self) -> None:
+        if self.app_id is not None and self.scopes is None:
+            raise ValueError("an app acts only within the scopes of a grant")
+
+    def declared(self, purpose: Purpose | None) -> Purpose | None:
+        """The purpose a read declares: the grant's, for an app.
+
+        Raises:
+            ValueError: an app's read declares a purpose other than its grant's.
+        """
+        if self.purpose is None:
+            return purpose
+        if purpose not in (None, self.purpose):
+            raise ValueError(f"this app's grant is for {self.purpose}, not {purpose}")
+        return self.purpose
 
     def member(self) -> int:
         """The requesting member's id, for what only a member may do (export, own data).
@@ -94,7 +114,8 @@ def subject_contexts(
     """What the rule needs about each subject besides the values, loaded set-wise.
 
     Suppression lists apply to downloads only: a member who asked never to be
-    exported by someone may still be seen by them.
+    exported by someone may still be seen by them. App blocks apply to every
+    read through that app, whoever's grant it uses.
     """
     consents = consents_of(session, list(relations))
     suppressed = (
@@ -102,10 +123,12 @@ def subject_contexts(
         if request.action is Action.DOWNLOAD
         else set()
     )
+    blocked = blocked_among(session, requester.app_id, list(relations))
     return {
         sid: SubjectContext(
             relation=relation,
             consent=consents[sid],
+            app_blocked=sid in blocked,
             suppressed=sid in suppressed,
             over_quota=circumstances.over_quota,
             accountable=sid in circumstances.accountable,
@@ -148,9 +171,14 @@ def decide_for(
     preview; use :func:`disclose` for anything that is shown or sent.
     Returns one :class:`permissions.Outcome` per subject, keyed by subject id,
     in the order of ``subject_ids``.
+
+    Raises:
+        ValueError: an app's read declares a purpose other than its grant's.
     """
     relations = relations_to(session, requester.member_id, subject_ids)
-    request = AccessRequest(action=action, purpose=purpose, scopes=requester.scopes)
+    request = AccessRequest(
+        action=action, purpose=requester.declared(purpose), scopes=requester.scopes
+    )
     return evaluate(session, requester, request, relations, fields, circumstances)
 
 
@@ -173,6 +201,7 @@ def disclose(
 
     Raises:
         AccessLogUnavailable: the events could not be written; show nothing.
+        ValueError: an app's read declares a purpose other than its grant's.
     """
     outcomes = decide_for(
         session,
@@ -188,7 +217,7 @@ def disclose(
         action=EventAction.of(action, through_app=requester.app_id is not None),
         place=place,
         app_id=requester.app_id,
-        purpose=purpose,
+        purpose=requester.declared(purpose),
         request_id=requester.request_id,
     )
     record_outcomes(session, context, outcomes.values())

@@ -8,6 +8,7 @@ say who may read which table (see ``pyproject.toml``).
 
 from app.models import (  # noqa: F401
     accounts,
+    apps,
     audit,
     exports,
     network,

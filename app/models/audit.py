@@ -57,6 +57,7 @@ class Place(StrEnum):
     PRIVACY = "privacy"
     ACCESS_LOG = "access-log"
     API = "api"
+    APPS = "apps"
 
     @property
     def caption(self) -> str:
@@ -80,6 +81,7 @@ _PLACE_TITLES = {
     Place.PRIVACY: "privacy settings",
     Place.ACCESS_LOG: "an access log",
     Place.API: "an app",
+    Place.APPS: "a partner app's page",
 }
 
 
