@@ -103,3 +103,39 @@ def test_importing_wsgi_needs_no_database_calls(monkeypatch, tmp_path):
     importlib.reload(wsgi)
     assert wsgi.app.name == "app"
     assert not (tmp_path / "nothing.sqlite3").exists()
+
+
+def test_oauth_lifetimes_have_safe_defaults_and_ranges(tmp_path):
+    base = {"SECRET_KEY": "k", "AUDIT_KEY": "a"}
+    config = load_config(str(tmp_path), base)
+    assert config["OAUTH2_ACCESS_TOKEN_SECONDS"] == 3600
+    assert config["OAUTH2_REFRESH_TOKEN_DAYS"] == 30
+    assert config["OAUTH2_GRANT_DAYS"] == 365
+    assert config["OAUTH2_CODE_SECONDS"] == 600
+    assert config["OAUTH2_ISSUER"] is None
+    tuned = load_config(
+        str(tmp_path),
+        {**base, "OAUTH2_ACCESS_TOKEN_SECONDS": "600", "OAUTH2_ISSUER": "https://id.example/"},
+    )
+    assert tuned["OAUTH2_ACCESS_TOKEN_SECONDS"] == 600
+    assert tuned["OAUTH2_ISSUER"] == "https://id.example"
+    with pytest.raises(
+        ConfigurationError, match="OAUTH2_CODE_SECONDS must be at least 1 and at most 600"
+    ):
+        load_config(str(tmp_path), {**base, "OAUTH2_CODE_SECONDS": "601"})
+    with pytest.raises(ConfigurationError, match="OAUTH2_GRANT_DAYS"):
+        load_config(str(tmp_path), {**base, "OAUTH2_GRANT_DAYS": "0"})
+
+
+def _reached_as(app) -> str:
+    environ = {"HTTP_X_FORWARDED_PROTO": "https", "HTTP_X_FORWARDED_HOST": "id.example"}
+    with app.test_client() as client:
+        return client.get(
+            "/.well-known/oauth-authorization-server", environ_base=environ
+        ).get_json()["issuer"]
+
+
+def test_forwarded_headers_count_only_behind_a_configured_proxy():
+    config = {"SECRET_KEY": "s", "AUDIT_KEY": "a", "SQLALCHEMY_DATABASE_URI": "sqlite://"}
+    assert _reached_as(create_app(config)) == "http://localhost"
+    assert _reached_as(create_app({**config, "PROXY_HOPS": 1})) == "https://id.example"

@@ -15,6 +15,9 @@ from app.access_log.cli import audit_cli
 from app.access_log.views import bp as access_log_bp
 from app.accounts.views import bp as accounts_bp
 from app.accounts.views import configure_login
+from app.apps.api import bp as apps_api_bp
+from app.apps.server import authorization_server
+from app.apps.views import bp as apps_bp
 from app.audit.sequencer import start_in_thread
 from app.demo.cli import demo_cli
 from app.exports.cli import export_cli
@@ -41,6 +44,8 @@ BLUEPRINTS = (
     log_api_bp,
     notifications_bp,
     exports_bp,
+    apps_bp,
+    apps_api_bp,
 )
 COMMANDS = (demo_cli, audit_cli, notifications_cli, export_cli)
 
@@ -62,8 +67,9 @@ def register_sequencer(app: Flask) -> None:
 
 
 def register_shell(app: Flask) -> None:
-    """Attach sign-in, security headers, error pages, templating, every page and command."""
+    """Attach sign-in, the OAuth server, security headers, error pages, pages and commands."""
     configure_login(app)
+    authorization_server.init_app(app)
     register_security(app)
     register_error_handlers(app)
     register_templating(app)

@@ -11,18 +11,8 @@ import uuid
 
 from flask import Flask, Response, abort, g, request
 
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "img-src 'self' data:",
-        "style-src 'self'",
-        "script-src 'self'",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
-)
+from app.web.headers import CONTENT_SECURITY_POLICY
+
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9\-]{8,64}$")
 
 
@@ -56,7 +46,7 @@ def register_security(app: Flask) -> None:
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["X-Frame-Options"] = "DENY"
-        response.headers["Referrer-Policy"] = "same-origin"
+        response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
         if not request.path.startswith("/static/"):
             # Pages carry personal data: never keep them in shared caches or history.

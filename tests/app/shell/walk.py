@@ -14,6 +14,7 @@ import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -24,13 +25,20 @@ from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
 from app.accounts.email_change import request_email_change
+from app.apps.credentials import digest
+from app.apps.grants import consent
+from app.apps.registration import AppDetails, register_app
+from app.apps.tokens import store_tokens
+from app.clock import utcnow
 from app.disclosure.service import Requester, disclose
 from app.models.accounts import Member
+from app.models.apps import AuthorizationCode
 from app.models.audit import AccessEvent, Place
 from app.models.exports import ExportRun
 from app.network.services import invite
 from app.profiles.services import add_value, values_of
-from permissions import Action, Audience, Field, Policy, ValueLabel, policy
+from permissions import Action, Audience, Field, Policy, Purpose, Scope, ValueLabel, policy
+from tests.app.apps.helpers import pkce_pair
 from tests.factories import TEST_PASSWORD, connect_members, make_member, set_policy
 
 A = Audience
@@ -60,6 +68,91 @@ def _appears(value: str, text: str) -> bool:
     return value.startswith("+") and len(digits) >= 8 and digits in re.sub(r"\D", "", text)
 
 
+WALK_CB = "https://walk.example/cb"
+
+
+@dataclass
+class AppWorld:
+    """The walker's own partner app, the walker's grant to it, an unused code and live tokens."""
+
+    app_id: int
+    client_id: str
+    secret: str
+    grant_id: int
+    code: str
+    verifier: str
+    challenge: str
+    access_token: str
+    refresh_token: str
+
+    def client_form(self, **data: str) -> dict[str, str]:
+        """A token-endpoint form, the app authenticating in the body (client_secret_post)."""
+        return {"client_id": self.client_id, "client_secret": self.secret, **data}
+
+    def authorization(self, scope: str) -> dict[str, str]:
+        """The query of an authorization request for ``scope``."""
+        return {
+            "response_type": "code",
+            "client_id": self.client_id,
+            "redirect_uri": WALK_CB,
+            "scope": scope,
+            "state": "walk",
+            "code_challenge": self.challenge,
+            "code_challenge_method": "S256",
+        }
+
+
+def build_app_world(session: Session, walker: Member) -> AppWorld:
+    """Register an app for the walker, grant it basic:view, and issue a code and tokens."""
+    details = AppDetails(
+        name="Walk App",
+        description="Walks every route.",
+        homepage="https://walk.example",
+        purpose=Purpose.PERSONAL,
+        redirect_uris=[WALK_CB],
+        scopes=frozenset({Scope.BASIC_VIEW, Scope.CONTACT_VIEW}),
+        auth_method="client_secret_post",
+    )
+    app, secret = register_app(session, walker.id, details)
+    grant = consent(session, walker.id, app, {Scope.BASIC_VIEW}, timedelta(days=365))
+    verifier, challenge = pkce_pair()
+    now = utcnow()
+    code = AuthorizationCode(
+        code_hash=digest("fgac_walkcode"),
+        app_id=app.id,
+        member_id=walker.id,
+        grant_id=grant.id,
+        redirect_uri=WALK_CB,
+        scope="basic:view",
+        code_challenge=challenge,
+        code_challenge_method="S256",
+        expires_at=now + timedelta(minutes=10),
+    )
+    session.add(code)
+    session.flush()
+    store_tokens(
+        session,
+        {"access_token": "fgat_walkaccess", "refresh_token": "fgrt_walkrefresh"},
+        grant=grant,
+        family_id=code.id,
+        parent_id=None,
+        granted_scope="basic:view",
+        access_expires_at=now + timedelta(hours=1),
+        refresh_expires_at=now + timedelta(days=30),
+    )
+    return AppWorld(
+        app.id,
+        app.client_id,
+        secret,
+        grant.id,
+        "fgac_walkcode",
+        verifier,
+        challenge,
+        "fgat_walkaccess",
+        "fgrt_walkrefresh",
+    )
+
+
 @dataclass
 class World:
     """The walker (signed in), a connection with sentinels, and a stranger who invited them."""
@@ -73,6 +166,7 @@ class World:
     run_id: int
     own_value: int
     email_link: str  # the token of a link that moves the walker's sign-in e-mail
+    apps: AppWorld
 
     @property
     def watched(self) -> list[Sentinels]:
@@ -157,6 +251,7 @@ def build_world(app: Flask, session: Session, tag: str) -> World:
     )
     session.add(run)
     own = add_value(session, walker.id, Field.WEBSITE, "walker.example.com", label=ValueLabel.WORK)
+    apps = build_app_world(session, walker)
     session.commit()
     _address, email_link = request_email_change(
         session,
@@ -181,6 +276,7 @@ def build_world(app: Flask, session: Session, tag: str) -> World:
         run_id=run.id,
         own_value=own.id,
         email_link=email_link,
+        apps=apps,
     )
 
 
@@ -198,6 +294,7 @@ class Call:
     form: dict[str, str] | None = None
     json: Any = None
     anonymous: bool = False
+    headers: dict[str, str] = field(default_factory=dict)
 
     def parameters(self) -> list[tuple[str, str]]:
         """(where, name) of every parameter a hostile walk may replace."""
@@ -216,7 +313,13 @@ class Call:
             "json": dict(self.json) if isinstance(self.json, dict) else self.json,
         }
         parts[where][name] = value  # type: ignore[index]
-        return Call(self.endpoint, self.method, anonymous=self.anonymous, **parts)  # type: ignore[arg-type]
+        return Call(
+            self.endpoint,
+            self.method,
+            anonymous=self.anonymous,
+            headers=self.headers,
+            **parts,  # type: ignore[arg-type]
+        )
 
 
 def fill(rule: str, args: dict[str, str]) -> str:
@@ -279,6 +382,8 @@ class Walker:
             )
             kwargs["content_type"] = "application/json"
             kwargs["headers"] = {"X-CSRFToken": token}
+        if call.headers:
+            kwargs["headers"] = {**kwargs.get("headers", {}), **call.headers}
         return client.open(self.url(call), method=call.method, **kwargs)
 
     def flashes(self, call: Call) -> list[str]:
@@ -595,6 +700,101 @@ RECIPES: dict[tuple[str, str], Recipe] = {
         Call("exports.manifest", "GET", {"run_id": str(w.run_id)})
     ],
     ("exports.mine", "GET"): lambda w: [Call("exports.mine", "GET")],
+    ("apps.authorize", "GET"): lambda w: [
+        Call("apps.authorize", "GET", query=w.apps.authorization("contact:view")),  # the page
+        Call("apps.authorize", "GET", query=w.apps.authorization("basic:view")),  # remembered
+        Call("apps.authorize", "GET", query=w.apps.authorization("basic:view"), anonymous=True),
+    ],
+    ("apps.authorize", "POST"): lambda w: [
+        Call(
+            "apps.authorize",
+            "POST",
+            query=w.apps.authorization("contact:view"),
+            form={"decision": "allow"},
+        ),
+        Call(
+            "apps.authorize",
+            "POST",
+            query=w.apps.authorization("basic:view"),
+            form={"decision": "deny"},
+        ),
+    ],
+    ("apps.connected", "GET"): lambda w: [Call("apps.connected", "GET")],
+    ("apps.revoke", "POST"): lambda w: [
+        Call("apps.revoke", "POST", {"grant_id": str(w.apps.grant_id)}, form={})
+    ],
+    ("apps.block", "POST"): lambda w: [
+        Call("apps.block", "POST", {"app_id": str(w.apps.app_id)}, form={})
+    ],
+    ("apps.unblock", "POST"): lambda w: [
+        Call("apps.unblock", "POST", {"app_id": str(w.apps.app_id)}, form={})
+    ],
+    ("apps.portal", "GET"): lambda w: [Call("apps.portal", "GET")],
+    ("apps.register", "GET"): lambda w: [Call("apps.register", "GET")],
+    ("apps.register", "POST"): lambda w: [
+        Call(
+            "apps.register",
+            "POST",
+            form={
+                "name": "Another App",
+                "description": "Does things.",
+                "homepage": "https://another.example",
+                "purpose": "sales",
+                "redirect_uris": "https://another.example/cb",
+                "scopes": "basic:view",
+                "auth_method": "client_secret_basic",
+            },
+        )
+    ],
+    ("apps.detail", "GET"): lambda w: [Call("apps.detail", "GET", {"app_id": str(w.apps.app_id)})],
+    ("apps.rotate_secret", "POST"): lambda w: [
+        Call("apps.rotate_secret", "POST", {"app_id": str(w.apps.app_id)}, form={})
+    ],
+    ("apps.delete", "POST"): lambda w: [
+        Call("apps.delete", "POST", {"app_id": str(w.apps.app_id)}, form={})
+    ],
+    ("apps_api.token", "POST"): lambda w: [
+        Call(
+            "apps_api.token",
+            "POST",
+            form=w.apps.client_form(
+                grant_type="authorization_code",
+                code=w.apps.code,
+                redirect_uri=WALK_CB,
+                code_verifier=w.apps.verifier,
+            ),
+            anonymous=True,
+        ),
+        Call(
+            "apps_api.token",
+            "POST",
+            form=w.apps.client_form(grant_type="refresh_token", refresh_token=w.apps.refresh_token),
+            anonymous=True,
+        ),
+    ],
+    ("apps_api.revoke", "POST"): lambda w: [
+        Call(
+            "apps_api.revoke",
+            "POST",
+            form=w.apps.client_form(token=w.apps.refresh_token, token_type_hint="refresh_token"),
+            anonymous=True,
+        )
+    ],
+    ("apps_api.introspect", "POST"): lambda w: [
+        Call(
+            "apps_api.introspect",
+            "POST",
+            form=w.apps.client_form(token=w.apps.access_token, token_type_hint="access_token"),
+            anonymous=True,
+        )
+    ],
+    ("apps_api.server_metadata", "GET"): lambda w: [
+        Call("apps_api.server_metadata", "GET", anonymous=True)
+    ],
+    ("apps_api.me", "GET"): lambda w: [
+        Call("apps_api.me", "GET", headers={"Authorization": f"Bearer {w.apps.access_token}"}),
+        Call("apps_api.me", "GET", anonymous=True),
+    ],
 }
 # Routes that sign the walker out; the walk signs in again after them.
 # (A new password ends every session and starts a fresh one, which the rollback then undoes.)

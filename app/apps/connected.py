@@ -1,0 +1,67 @@
+"""The connected apps page: what each app was granted, what it received, blocks and history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from app.apps.blocks import BlockedApp, blocked_apps
+from app.apps.grants import GrantedApp, grants_of
+from app.apps.history import security_history
+from app.apps.received import Received, apps_by_id, received_by_apps
+from app.apps.scopes import PURPOSE_MEANING, describe_all
+from app.models.apps import OAuthClient, OAuthEvent
+from permissions import Scope
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectedApp:
+    """An app the member granted access, with what that allows and what it got."""
+
+    granted: GrantedApp
+    abilities: list[tuple[Scope, str]]
+    purpose_meaning: str
+    received: Received | None
+
+
+@dataclass(frozen=True, slots=True)
+class OtherApp:
+    """An app that read the member's data through someone else's grant."""
+
+    app: OAuthClient
+    received: Received
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectedAppsPage:
+    """The whole page."""
+
+    connected: list[ConnectedApp]
+    others: list[OtherApp]
+    blocked: list[BlockedApp]
+    history: list[OAuthEvent]
+
+
+def connected_apps_page(session: Session, member_id: int) -> ConnectedAppsPage:
+    """Everything the member's connected apps page shows (names of values, never values)."""
+    granted = grants_of(session, member_id, live_only=True)
+    blocked = blocked_apps(session, member_id)
+    received = received_by_apps(session, member_id)
+    mine = {g.app.id for g in granted} | {b.app.id for b in blocked}
+    other_ids = sorted(set(received) - mine)
+    others = apps_by_id(session, other_ids)
+    return ConnectedAppsPage(
+        connected=[
+            ConnectedApp(
+                granted=g,
+                abilities=describe_all(g.scopes),
+                purpose_meaning=PURPOSE_MEANING[g.grant.purpose],
+                received=received.get(g.app.id),
+            )
+            for g in granted
+        ],
+        others=[OtherApp(others[i], received[i]) for i in other_ids if i in others],
+        blocked=blocked,
+        history=security_history(session, member_id),
+    )

@@ -1,0 +1,102 @@
+"""The developer portal's registration form and the consent page's decision (CSRF-protected)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    URLField,
+    widgets,
+)
+from wtforms.validators import DataRequired, InputRequired, Length
+
+from app.apps.registration import MAX_REDIRECT_URIS, MAX_URI_LENGTH, AppDetails
+from app.apps.scopes import describe
+from permissions import Purpose, Scope
+
+PURPOSE_TITLES = {
+    Purpose.PERSONAL: "Personal use (address books, calendars)",
+    Purpose.RECRUITING: "Recruiting",
+    Purpose.SALES: "Sales",
+    Purpose.MARKETING: "Marketing (only members who opted in)",
+}
+AUTH_METHOD_TITLES = {
+    "client_secret_basic": "HTTP Basic authentication (client_secret_basic, recommended)",
+    "client_secret_post": "Client id and secret in the form body (client_secret_post)",
+}
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A multiple choice shown as checkboxes."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+class AppForm(FlaskForm):
+    """Register an app: who it is, why it wants data, where members return, what it may ask."""
+
+    name = StringField("App name", validators=[DataRequired(), Length(max=80)])
+    description = TextAreaField(
+        "What the app does",
+        validators=[DataRequired(), Length(max=1000)],
+        description="Shown to members on the consent page.",
+    )
+    homepage = URLField("Homepage", validators=[DataRequired(), Length(max=MAX_URI_LENGTH)])
+    purpose = SelectField(
+        "Purpose",
+        choices=[SelectChoice(p.value, t) for p, t in PURPOSE_TITLES.items()],
+        validators=[InputRequired()],
+        description="Why the app uses members' data. Every read through the app declares it.",
+    )
+    redirect_uris = TextAreaField(
+        "Redirect URIs",
+        validators=[DataRequired(), Length(max=MAX_REDIRECT_URIS * (MAX_URI_LENGTH + 2))],
+        description=(
+            "One per line, in full. Matched exactly: https, or http on 127.0.0.1 for testing."
+        ),
+    )
+    scopes = MultiCheckboxField(
+        "Scopes the app may ask for",
+        choices=[SelectChoice(s.value, f"{s.value}: {describe(s)}") for s in Scope],
+        validators=[DataRequired("Choose at least one scope.")],
+    )
+    auth_method = RadioField(
+        "Token endpoint authentication",
+        choices=[SelectChoice(k, t) for k, t in AUTH_METHOD_TITLES.items()],
+        default="client_secret_basic",
+        validators=[InputRequired()],
+    )
+
+    def details(self) -> AppDetails:
+        """The validated form as the registration service takes it."""
+        return AppDetails(
+            name=self.name.data or "",
+            description=self.description.data or "",
+            homepage=self.homepage.data or "",
+            purpose=Purpose(self.purpose.data),
+            redirect_uris=(self.redirect_uris.data or "").splitlines(),
+            scopes=frozenset(Scope(s) for s in self.scopes.data or ()),
+            auth_method=self.auth_method.data or "",
+        )
+
+
+class ConsentForm(FlaskForm):
+    """The member's answer on the consent page.
+
+    Only the decision (and the CSRF token) is posted: the OAuth parameters
+    stay in the query string, which Authlib merges with the form
+    (flask_oauth2/requests.py:18); posting them again would make every one
+    "multiple" and the request invalid.
+    """
+
+    decision = RadioField(
+        "Decision",
+        choices=[SelectChoice("allow", "Allow"), SelectChoice("deny", "Deny")],
+        validators=[InputRequired()],
+    )

@@ -1,0 +1,107 @@
+"""Protected resources: a bearer token turned into the requester that reads through it.
+
+``@app_access(Scope.X)`` guards a view of the partner API: it answers 401
+(with ``WWW-Authenticate: Bearer ...``) for a missing, unknown, expired or
+revoked token and 403 ``insufficient_scope`` naming the scope for a token
+without ``Scope.X``; inside the view :func:`token_requester` is the member
+who granted the token, acting through the app with the grant's scopes and
+purpose, which is what :func:`app.disclosure.service.disclose` needs.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+
+from authlib.integrations.flask_oauth2 import ResourceProtector
+from authlib.oauth2.rfc6749.errors import MissingAuthorizationError, OAuth2Error
+from authlib.oauth2.rfc6750 import BearerTokenValidator, InsufficientScopeError
+from flask import Response, g, jsonify
+
+from app.apps.grants import touch
+from app.apps.oauth import TokenKind, TokenView, find_token
+from app.apps.scopes import parse_scopes
+from app.clock import utcnow
+from app.disclosure.service import Requester
+from app.extensions import db
+from permissions import Scope
+
+REALM = "fieldgate"
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+class HashedBearerTokenValidator(BearerTokenValidator):
+    """Finds an access token by the digest of what was presented."""
+
+    def authenticate_token(self, token_string: str) -> TokenView | None:
+        view = find_token(token_string, TokenKind.ACCESS)
+        return view if view is not None and view.kind is TokenKind.ACCESS else None
+
+
+resource_protector = ResourceProtector()
+resource_protector.register_token_validator(HashedBearerTokenValidator(realm=REALM))
+
+
+def _bearer_error(error: OAuth2Error, scope: Scope) -> tuple[Response, int]:
+    if isinstance(error, InsufficientScopeError):
+        challenge = f'Bearer realm="{REALM}", error="insufficient_scope", scope="{scope}"'
+        body = {
+            "code": "insufficient_scope",
+            "message": f"This token was not granted the scope {scope}.",
+            "scope": str(scope),
+        }
+        status = 403
+    elif isinstance(error, MissingAuthorizationError):
+        # RFC 6750 3.1: no error code when the request carries no credentials.
+        challenge = f'Bearer realm="{REALM}"'
+        body = {"code": "missing_token", "message": "Send an access token: Bearer <token>."}
+        status = 401
+    else:
+        challenge = f'Bearer realm="{REALM}", error="invalid_token"'
+        body = {
+            "code": "invalid_token",
+            "message": "The access token is unknown, expired or revoked.",
+        }
+        status = 401
+    response = jsonify(body)
+    response.headers["WWW-Authenticate"] = challenge
+    return response, status
+
+
+def app_access(scope: Scope) -> Callable[[View], View]:
+    """Guard a partner-API view: a live access token with ``scope`` is required."""
+
+    def decorator(view: View) -> View:
+        @functools.wraps(view)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            try:
+                token: TokenView = resource_protector.acquire_token([scope.value])
+            except OAuth2Error as error:
+                return _bearer_error(error, scope)
+            g.app_requester = Requester(
+                member_id=token.row.member_id,
+                app_id=token.row.app_id,
+                scopes=parse_scopes(token.get_scope()),
+                request_id=g.get("request_id"),
+                purpose=token.grant.purpose,
+            )
+            touch(db.session, token.grant.id, utcnow())
+            db.session.commit()
+            return view(*args, **kwargs)
+
+        return cast(View, guarded)
+
+    return decorator
+
+
+def token_requester() -> Requester:
+    """Inside an ``@app_access`` view: the granting member, acting through the app.
+
+    Raises:
+        RuntimeError: called outside such a view.
+    """
+    requester: Requester | None = g.get("app_requester")
+    if requester is None:
+        raise RuntimeError("token_requester() is for views guarded by @app_access")
+    return requester

@@ -1,0 +1,211 @@
+"""The developer portal's services: register an app, rotate its secret, delete it.
+
+Redirect URIs are registered in full and matched byte for byte at request
+time (RFC 9700 2.1): https, or http on a loopback IP literal only (RFC 8252
+7.3 and 8.3 refuse ``localhost``); no wildcard, fragment or user info.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import Session
+
+from app.apps import grants, history
+from app.apps.credentials import Credential, digest, new_credential
+from app.apps.scopes import scope_string
+from app.clock import utcnow
+from app.models.apps import OAuthClient, OAuthEventKind, OAuthGrant
+from permissions import Purpose, Scope
+
+MAX_REDIRECT_URIS = 10
+MAX_URI_LENGTH = 300
+TOKEN_AUTH_METHODS = ("client_secret_basic", "client_secret_post")
+
+
+class AppError(ValueError):
+    """A registration that cannot be made; the message says why."""
+
+
+class AppNotFound(LookupError):
+    """No app of this developer has that id."""
+
+
+@dataclass(frozen=True, slots=True)
+class AppDetails:
+    """What a developer tells about an app when registering it."""
+
+    name: str
+    description: str
+    homepage: str
+    purpose: Purpose
+    redirect_uris: Sequence[str]
+    scopes: Collection[Scope]
+    auth_method: str = "client_secret_basic"
+
+
+@dataclass(frozen=True, slots=True)
+class DeveloperApp:
+    """One of a developer's apps with how many members granted it access now."""
+
+    app: OAuthClient
+    grants: int
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_url(url: str, what: str) -> str:
+    """An absolute https URL (or http on a loopback IP literal), unchanged.
+
+    Raises:
+        AppError: anything else, with what is wrong.
+    """
+    if len(url) > MAX_URI_LENGTH:
+        raise AppError(f"The {what} is longer than {MAX_URI_LENGTH} characters.")
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  (raises on a malformed port)
+    except ValueError as exc:
+        raise AppError(f"The {what} {url!r} is not a valid URL.") from exc
+    if not parts.hostname or parts.fragment or "@" in parts.netloc or "*" in url:
+        raise AppError(
+            f"The {what} {url!r} must be a full URL without a fragment, user name or wildcard."
+        )
+    if not url.isascii() or any(c.isspace() for c in url):
+        raise AppError(f"The {what} {url!r} must be plain ASCII without spaces.")
+    if parts.scheme == "https" or (parts.scheme == "http" and _loopback(parts.hostname)):
+        return url
+    raise AppError(
+        f"The {what} {url!r} must use https (http only on 127.0.0.1 or [::1] for testing)."
+    )
+
+
+def _checked(details: AppDetails) -> AppDetails:
+    if not details.name.strip():
+        raise AppError("Give the app a name.")
+    uris = list(dict.fromkeys(u.strip() for u in details.redirect_uris if u.strip()))
+    if not uris:
+        raise AppError("Register at least one redirect URI.")
+    if len(uris) > MAX_REDIRECT_URIS:
+        raise AppError(f"Register at most {MAX_REDIRECT_URIS} redirect URIs.")
+    if not details.scopes:
+        raise AppError("Choose at least one scope the app may ask for.")
+    if details.auth_method not in TOKEN_AUTH_METHODS:
+        raise AppError("Choose how the app authenticates at the token endpoint.")
+    return AppDetails(
+        name=details.name.strip(),
+        description=details.description.strip(),
+        homepage=check_url(details.homepage.strip(), "homepage"),
+        purpose=details.purpose,
+        redirect_uris=[check_url(u, "redirect URI") for u in uris],
+        scopes=details.scopes,
+        auth_method=details.auth_method,
+    )
+
+
+def register_app(
+    session: Session, developer_id: int, details: AppDetails
+) -> tuple[OAuthClient, str]:
+    """Register an app; returns it and its client secret, which is never stored or shown again.
+
+    Raises:
+        AppError: a detail is missing or not acceptable.
+    """
+    checked = _checked(details)
+    secret = new_credential(Credential.CLIENT_SECRET)
+    app = OAuthClient(
+        client_id=new_credential(Credential.CLIENT_ID),
+        secret_hash=digest(secret),
+        developer_id=developer_id,
+        name=checked.name,
+        description=checked.description,
+        homepage=checked.homepage,
+        purpose=checked.purpose,
+        redirect_uris=json.dumps(list(checked.redirect_uris)),
+        allowed_scope=scope_string(checked.scopes),
+        token_endpoint_auth_method=checked.auth_method,
+        created_at=utcnow(),
+    )
+    session.add(app)
+    session.flush()
+    history.record(session, developer_id, app, OAuthEventKind.REGISTERED, checked.scopes)
+    return app, secret
+
+
+def redirect_uris_of(app: OAuthClient) -> list[str]:
+    """The app's registered redirect URIs, exactly as registered."""
+    uris: list[str] = json.loads(app.redirect_uris)
+    return uris
+
+
+def developer_app(session: Session, developer_id: int, app_id: int) -> OAuthClient:
+    """One of the developer's (not deleted) apps.
+
+    Raises:
+        AppNotFound: no such app of this developer.
+    """
+    app = session.get(OAuthClient, app_id)
+    if app is None or app.developer_id != developer_id or app.deleted_at is not None:
+        raise AppNotFound("You have no app with that id.")
+    return app
+
+
+def _live() -> list[ColumnElement[bool]]:
+    return [OAuthGrant.revoked_at.is_(None), OAuthGrant.expires_at > utcnow()]
+
+
+def live_grants(session: Session, app_id: int) -> int:
+    """How many members have a live grant to the app."""
+    count = session.scalar(
+        select(func.count()).select_from(OAuthGrant).where(OAuthGrant.app_id == app_id, *_live())
+    )
+    return count or 0
+
+
+def developer_apps(session: Session, developer_id: int) -> list[DeveloperApp]:
+    """The developer's apps, newest first, each with its count of live grants."""
+    live = (
+        select(OAuthGrant.app_id, func.count().label("n"))
+        .where(*_live())
+        .group_by(OAuthGrant.app_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(OAuthClient, func.coalesce(live.c.n, 0))
+        .outerjoin(live, live.c.app_id == OAuthClient.id)
+        .where(OAuthClient.developer_id == developer_id, OAuthClient.deleted_at.is_(None))
+        .order_by(OAuthClient.created_at.desc(), OAuthClient.id.desc())
+    ).all()
+    return [DeveloperApp(app, int(count)) for app, count in rows]
+
+
+def rotate_secret(session: Session, app: OAuthClient) -> str:
+    """Replace the app's client secret; the old one stops working at once. Returns the new one."""
+    secret = new_credential(Credential.CLIENT_SECRET)
+    app.secret_hash = digest(secret)
+    app.secret_rotated_at = utcnow()
+    history.record(session, app.developer_id, app, OAuthEventKind.SECRET_ROTATED)
+    return secret
+
+
+def delete_app(session: Session, app: OAuthClient) -> int:
+    """Delete the app: revoke every grant (tokens die at once); returns how many were live.
+
+    The row stays, without secret or redirect URIs, so that histories still name it.
+    """
+    revoked = grants.revoke_all_of_app(session, app)
+    app.deleted_at = utcnow()
+    app.secret_hash = ""
+    app.redirect_uris = "[]"
+    history.record(session, app.developer_id, app, OAuthEventKind.APP_DELETED)
+    return revoked

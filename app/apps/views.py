@@ -1,0 +1,220 @@
+"""Pages of partner apps: the consent page, connected apps, and the developer portal."""
+
+from __future__ import annotations
+
+from authlib.oauth2.rfc6749.errors import OAuth2Error
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from app.apps import blocks, grants, history, registration
+from app.apps.connected import connected_apps_page
+from app.apps.consent import ConsentPage, consent_page
+from app.apps.forms import AppForm, ConsentForm
+from app.apps.registration import AppError, AppNotFound
+from app.apps.scopes import parse_scopes
+from app.apps.server import authorization_server
+from app.apps.settings import issuer, lifetimes
+from app.extensions import db, login_manager
+from app.models.apps import OAuthClient, OAuthEventKind
+from app.web.headers import content_security_policy
+from app.web.requester import current_requester
+
+bp = Blueprint("apps", __name__)
+Page = str | Response | tuple[str, int]
+
+
+def _consent_headers(response: Response, page: ConsentPage | None = None) -> Response:
+    # The consent page cannot be framed (X-Frame-Options and frame-ancestors
+    # are global) or cached (global no-store); its URL carries the request's
+    # state, which no referrer needs; and its form leads back to the app.
+    response.headers["Referrer-Policy"] = "no-referrer"
+    if page is not None:
+        response.headers["Content-Security-Policy"] = content_security_policy([page.return_origin])
+    return response
+
+
+def _error_page(error: OAuth2Error) -> Response:
+    html = render_template("apps/authorize_error.html", error=error)
+    return _consent_headers(make_response(html, 400))
+
+
+@bp.route("/oauth/authorize", methods=["GET", "POST"])
+def authorize() -> Response:
+    """The authorization endpoint: validate, then ask the member (or reuse their grant)."""
+    try:
+        grant = authorization_server.get_consent_grant(end_user=None)
+    except OAuth2Error as error:
+        back = authorization_server.error_redirect(error)
+        return _consent_headers(back) if back is not None else _error_page(error)
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    member = current_user._get_current_object()
+    app: OAuthClient = grant.client.row
+    scopes = parse_scopes(grant.request.scope)
+    if blocks.is_blocked(db.session, member.id, app.id):
+        html = render_template("apps/blocked.html", app=app)
+        return _consent_headers(make_response(html, 403))
+    remembered = grants.active_grant(db.session, member.id, app.id)
+    form = ConsentForm()
+    if request.method == "GET" and remembered is not None and grants.covers(remembered, scopes):
+        return _consent_headers(authorization_server.approve(grant, member, remembered))
+    if request.method == "POST" and form.validate_on_submit():
+        if form.decision.data == "deny":
+            history.record(db.session, member.id, app, OAuthEventKind.DENIED, scopes)
+            db.session.commit()
+            return _consent_headers(authorization_server.deny(grant))
+        given = grants.consent(db.session, member.id, app, scopes, lifetimes().grant)
+        db.session.commit()
+        return _consent_headers(authorization_server.approve(grant, member, given))
+    page = consent_page(
+        db.session,
+        current_requester(),
+        app,
+        scopes,
+        remembered,
+        grant.redirect_uri,
+        lifetimes().grant,
+    )
+    status = 400 if request.method == "POST" else 200
+    html = render_template("apps/consent.html", page=page, form=form)
+    return _consent_headers(make_response(html, status), page)
+
+
+@bp.get("/apps")
+@login_required
+def connected() -> str:
+    """Connected apps: grants, what each app received, blocks, and the security history."""
+    return render_template(
+        "apps/connected.html", page=connected_apps_page(db.session, current_user.id)
+    )
+
+
+@bp.post("/apps/grants/<id:grant_id>/revoke")
+@login_required
+def revoke(grant_id: int) -> Response:
+    """Revoke one of my grants: its tokens stop working at once."""
+    try:
+        granted = grants.member_grant(db.session, current_user.id, grant_id)
+    except grants.GrantNotFound as exc:
+        abort(404, str(exc))
+    grants.revoke(
+        db.session, granted.grant, granted.app, "member", OAuthEventKind.REVOKED_BY_MEMBER
+    )
+    db.session.commit()
+    flash(f"{granted.app.name} can no longer use your data.", "success")
+    return redirect(url_for("apps.connected"))
+
+
+def _app_or_404(app_id: int) -> OAuthClient:
+    try:
+        return blocks.existing_app(db.session, app_id)
+    except blocks.UnknownApp as exc:
+        abort(404, str(exc))
+
+
+@bp.post("/apps/<id:app_id>/block")
+@login_required
+def block(app_id: int) -> Response:
+    """Block an app from receiving any of my data, through anyone's grant."""
+    app = _app_or_404(app_id)
+    blocks.block(db.session, current_user.id, app)
+    db.session.commit()
+    flash(f"{app.name} is blocked: it gets none of your data, through anyone.", "success")
+    return redirect(url_for("apps.connected"))
+
+
+@bp.post("/apps/<id:app_id>/unblock")
+@login_required
+def unblock(app_id: int) -> Response:
+    """Lift my block of an app."""
+    app = _app_or_404(app_id)
+    blocks.unblock(db.session, current_user.id, app)
+    db.session.commit()
+    flash(f"{app.name} is no longer blocked.", "success")
+    return redirect(url_for("apps.connected"))
+
+
+@bp.get("/developers")
+@login_required
+def portal() -> str:
+    """The developer portal: my apps and how many members granted each."""
+    apps = registration.developer_apps(db.session, current_user.id)
+    return render_template("apps/portal.html", apps=apps)
+
+
+@bp.route("/developers/apps/new", methods=["GET", "POST"])
+@login_required
+def register() -> Page:
+    """Register an app; its client secret is shown once, on the page this answers with."""
+    form = AppForm()
+    if form.validate_on_submit():
+        try:
+            app, secret = registration.register_app(db.session, current_user.id, form.details())
+        except AppError as exc:
+            db.session.rollback()
+            form.form_errors.append(str(exc))
+            return render_template("apps/register.html", form=form), 400
+        db.session.commit()
+        return _detail(app, secret, created=True), 201
+    status = 400 if form.is_submitted() else 200
+    return render_template("apps/register.html", form=form), status
+
+
+def _own_app(app_id: int) -> OAuthClient:
+    try:
+        return registration.developer_app(db.session, current_user.id, app_id)
+    except AppNotFound as exc:
+        abort(404, str(exc))
+
+
+def _detail(app: OAuthClient, secret: str | None = None, created: bool = False) -> str:
+    return render_template(
+        "apps/detail.html",
+        app=app,
+        grants=registration.live_grants(db.session, app.id),
+        secret=secret,
+        created=created,
+        scopes=parse_scopes(app.allowed_scope),
+        redirect_uris=registration.redirect_uris_of(app),
+        issuer=issuer(),
+    )
+
+
+@bp.get("/developers/apps/<id:app_id>")
+@login_required
+def detail(app_id: int) -> str:
+    """One of my apps: client id, endpoints, redirect URIs, grants; rotate or delete."""
+    return _detail(_own_app(app_id))
+
+
+@bp.post("/developers/apps/<id:app_id>/secret")
+@login_required
+def rotate_secret(app_id: int) -> str:
+    """Replace the client secret; the new one is shown once, here."""
+    app = _own_app(app_id)
+    secret = registration.rotate_secret(db.session, app)
+    db.session.commit()
+    return _detail(app, secret)
+
+
+@bp.post("/developers/apps/<id:app_id>/delete")
+@login_required
+def delete(app_id: int) -> Response:
+    """Delete the app and revoke every grant members gave it."""
+    app = _own_app(app_id)
+    revoked = registration.delete_app(db.session, app)
+    db.session.commit()
+    flash(
+        f"{app.name} was deleted; {revoked} grant{'s' if revoked != 1 else ''} revoked.", "success"
+    )
+    return redirect(url_for("apps.portal"))

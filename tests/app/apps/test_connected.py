@@ -1,0 +1,55 @@
+"""The connected apps page: grants, what each app received, other apps, blocks, history."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from app.disclosure.service import Requester, disclose
+from app.models.audit import Place
+from permissions import Action, Scope
+from tests.app.apps.helpers import Harness, new_app
+from tests.conftest import post_form
+from tests.factories import connect_members, make_member
+
+
+def test_the_page_shows_each_grant_and_what_the_app_received(oauth: Harness) -> None:
+    issued = oauth.full_flow(scope="basic:view contact:view")
+    oauth.api(issued["access_token"])
+    oauth.api(issued["access_token"])
+
+    page = oauth.http.get("/apps").get_data(as_text=True)
+
+    assert "CRM Sync" in page and "Recruiting" in page
+    assert "See the names, headlines" in page and "basic:view" in page and "contact:view" in page
+    assert "2 reads" in page
+    assert "First name" in page and "E-mail (personal)" in page
+    assert oauth.member.email not in page  # names of values, never values
+    assert "You allowed access" in page  # the security history
+    assert f"/access?app={oauth.app.id}" in page
+
+
+def test_an_app_reading_through_someone_elses_grant_is_listed_and_can_be_blocked(
+    app: Flask, oauth: Harness
+) -> None:
+    bob = make_member(oauth.session, "Bob", "Granter")
+    connect_members(oauth.session, oauth.member, bob)
+    radar, _ = new_app(app, oauth.session, bob, name="Talent Radar")
+    through_bob = Requester(bob.id, app_id=radar.id, scopes=frozenset({Scope.BASIC_VIEW}))
+    with app.test_request_context():
+        disclose(oauth.session, through_bob, [oauth.member.id], action=Action.VIEW, place=Place.API)
+
+    page = oauth.http.get("/apps").get_data(as_text=True)
+    assert "Other apps with your data" in page and "Talent Radar" in page
+
+    post_form(oauth.http, f"/apps/{radar.id}/block")
+    page = oauth.http.get("/apps").get_data(as_text=True)
+    assert "Other apps with your data" not in page
+    blocked = page[page.index('id="blocked"') :]
+    assert "Talent Radar" in blocked and "Unblock" in blocked
+    assert "You blocked this app" in page
+
+
+def test_with_nothing_connected_the_page_says_so(oauth: Harness) -> None:
+    page = oauth.http.get("/apps").get_data(as_text=True)
+    assert "You have not connected any apps." in page
+    assert "No blocked apps." in page

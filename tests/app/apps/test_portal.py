@@ -1,0 +1,164 @@
+"""The developer portal: register (secret shown once), list with grant counts, rotate, delete."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from app.apps.credentials import digest
+from app.apps.registration import AppError, check_url
+from app.models.apps import OAuthClient, OAuthEvent, OAuthEventKind, OAuthGrant
+from tests.app.apps.helpers import Harness, basic
+from tests.conftest import post_form, sign_in_as
+from tests.factories import make_member
+
+FORM = {
+    "name": "Talent Radar",
+    "description": "Finds candidates among your connections.",
+    "homepage": "https://radar.example",
+    "purpose": "recruiting",
+    "redirect_uris": "https://radar.example/cb\r\nhttp://127.0.0.1:8080/cb\r\n",
+    "scopes": ["basic:view", "contact:view"],
+    "auth_method": "client_secret_basic",
+}
+SECRET = re.compile(r'id="client-secret">(fgcs_[A-Za-z0-9_-]+)<')
+
+
+@pytest.fixture
+def developer(client: FlaskClient, session) -> object:
+    member = make_member(session, "Dana", "Developer")
+    session.commit()
+    sign_in_as(client, member)
+    return member
+
+
+def test_registering_shows_the_secret_once_and_stores_its_digest(
+    client: FlaskClient, session, developer
+) -> None:
+    response = post_form(client, "/developers/apps/new", FORM)
+    assert response.status_code == 201
+    secret = SECRET.search(response.get_data(as_text=True)).group(1)
+    registered = session.scalars(select(OAuthClient)).one()
+    assert registered.secret_hash == digest(secret)
+    assert registered.allowed_scope == "basic:view contact:view"
+    assert registered.redirect_uris == '["https://radar.example/cb", "http://127.0.0.1:8080/cb"]'
+    detail = client.get(f"/developers/apps/{registered.id}").get_data(as_text=True)
+    assert registered.client_id in detail and secret not in detail
+    listing = client.get("/developers").get_data(as_text=True)
+    assert "Talent Radar" in listing and registered.client_id in listing
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"redirect_uris": "http://radar.example/cb"}, "must use https"),
+        ({"redirect_uris": "http://localhost:8080/cb"}, "must use https"),
+        (
+            {"redirect_uris": "https://*.radar.example/cb"},
+            "without a fragment, user name or wildcard",
+        ),
+        ({"redirect_uris": "https://radar.example/cb#x"}, "without a fragment"),
+        ({"redirect_uris": "radar.example/cb"}, "must be a full URL"),
+        ({"redirect_uris": "\r\n"}, "This field is required"),
+        ({"homepage": "ftp://radar.example"}, "must use https"),
+        ({"scopes": []}, "Choose at least one scope"),
+        ({"scopes": ["admin:all"]}, "is not a valid choice"),
+        ({"purpose": "spam"}, "Not a valid choice"),
+        ({"auth_method": "none"}, "Not a valid choice"),
+    ],
+)
+def test_a_bad_registration_is_refused_with_a_message(
+    client: FlaskClient, session, developer, change: dict, message: str
+) -> None:
+    response = post_form(client, "/developers/apps/new", {**FORM, **change})
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True).replace("&#39;", "'")
+    assert session.scalars(select(OAuthClient)).all() == []
+
+
+@pytest.mark.parametrize(
+    ("url", "ok"),
+    [
+        ("https://app.example/cb", True),
+        ("http://127.0.0.1:8080/cb", True),
+        ("http://[::1]:8080/cb", True),
+        ("http://app.example/cb", False),
+        ("http://localhost:8080/cb", False),
+        ("https://*.example/cb", False),
+        ("https://app.example/cb#frag", False),
+        ("https://user@app.example/cb", False),
+        ("com.example.app:/cb", False),
+        ("/relative/cb", False),
+        ("https://app.example:99999/cb", False),
+        ("https://app.example/c b", False),
+        ("https://app.éxample/cb", False),
+    ],
+)
+def test_the_redirect_uri_rules(url: str, ok: bool) -> None:
+    if ok:
+        assert check_url(url, "redirect URI") == url
+    else:
+        with pytest.raises(AppError):
+            check_url(url, "redirect URI")
+
+
+def test_the_portal_counts_live_grants(oauth: Harness, app: Flask) -> None:
+    oauth.full_flow()
+    developer_browser = app.test_client()
+    developer = oauth.session.get(type(oauth.member), oauth.app.developer_id)
+    sign_in_as(developer_browser, developer)
+    page = developer_browser.get("/developers").get_data(as_text=True)
+    row = page[page.index(oauth.app.client_id) :]
+    assert re.search(r"<td>1</td>", row)
+
+
+def test_rotating_the_secret_retires_the_old_one_at_once(oauth: Harness, app: Flask) -> None:
+    issued = oauth.full_flow()
+    developer_browser = app.test_client()
+    sign_in_as(developer_browser, oauth.session.get(type(oauth.member), oauth.app.developer_id))
+
+    page = post_form(developer_browser, f"/developers/apps/{oauth.app.id}/secret")
+
+    new_secret = SECRET.search(page.get_data(as_text=True)).group(1)
+    refresh = {"grant_type": "refresh_token", "refresh_token": issued["refresh_token"]}
+    old = oauth.http.post(
+        "/oauth/token", data=refresh, headers=basic(oauth.client_id, oauth.secret)
+    )
+    assert old.status_code == 401
+    new = oauth.http.post("/oauth/token", data=refresh, headers=basic(oauth.client_id, new_secret))
+    assert new.status_code == 200  # members' grants and tokens stay valid
+
+
+def test_deleting_an_app_revokes_every_grant(oauth: Harness, app: Flask) -> None:
+    issued = oauth.full_flow()
+    developer_browser = app.test_client()
+    sign_in_as(developer_browser, oauth.session.get(type(oauth.member), oauth.app.developer_id))
+
+    response = post_form(developer_browser, f"/developers/apps/{oauth.app.id}/delete")
+
+    assert response.status_code == 302
+    assert oauth.api(issued["access_token"]).status_code == 401
+    assert oauth.refresh(issued["refresh_token"]).status_code == 401  # the app is unknown now
+    params, _ = oauth.authorize_params()
+    assert oauth.authorize(params).status_code == 400  # an unknown client: the error page
+    grant = oauth.session.scalars(select(OAuthGrant)).one()
+    assert grant.revoked_reason == "app_deleted"
+    ann_saw = oauth.session.scalars(
+        select(OAuthEvent.kind).where(OAuthEvent.member_id == oauth.member.id)
+    ).all()
+    assert ann_saw[-1] is OAuthEventKind.APP_DELETED
+    assert "You have not registered an app yet." in developer_browser.get("/developers").get_data(
+        as_text=True
+    )
+    assert developer_browser.get(f"/developers/apps/{oauth.app.id}").status_code == 404
+
+
+def test_a_developer_manages_only_their_own_apps(oauth: Harness) -> None:
+    # Ann is signed in; the app is Dev's.
+    assert oauth.http.get(f"/developers/apps/{oauth.app.id}").status_code == 404
+    assert post_form(oauth.http, f"/developers/apps/{oauth.app.id}/secret").status_code == 404
+    assert post_form(oauth.http, f"/developers/apps/{oauth.app.id}/delete").status_code == 404

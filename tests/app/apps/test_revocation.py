@@ -1,0 +1,100 @@
+"""RFC 7009 revocation and RFC 7662 introspection, for authenticated apps and their own tokens."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from app.clock import FixedClock
+from app.models.apps import OAuthEvent, OAuthEventKind, OAuthGrant
+from tests.app.apps.helpers import BASE, Harness, basic, new_app
+
+DAY = 24 * 3600
+
+
+@pytest.mark.parametrize("which", ["access_token", "refresh_token"])
+@pytest.mark.parametrize("wrong_hint", [True, False])
+def test_revoking_either_token_kills_every_token_of_the_grant(
+    oauth: Harness, which: str, wrong_hint: bool
+) -> None:
+    issued = oauth.full_flow()
+    second = oauth.full_flow()  # another family of the same grant
+    extra = {}
+    if wrong_hint:
+        extra["token_type_hint"] = "refresh_token" if which == "access_token" else "access_token"
+
+    response = oauth.revoke(issued[which], **extra)
+
+    assert response.status_code == 200
+    for tokens in (issued, second):
+        assert oauth.api(tokens["access_token"]).status_code == 401
+        assert oauth.refresh(tokens["refresh_token"]).status_code == 400
+    # The member's consent itself stays: a new authorization needs no page.
+    assert oauth.session.scalars(select(OAuthGrant)).one().revoked_at is None
+    params, _ = oauth.authorize_params()
+    assert oauth.authorize(params).status_code == 302
+    kinds = oauth.session.scalars(select(OAuthEvent.kind)).all()
+    assert OAuthEventKind.REVOKED_BY_APP in kinds
+
+
+def test_revocation_needs_the_app_to_authenticate_and_own_the_token(
+    oauth: Harness, app: Flask
+) -> None:
+    issued = oauth.full_flow()
+    anonymous = oauth.http.post("/oauth/revoke", data={"token": issued["access_token"]})
+    assert anonymous.status_code == 401 and anonymous.get_json()["error"] == "invalid_client"
+    other, secret = new_app(app, oauth.session, oauth.member, name="Other")
+    foreign = oauth.http.post(
+        "/oauth/revoke",
+        data={"token": issued["access_token"]},
+        headers=basic(other.client_id, secret),
+    )
+    assert foreign.status_code == 400
+    assert oauth.api(issued["access_token"]).status_code == 200
+    assert oauth.revoke("fgat_unknown").status_code == 200  # RFC 7009 2.2: not an error
+
+
+def test_introspection_is_only_for_authenticated_apps(oauth: Harness) -> None:
+    issued = oauth.full_flow()
+    token = {"token": issued["access_token"]}
+    for extra in (
+        {},
+        {"headers": basic(oauth.client_id, "wrong")},
+        {"data": {**token, "client_id": oauth.client_id}},  # a client id alone is not enough
+    ):
+        response = oauth.http.post("/oauth/introspect", **{"data": token, **extra})
+        assert response.status_code == 401 and response.get_json()["error"] == "invalid_client"
+
+
+def test_an_app_introspects_its_own_tokens(oauth: Harness, clock: FixedClock) -> None:
+    issued = oauth.full_flow()
+    body = oauth.introspect(issued["access_token"]).get_json()
+    assert body["active"] is True
+    assert body["scope"] == "basic:view" and body["client_id"] == oauth.client_id
+    assert body["iss"] == BASE and body["purpose"] == "recruiting"
+    assert body["token_type"] == "Bearer"
+    assert body["exp"] - body["iat"] == 3600
+    assert body["sub"] == oauth.member.handle  # the public handle, never the e-mail
+    refresh = oauth.introspect(issued["refresh_token"]).get_json()
+    assert refresh["active"] is True and refresh["exp"] - refresh["iat"] == 30 * DAY
+    clock.advance(hours=2)  # the access token expired, the refresh token did not
+    assert oauth.introspect(issued["access_token"]).get_json() == {"active": False}
+    assert oauth.introspect(issued["refresh_token"]).get_json()["active"] is True
+
+
+def test_another_apps_token_introspects_as_inactive(oauth: Harness, app: Flask) -> None:
+    issued = oauth.full_flow()
+    other, secret = new_app(app, oauth.session, oauth.member, name="Other")
+    response = oauth.http.post(
+        "/oauth/introspect",
+        data={"token": issued["access_token"]},
+        headers=basic(other.client_id, secret),
+    )
+    assert response.get_json() == {"active": False}
+
+
+def test_a_revoked_token_introspects_as_inactive(oauth: Harness) -> None:
+    issued = oauth.full_flow()
+    oauth.revoke(issued["refresh_token"])
+    assert oauth.introspect(issued["access_token"]).get_json() == {"active": False}
