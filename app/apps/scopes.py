@@ -64,11 +64,11 @@ def describe_all(scopes: Iterable[Scope]) -> list[tuple[Scope, str]]:
 
 
 PURPOSE_MEANING = {
-    Purpose.PERSONAL: "Personal use: to keep your own address book or calendar up to date.",
-    Purpose.RECRUITING: "Recruiting: to find people and contact them about jobs.",
-    Purpose.SALES: "Sales: to find people and contact them about products and services.",
+    Purpose.PERSONAL: "To keep your own address book or calendar up to date.",
+    Purpose.RECRUITING: "To find people and contact them about jobs.",
+    Purpose.SALES: "To find people and contact them about products and services.",
     Purpose.MARKETING: (
-        "Marketing: to put people on mailing lists. Only people who opted in to marketing"
-        " are included; everyone else is left out, whatever this app asks."
+        "To put people on mailing lists. Only people who opted in to marketing are"
+        " included; everyone else is left out, whatever this app asks."
     ),
 }

@@ -48,6 +48,20 @@ def _error_page(error: OAuth2Error) -> Response:
     return _consent_headers(make_response(html, 400))
 
 
+def _return_to_app(app: OAuthClient, back: Response) -> Response:
+    """The redirect back to the app, or a page that leads there when a redirect would be blocked.
+
+    Browsers apply a form's CSP ``form-action`` to every redirect that follows
+    its submission: arriving here straight from our sign-in form (a navigation
+    from our own site), a redirect to the app would be refused. A page that
+    moves on by itself starts a navigation of its own.
+    """
+    if request.headers.get("Sec-Fetch-Site") != "same-origin" or back.location is None:
+        return _consent_headers(back)
+    html = render_template("apps/returning.html", app=app, location=back.location)
+    return _consent_headers(make_response(html, 200))
+
+
 @bp.route("/oauth/authorize", methods=["GET", "POST"])
 def authorize() -> Response:
     """The authorization endpoint: validate, then ask the member (or reuse their grant)."""
@@ -67,7 +81,7 @@ def authorize() -> Response:
     remembered = grants.active_grant(db.session, member.id, app.id)
     form = ConsentForm()
     if request.method == "GET" and remembered is not None and grants.covers(remembered, scopes):
-        return _consent_headers(authorization_server.approve(grant, member, remembered))
+        return _return_to_app(app, authorization_server.approve(grant, member, remembered))
     if request.method == "POST" and form.validate_on_submit():
         if form.decision.data == "deny":
             history.record(db.session, member.id, app, OAuthEventKind.DENIED, scopes)
@@ -149,7 +163,13 @@ def unblock(app_id: int) -> Response:
 def portal() -> str:
     """The developer portal: my apps and how many members granted each."""
     apps = registration.developer_apps(db.session, current_user.id)
-    return render_template("apps/portal.html", apps=apps)
+    life = lifetimes()
+    return render_template(
+        "apps/portal.html",
+        apps=apps,
+        access_minutes=int(life.access.total_seconds()) // 60,
+        refresh_days=life.refresh.days,
+    )
 
 
 @bp.route("/developers/apps/new", methods=["GET", "POST"])

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from app.access_log.proofs import json_document
 from app.access_log.queries import EventFilter, iter_events
+from app.apps.portability import apps_document
 from app.clock import utcnow
 from app.disclosure.cards import CARD_FIELDS
 from app.disclosure.handles import handles_of
@@ -54,7 +55,9 @@ access_log.json              every recorded access to your data (who, what, when
                              with the proofs that it is in the signed log (see the README)
 exports.json                 your past exports (manifests only; files are never kept)
 notifications.json           your notifications
-app_grants.json              apps you granted access to (partner apps are not available yet)
+app_grants.json              apps you allowed to use your data (and when you revoked them),
+                             apps you blocked, your security history with apps, and the
+                             apps you registered as a developer (never client secrets)
 
 All times are UTC.
 """
@@ -282,7 +285,7 @@ def self_export(session: Session, member_id: int, request_id: str | None = None)
         "invitations.json": _dumps(_invitations(session, member_id)),
         "exports.json": _dumps(_exports(session, member_id)),
         "notifications.json": _dumps(_notifications(session, member_id)),
-        "app_grants.json": _dumps({"grants": [], "note": "Partner apps are not available yet."}),
+        "app_grants.json": _dumps(apps_document(session, member_id)),
     }
     for name, data in small_files.items():
         archive.writestr(stamped(name), data)

@@ -195,7 +195,7 @@ def test_the_consent_page_says_who_asks_why_and_for_what_in_plain_words(oauth: H
     assert "Allow CRM Sync to use your Fieldgate data?" in text
     assert "Dev Eloper" in text and "https://crm.example" in text
     assert "Keeps your CRM in step with your network." in text
-    assert "Recruiting: to find people and contact them about jobs." in text
+    assert "To find people and contact them about jobs." in text
     assert "See the names, headlines, companies, positions" in text
     assert "Copy into the app&#39;s own store the e-mail addresses, phone numbers" in text
     assert "contact:view" not in text  # registered, but not asked for

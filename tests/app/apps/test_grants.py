@@ -129,3 +129,21 @@ def test_a_block_holds_through_other_members_grants_but_not_their_browsers(
     in_browser = decide_for(oauth.session, Requester(bob.id), [oauth.member.id], action=Action.VIEW)
     assert in_browser[oauth.member.id].released
     assert post_form(oauth.http, "/apps/99999999/block").status_code == 404
+
+
+def test_from_our_own_pages_a_remembered_grant_returns_through_a_page(oauth: Harness) -> None:
+    """Arriving from our sign-in form, a redirect to the app would break its CSP form-action."""
+    oauth.full_flow()
+    params, _ = oauth.authorize_params()
+    cross_site = oauth.http.get(
+        "/oauth/authorize", query_string=params, headers={"Sec-Fetch-Site": "cross-site"}
+    )
+    assert cross_site.status_code == 302
+    ours = oauth.http.get(
+        "/oauth/authorize", query_string=params, headers={"Sec-Fetch-Site": "same-origin"}
+    )
+    assert ours.status_code == 200 and "Location" not in ours.headers
+    page = ours.get_data(as_text=True)
+    assert '<meta http-equiv="refresh" content="0; url=https://crm.example/cb?code=fgac_' in page
+    assert "Continue to CRM Sync" in page
+    assert ours.headers["Referrer-Policy"] == "no-referrer"

@@ -6,16 +6,21 @@ import csv
 import io
 import json
 import zipfile
+from datetime import timedelta
 
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
+from app.apps.blocks import block
+from app.apps.grants import consent, revoke
 from app.clock import FixedClock
+from app.models.apps import OAuthEventKind
 from app.models.exports import ExportRun
 from app.privacy.services import set_purposes
 from app.profiles.services import add_value
-from permissions import Audience, Field, Purpose, ValueLabel, policy
+from permissions import Audience, Field, Purpose, Scope, ValueLabel, policy
+from tests.app.apps.helpers import new_app
 from tests.app.audit.helpers import events, released
 from tests.app.exports.helpers import recruiter_with
 from tests.conftest import Auth, post_form
@@ -308,3 +313,32 @@ def test_the_center_says_how_many_contact_details_remain_today(
     assert f"contact details (e-mail or phone) of {limit - 2} of {limit} people" in page
     preview = post_form(client, "/exports/preview", ORDER).get_data(as_text=True)
     assert f"This export would use 2 of the {limit - 2} contacts" in preview
+
+
+def test_the_self_export_holds_my_grants_blocks_and_security_history(
+    app: Flask, client: FlaskClient, auth: Auth, session: Session
+) -> None:
+    rita, _ = recruiter_with(session, 1)
+    crm, secret = new_app(app, session, rita, name="CRM Sync")
+    other, _ = new_app(app, session, rita, name="Spam Cannon")
+    with app.app_context():
+        first = consent(session, rita.id, crm, {Scope.BASIC_VIEW}, timedelta(days=365))
+        revoke(session, first, crm, "member", OAuthEventKind.REVOKED_BY_MEMBER)
+        consent(session, rita.id, crm, {Scope.CONTACT_VIEW}, timedelta(days=365))
+        block(session, rita.id, other)
+    session.commit()
+    auth.login(rita.email)
+
+    archive = zipfile.ZipFile(io.BytesIO(client.get("/exports/mine").get_data()))
+    document = json.loads(archive.read("app_grants.json"))
+
+    grants = {(g["app"], tuple(g["scopes"]), g["revoked_because"]) for g in document["grants"]}
+    assert grants == {
+        ("CRM Sync", ("basic:view",), "member"),
+        ("CRM Sync", ("contact:view",), None),
+    }
+    assert document["blocked_apps"][0]["app"] == "Spam Cannon"
+    history = [(e["app"], e["event"]) for e in document["security_history"]]
+    assert ("CRM Sync", "revoked-by-member") in history and ("Spam Cannon", "blocked") in history
+    assert {a["name"] for a in document["apps_you_registered"]} == {"CRM Sync", "Spam Cannon"}
+    assert secret not in archive.read("app_grants.json").decode()

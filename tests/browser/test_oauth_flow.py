@@ -1,0 +1,196 @@
+"""A partner app end to end: registered in the portal, authorized in a real browser, then driven
+by Authlib's own client (OAuth2Session, PKCE S256) against the app on a loopback port."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+from authlib.common.security import generate_token
+from authlib.integrations.requests_client import OAuth2Session, OAuthError
+from flask import Flask
+from playwright.sync_api import Page, Route, expect
+
+from tests.browser.conftest import screenshot
+from tests.browser.helpers import seed_member, sign_in, sign_out
+
+pytestmark = pytest.mark.browser
+
+# Registered and never contacted: the browser's request to it is intercepted.
+CALLBACK = "http://127.0.0.1:9/callback"
+
+
+class Callback:
+    """The app's redirect endpoint, as the member's browser reaches it."""
+
+    def __init__(self, page: Page) -> None:
+        self.urls: list[str] = []
+        page.route(re.compile(r"^http://127\.0\.0\.1:9/"), self._arrive)
+
+    def _arrive(self, route: Route) -> None:
+        self.urls.append(route.request.url)
+        route.fulfill(status=200, content_type="text/html", body="<p>Back at the app.</p>")
+
+    @property
+    def last(self) -> dict[str, str]:
+        assert self.urls, "the browser never came back to the app"
+        return {k: v[0] for k, v in parse_qs(urlsplit(self.urls[-1]).query).items()}
+
+
+def register_app(page: Page, name: str = "CRM Sync") -> tuple[str, str]:
+    """Register an app through the developer portal; returns its client id and secret."""
+    page.goto("/developers")
+    page.get_by_role("link", name="Register an app").click()
+    page.get_by_label("App name").fill(name)
+    page.get_by_label("Homepage").fill("https://crm.example")
+    page.get_by_label("What the app does").fill("Keeps your CRM in step with your network.")
+    page.get_by_label("Purpose").select_option("recruiting")
+    page.get_by_label("Redirect URIs").fill(CALLBACK)
+    page.get_by_role("checkbox", name=re.compile(r"basic:view: See")).check()
+    page.get_by_role("checkbox", name=re.compile(r"contact:view: See")).check()
+    page.get_by_role("button", name="Register the app").click()
+    expect(page.get_by_role("heading", name="Copy the client secret now")).to_be_visible()
+    return page.locator("#client-id").inner_text(), page.locator("#client-secret").inner_text()
+
+
+def session_for(client_id: str, secret: str) -> OAuth2Session:
+    return OAuth2Session(
+        client_id,
+        secret,
+        scope="basic:view contact:view",
+        redirect_uri=CALLBACK,
+        code_challenge_method="S256",
+        token_endpoint_auth_method="client_secret_basic",
+    )
+
+
+@pytest.fixture
+def people(live_app: Flask) -> None:
+    """Dana develops apps; Ann uses them."""
+    seed_member(live_app, "Dana", "Developer", "dana@example.com")
+    seed_member(live_app, "Ann", "Member", "ann@example.com")
+
+
+def test_register_authorize_exchange_call_refresh_revoke(
+    new_page, live_server: str, people: None
+) -> None:
+    developer = new_page()
+    sign_in(developer, "dana@example.com")
+    client_id, secret = register_app(developer)
+    screenshot(developer, "40-developer-app-registered")
+    developer.goto("/developers")
+    expect(developer.get_by_role("cell", name="CRM Sync")).to_be_visible()
+    screenshot(developer, "41-developer-portal")
+
+    meta = requests.get(f"{live_server}/.well-known/oauth-authorization-server", timeout=5).json()
+    assert meta["issuer"] == live_server
+    client = session_for(client_id, secret)
+    verifier = generate_token(48)
+    url, state = client.create_authorization_url(
+        meta["authorization_endpoint"], code_verifier=verifier
+    )
+    assert "code_challenge_method=S256" in url
+
+    member = new_page()
+    callback = Callback(member)
+    member.goto(url)  # signed out: sign in first, then come back to the request
+    member.get_by_label("E-mail").fill("ann@example.com")
+    member.get_by_label("Password").fill("correct horse battery staple")
+    member.get_by_role("button", name="Sign in").click()
+    expect(
+        member.get_by_role("heading", name="Allow CRM Sync to use your Fieldgate data?")
+    ).to_be_visible()
+    expect(member.get_by_text("Made by Dana Developer")).to_be_visible()
+    screenshot(member, "42-consent")
+    member.get_by_role("button", name="Allow").click()
+    expect(member.get_by_text("Back at the app.")).to_be_visible()
+    back = callback.last
+    assert back["state"] == state and back["iss"] == meta["issuer"]  # RFC 9207: check iss
+
+    token = client.fetch_token(
+        meta["token_endpoint"], authorization_response=callback.urls[-1], code_verifier=verifier
+    )
+    assert token["expires_in"] == 3600 and token["scope"] == "basic:view contact:view"
+    me = client.get(f"{live_server}/api/v1/me", timeout=5)
+    assert me.status_code == 200
+    assert ("email", "ann@example.com") in {(v["field"], v["value"]) for v in me.json()["values"]}
+
+    old_refresh = token["refresh_token"]
+    refreshed = client.refresh_token(meta["token_endpoint"])
+    assert refreshed["refresh_token"] != old_refresh
+    assert client.get(f"{live_server}/api/v1/me", timeout=5).status_code == 200
+    info = client.introspect_token(meta["introspection_endpoint"], token=refreshed["access_token"])
+    assert info.json()["active"] is True
+
+    member.goto("/apps")
+    expect(member.get_by_role("heading", name="CRM Sync")).to_be_visible()
+    expect(member.get_by_text("2 reads")).to_be_visible()
+    screenshot(member, "43-connected-apps")
+
+    revoked = client.revoke_token(
+        meta["revocation_endpoint"],
+        token=refreshed["refresh_token"],
+        token_type_hint="refresh_token",
+    )
+    assert revoked.status_code == 200
+    gone = client.get(f"{live_server}/api/v1/me", timeout=5)
+    assert gone.status_code == 401 and gone.headers["WWW-Authenticate"].startswith("Bearer")
+    with pytest.raises(OAuthError):
+        client.refresh_token(meta["token_endpoint"])
+
+
+def test_a_remembered_grant_sends_the_member_straight_back_even_after_signing_in(
+    new_page, live_server: str, people: None
+) -> None:
+    developer = new_page()
+    sign_in(developer, "dana@example.com")
+    client_id, secret = register_app(developer)
+    client = session_for(client_id, secret)
+    member = new_page()
+    callback = Callback(member)
+    sign_in(member, "ann@example.com")
+    url, _ = client.create_authorization_url(
+        f"{live_server}/oauth/authorize", code_verifier=generate_token(48)
+    )
+    member.goto(url)
+    member.get_by_role("button", name="Allow").click()
+    expect(member.get_by_text("Back at the app.")).to_be_visible()
+    member.goto("/")
+    sign_out(member)
+
+    url, state = client.create_authorization_url(
+        f"{live_server}/oauth/authorize", code_verifier=generate_token(48)
+    )
+    member.goto(url)
+    member.get_by_label("E-mail").fill("ann@example.com")
+    member.get_by_label("Password").fill("correct horse battery staple")
+    # The sign-in form's CSP (form-action 'self') covers the redirects that follow it,
+    # so the way back to the app must not be one of them.
+    member.get_by_role("button", name="Sign in").click()
+    expect(member.get_by_text("Back at the app.")).to_be_visible()  # no consent page this time
+    assert callback.last["state"] == state and "code" in callback.last
+
+
+def test_denying_sends_the_member_back_with_access_denied(
+    new_page, live_server: str, people: None
+) -> None:
+    developer = new_page()
+    sign_in(developer, "dana@example.com")
+    client_id, secret = register_app(developer)
+    member = new_page()
+    callback = Callback(member)
+    sign_in(member, "ann@example.com")
+    url, state = session_for(client_id, secret).create_authorization_url(
+        f"{live_server}/oauth/authorize", code_verifier=generate_token(48)
+    )
+    member.goto(url)
+    member.get_by_role("button", name="Deny").click()
+    expect(member.get_by_text("Back at the app.")).to_be_visible()
+    back = callback.last
+    assert back["error"] == "access_denied" and back["state"] == state
+    assert back["iss"] == live_server and "code" not in back
+    member.goto("/apps")
+    expect(member.get_by_text("You have not connected any apps.")).to_be_visible()
+    expect(member.get_by_text("You denied access")).to_be_visible()
