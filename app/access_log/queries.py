@@ -16,6 +16,7 @@ from app.audit.recorder import field_bit
 from app.disclosure.accountability import requester_labels
 from app.disclosure.service import Requester
 from app.models.accounts import Member
+from app.models.apps import OAuthClient
 from app.models.audit import AccessEvent, EventAction, EventOutcome, Place
 from permissions import Field, Purpose, Reason
 
@@ -263,13 +264,17 @@ def requester_options(rows: Sequence[EventRow], chosen: str | None) -> list[tupl
     return list(options.items())
 
 
-def apps_of(session: Session, subject_id: int) -> list[int]:
-    """The ids of apps that accessed the member's data."""
-    return list(
-        session.scalars(
-            select(AccessEvent.app_id)
-            .where(AccessEvent.subject_id == subject_id, AccessEvent.app_id.is_not(None))
-            .distinct()
-            .order_by(AccessEvent.app_id)
-        )
+def apps_of(session: Session, subject_id: int) -> list[tuple[int, str]]:
+    """The apps that accessed the member's data, by name (apps are always named)."""
+    app_ids = (
+        select(AccessEvent.app_id)
+        .where(AccessEvent.subject_id == subject_id, AccessEvent.app_id.is_not(None))
+        .distinct()
+        .subquery()
     )
+    rows = session.execute(
+        select(app_ids.c.app_id, OAuthClient.name)
+        .outerjoin(OAuthClient, OAuthClient.id == app_ids.c.app_id)
+        .order_by(app_ids.c.app_id)
+    ).all()
+    return [(app_id, name or f"App #{app_id}") for app_id, name in rows]

@@ -19,7 +19,7 @@ from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oauth2.rfc7636.challenge import compare_s256_code_challenge
 from authlib.oauth2.rfc9207 import IssuerParameter
 
-from app.apps import grants as consent
+from app.apps import grants as member_grants
 from app.apps import history, tokens
 from app.apps.credentials import Credential, digest, matches, new_credential
 from app.apps.registration import TOKEN_AUTH_METHODS, redirect_uris_of
@@ -320,7 +320,7 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
         grant = db.session.get(OAuthGrant, row.grant_id)
         if grant is not None:
             app = _app_of(row.app_id)
-            consent.revoke(
+            member_grants.revoke(
                 db.session, grant, app, "refresh_token_reuse", OAuthEventKind.REFRESH_REUSE
             )
         db.session.commit()

@@ -30,6 +30,7 @@ from app.apps.oauth import (
     TokenView,
 )
 from app.apps.registration import TOKEN_AUTH_METHODS
+from app.apps.scopes import parse_scopes
 from app.apps.settings import issuer, lifetimes
 from app.apps.tokens import store_tokens
 from app.clock import utcnow
@@ -132,7 +133,8 @@ class FieldgateAuthorizationServer(AuthorizationServer):
         )
         if parent is not None:
             app = request.client.row
-            history.record(db.session, grant.member_id, app, OAuthEventKind.REFRESHED, [])
+            scopes = parse_scopes(token.get("scope"))
+            history.record(db.session, grant.member_id, app, OAuthEventKind.REFRESHED, scopes)
         db.session.commit()
 
     def authenticate_client(self, request: Any, methods: Any, endpoint: str = "token") -> Any:

@@ -20,14 +20,17 @@ from app.apps import blocks, grants, history, registration
 from app.apps.connected import connected_apps_page
 from app.apps.consent import ConsentPage, consent_page
 from app.apps.forms import AppForm, ConsentForm
+from app.apps.oauth import AuthorizationCodeGrant
 from app.apps.registration import AppError, AppNotFound
 from app.apps.scopes import parse_scopes
 from app.apps.server import authorization_server
 from app.apps.settings import issuer, lifetimes
 from app.extensions import db, login_manager
+from app.models.accounts import Member
 from app.models.apps import OAuthClient, OAuthEventKind
 from app.web.headers import content_security_policy
 from app.web.requester import current_requester
+from permissions import Scope
 
 bp = Blueprint("apps", __name__)
 Page = str | Response | tuple[str, int]
@@ -72,24 +75,17 @@ def authorize() -> Response:
         return _consent_headers(back) if back is not None else _error_page(error)
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
-    member = current_user._get_current_object()
+    member: Member = current_user._get_current_object()
     app: OAuthClient = grant.client.row
     scopes = parse_scopes(grant.request.scope)
     if blocks.is_blocked(db.session, member.id, app.id):
-        html = render_template("apps/blocked.html", app=app)
-        return _consent_headers(make_response(html, 403))
+        return _consent_headers(make_response(render_template("apps/blocked.html", app=app), 403))
     remembered = grants.active_grant(db.session, member.id, app.id)
-    form = ConsentForm()
     if request.method == "GET" and remembered is not None and grants.covers(remembered, scopes):
         return _return_to_app(app, authorization_server.approve(grant, member, remembered))
-    if request.method == "POST" and form.validate_on_submit():
-        if form.decision.data == "deny":
-            history.record(db.session, member.id, app, OAuthEventKind.DENIED, scopes)
-            db.session.commit()
-            return _consent_headers(authorization_server.deny(grant))
-        given = grants.consent(db.session, member.id, app, scopes, lifetimes().grant)
-        db.session.commit()
-        return _consent_headers(authorization_server.approve(grant, member, given))
+    form = ConsentForm()
+    if form.validate_on_submit():
+        return _answer(grant, member, app, scopes, allow=form.decision.data == "allow")
     page = consent_page(
         db.session,
         current_requester(),
@@ -99,9 +95,26 @@ def authorize() -> Response:
         grant.redirect_uri,
         lifetimes().grant,
     )
-    status = 400 if request.method == "POST" else 200
     html = render_template("apps/consent.html", page=page, form=form)
-    return _consent_headers(make_response(html, status), page)
+    return _consent_headers(make_response(html, 400 if form.is_submitted() else 200), page)
+
+
+def _answer(
+    grant: AuthorizationCodeGrant,
+    member: Member,
+    app: OAuthClient,
+    scopes: frozenset[Scope],
+    *,
+    allow: bool,
+) -> Response:
+    """Record the member's answer and send them back to the app with a code or access_denied."""
+    if not allow:
+        history.record(db.session, member.id, app, OAuthEventKind.DENIED, scopes)
+        db.session.commit()
+        return _consent_headers(authorization_server.deny(grant))
+    given = grants.consent(db.session, member.id, app, scopes, lifetimes().grant)
+    db.session.commit()
+    return _consent_headers(authorization_server.approve(grant, member, given))
 
 
 @bp.get("/apps")

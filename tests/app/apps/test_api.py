@@ -86,3 +86,11 @@ def test_using_a_token_marks_the_grant_as_used(oauth: Harness, clock: FixedClock
     oauth.api(issued["access_token"])
     oauth.session.expire_all()
     assert oauth.session.scalars(select(OAuthGrant)).one().last_used_at == clock.current
+
+
+def test_the_access_log_names_the_app(oauth: Harness) -> None:
+    issued = oauth.full_flow()
+    oauth.api(issued["access_token"])
+    page = oauth.http.get(f"/access?app={oauth.app.id}").get_data(as_text=True)
+    assert "through CRM Sync" in page
+    assert f'<option value="{oauth.app.id}" selected>CRM Sync</option>' in page
