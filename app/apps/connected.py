@@ -41,6 +41,7 @@ class ConnectedAppsPage:
     others: list[OtherApp]
     blocked: list[BlockedApp]
     history: list[OAuthEvent]
+    received: dict[int, Received]  # by app id, every app that read the member's data
 
 
 def connected_apps_page(session: Session, member_id: int) -> ConnectedAppsPage:
@@ -64,4 +65,5 @@ def connected_apps_page(session: Session, member_id: int) -> ConnectedAppsPage:
         others=[OtherApp(others[i], received[i]) for i in other_ids if i in others],
         blocked=blocked,
         history=security_history(session, member_id),
+        received=received,
     )

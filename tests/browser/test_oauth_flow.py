@@ -13,8 +13,14 @@ from authlib.integrations.requests_client import OAuth2Session, OAuthError
 from flask import Flask
 from playwright.sync_api import Page, Route, expect
 
+from app.apps import registration
+from app.disclosure.service import Requester, disclose
+from app.extensions import db
+from app.models.audit import Place
+from app.network.services import connect
+from permissions import Action, Purpose, Reason, Scope
 from tests.browser.conftest import screenshot
-from tests.browser.helpers import seed_member, sign_in, sign_out
+from tests.browser.helpers import find_member, seed_member, sign_in, sign_out
 
 pytestmark = pytest.mark.browser
 
@@ -194,3 +200,46 @@ def test_denying_sends_the_member_back_with_access_denied(
     member.goto("/apps")
     expect(member.get_by_text("You have not connected any apps.")).to_be_visible()
     expect(member.get_by_text("You denied access")).to_be_visible()
+
+
+def test_a_member_blocks_an_app_that_reads_through_someone_elses_grant(
+    new_page, live_app: Flask, people: None
+) -> None:
+    seed_member(live_app, "Bob", "Granter", "bob@example.com")
+    ann, bob, dana = (find_member(live_app, f"{n}@example.com") for n in ("ann", "bob", "dana"))
+    with live_app.test_request_context():
+        connect(db.session, ann.id, bob.id)
+        radar, _ = registration.register_app(
+            db.session,
+            dana.id,
+            registration.AppDetails(
+                name="Talent Radar",
+                description="Finds candidates.",
+                homepage="https://radar.example",
+                purpose=Purpose.RECRUITING,
+                redirect_uris=[CALLBACK],
+                scopes=frozenset({Scope.BASIC_VIEW}),
+            ),
+        )
+        through_bob = Requester(bob.id, app_id=radar.id, scopes=frozenset({Scope.BASIC_VIEW}))
+        disclose(db.session, through_bob, [ann.id], action=Action.VIEW, place=Place.API)
+        db.session.commit()
+
+    member = new_page()
+    sign_in(member, "ann@example.com")
+    member.goto("/apps")
+    others = member.locator(".card", has_text="Other apps with your data")
+    expect(others).to_contain_text("Talent Radar")
+    expect(others).to_contain_text("1 read")
+    others.get_by_role("button", name="Block").click()
+    expect(member.get_by_text("Talent Radar is blocked")).to_be_visible()
+    blocked = member.locator("#blocked")
+    expect(blocked).to_contain_text("Talent Radar")
+    expect(member.get_by_text("You blocked this app")).to_be_visible()
+    screenshot(member, "44-connected-apps-blocked")
+
+    with live_app.test_request_context():
+        refused = disclose(db.session, through_bob, [ann.id], action=Action.VIEW, place=Place.API)
+    assert refused[ann.id].subject_reason is Reason.APP_BLOCKED
+    blocked.get_by_role("button", name="Unblock").click()
+    expect(member.get_by_text("Talent Radar is no longer blocked.")).to_be_visible()
