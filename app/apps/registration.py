@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import unicodedata
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -57,6 +58,24 @@ class DeveloperApp:
     grants: int
 
 
+# Bidirectional overrides could make the consent page show a name other than
+# the one stored (the profile's own rule, app/profiles/services.py).
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def check_text(text: str, what: str, *, multiline: bool = False) -> str:
+    """``text`` stripped, refused if it holds control or bidirectional-override characters.
+
+    Raises:
+        AppError: such a character is present.
+    """
+    allowed = "\n\r\t" if multiline else ""
+    for char in text:
+        if char in _BIDI_CONTROLS or (unicodedata.category(char) == "Cc" and char not in allowed):
+            raise AppError(f"The {what} contains a control character; remove it.")
+    return text.strip()
+
+
 def _loopback(host: str) -> bool:
     try:
         return ipaddress.ip_address(host).is_loopback
@@ -81,7 +100,7 @@ def check_url(url: str, what: str) -> str:
         raise AppError(
             f"The {what} {url!r} must be a full URL without a fragment, user name or wildcard."
         )
-    if not url.isascii() or any(c.isspace() for c in url):
+    if not url.isascii() or not url.isprintable() or any(c.isspace() for c in url):
         raise AppError(f"The {what} {url!r} must be plain ASCII without spaces.")
     if parts.scheme == "https" or (parts.scheme == "http" and _loopback(parts.hostname)):
         return url
@@ -91,7 +110,8 @@ def check_url(url: str, what: str) -> str:
 
 
 def _checked(details: AppDetails) -> AppDetails:
-    if not details.name.strip():
+    name = check_text(details.name, "name")
+    if not name:
         raise AppError("Give the app a name.")
     uris = list(dict.fromkeys(u.strip() for u in details.redirect_uris if u.strip()))
     if not uris:
@@ -103,8 +123,8 @@ def _checked(details: AppDetails) -> AppDetails:
     if details.auth_method not in TOKEN_AUTH_METHODS:
         raise AppError("Choose how the app authenticates at the token endpoint.")
     return AppDetails(
-        name=details.name.strip(),
-        description=details.description.strip(),
+        name=name,
+        description=check_text(details.description, "description", multiline=True),
         homepage=check_url(details.homepage.strip(), "homepage"),
         purpose=details.purpose,
         redirect_uris=[check_url(u, "redirect URI") for u in uris],

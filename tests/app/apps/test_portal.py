@@ -162,3 +162,22 @@ def test_a_developer_manages_only_their_own_apps(oauth: Harness) -> None:
     assert oauth.http.get(f"/developers/apps/{oauth.app.id}").status_code == 404
     assert post_form(oauth.http, f"/developers/apps/{oauth.app.id}/secret").status_code == 404
     assert post_form(oauth.http, f"/developers/apps/{oauth.app.id}/delete").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"name": "CRM\u202eccyS"}, "The name contains a control character"),
+        ({"name": "CRM\x00"}, "The name contains a control character"),
+        ({"description": "Line one\r\nLine\x07 two"}, "The description contains a control"),
+        ({"homepage": "https://radar.example/\x00"}, "must be plain ASCII"),
+        ({"redirect_uris": "https://radar.example/\x7fcb"}, "must be plain ASCII"),
+    ],
+)
+def test_names_and_urls_that_could_mislead_or_break_are_refused(
+    client: FlaskClient, session, developer, change: dict, message: str
+) -> None:
+    response = post_form(client, "/developers/apps/new", {**FORM, **change})
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    assert session.scalars(select(OAuthClient)).all() == []
