@@ -168,9 +168,9 @@ def test_a_developer_manages_only_their_own_apps(oauth: Harness) -> None:
     ("change", "message"),
     [
         ({"name": "CRM\u202eccyS"}, "The name contains a control character"),
-        ({"name": "CRM\x00"}, "The name contains a control character"),
+        ({"name": "CRM\x1b[2J"}, "The name contains a control character"),
         ({"description": "Line one\r\nLine\x07 two"}, "The description contains a control"),
-        ({"homepage": "https://radar.example/\x00"}, "must be plain ASCII"),
+        ({"homepage": "https://radar.example/\x01"}, "must be plain ASCII"),
         ({"redirect_uris": "https://radar.example/\x7fcb"}, "must be plain ASCII"),
     ],
 )
