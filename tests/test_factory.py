@@ -8,6 +8,7 @@ import pytest
 
 from app import create_app
 from app.config import ConfigurationError, load_config, normalise_database_url
+from tests.settings import app_config
 
 
 def test_config_passed_to_factory_wins(tmp_path):
@@ -136,6 +137,6 @@ def _reached_as(app) -> str:
 
 
 def test_forwarded_headers_count_only_behind_a_configured_proxy():
-    config = {"SECRET_KEY": "s", "AUDIT_KEY": "a", "SQLALCHEMY_DATABASE_URI": "sqlite://"}
-    assert _reached_as(create_app(config)) == "http://localhost"
-    assert _reached_as(create_app({**config, "PROXY_HOPS": 1})) == "https://id.example"
+    # A test app's configuration: no access-log sequencer thread left running after it.
+    assert _reached_as(create_app(app_config("sqlite://"))) == "http://localhost"
+    assert _reached_as(create_app(app_config("sqlite://", PROXY_HOPS=1))) == "https://id.example"
