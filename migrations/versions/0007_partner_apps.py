@@ -1,7 +1,7 @@
 """partner apps: clients, grants, codes, tokens, blocks, events
 
 Revision ID: 0007
-Revises: 0008
+Revises: 0006
 Create Date: 2026-11-29 10:05:30.503074
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0007'
-down_revision = '0008'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """access log in a Merkle tree with signed checkpoints; the hash chain sealed into it
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-11-29
 
 Events are no longer chained under a locked head row: the database numbers
@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 # revision identifiers, used by Alembic.
 revision = '0008'
-down_revision = '0006'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
