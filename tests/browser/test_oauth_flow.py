@@ -191,7 +191,9 @@ def test_denying_sends_the_member_back_with_access_denied(
     url, state = session_for(client_id, secret).create_authorization_url(
         f"{live_server}/oauth/authorize", code_verifier=generate_token(48)
     )
+    member.set_viewport_size({"width": 390, "height": 844})  # consent is often given on a phone
     member.goto(url)
+    screenshot(member, "45-consent-phone")
     member.get_by_role("button", name="Deny").click()
     expect(member.get_by_text("Back at the app.")).to_be_visible()
     back = callback.last
