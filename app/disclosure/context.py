@@ -47,9 +47,7 @@ def consents_of(session: Session, member_ids: Collection[int]) -> dict[int, Cons
     for member_id, purpose, allowed in fetch_for_ids(session, _CHOICES_QUERY, ids):
         choices.setdefault(member_id, []).append((purpose, bool(allowed)))
     default = Consent()
-    return {
-        mid: _consent_of(frozenset(choices[mid])) if mid in choices else default for mid in ids
-    }
+    return {mid: _consent_of(frozenset(choices[mid])) if mid in choices else default for mid in ids}
 
 
 def suppressed_among(
