@@ -85,10 +85,10 @@ def test_register_authorize_exchange_call_refresh_revoke(
     developer = new_page()
     sign_in(developer, "dana@example.com")
     client_id, secret = register_app(developer)
-    screenshot(developer, "40-developer-app-registered")
+    screenshot(developer, "50-developer-app-registered")
     developer.goto("/developers")
     expect(developer.get_by_role("cell", name="CRM Sync")).to_be_visible()
-    screenshot(developer, "41-developer-portal")
+    screenshot(developer, "51-developer-portal")
 
     meta = requests.get(f"{live_server}/.well-known/oauth-authorization-server", timeout=5).json()
     assert meta["issuer"] == live_server
@@ -109,7 +109,7 @@ def test_register_authorize_exchange_call_refresh_revoke(
         member.get_by_role("heading", name="Allow CRM Sync to use your Fieldgate data?")
     ).to_be_visible()
     expect(member.get_by_text("Made by Dana Developer")).to_be_visible()
-    screenshot(member, "42-consent")
+    screenshot(member, "52-consent")
     member.get_by_role("button", name="Allow").click()
     expect(member.get_by_text("Back at the app.")).to_be_visible()
     back = callback.last
@@ -133,7 +133,7 @@ def test_register_authorize_exchange_call_refresh_revoke(
     member.goto("/apps")
     expect(member.get_by_role("heading", name="CRM Sync")).to_be_visible()
     expect(member.get_by_text("2 reads")).to_be_visible()
-    screenshot(member, "43-connected-apps")
+    screenshot(member, "53-connected-apps")
 
     revoked = client.revoke_token(
         meta["revocation_endpoint"],
@@ -193,7 +193,7 @@ def test_denying_sends_the_member_back_with_access_denied(
     )
     member.set_viewport_size({"width": 390, "height": 844})  # consent is often given on a phone
     member.goto(url)
-    screenshot(member, "45-consent-phone")
+    screenshot(member, "55-consent-phone")
     member.get_by_role("button", name="Deny").click()
     expect(member.get_by_text("Back at the app.")).to_be_visible()
     back = callback.last
@@ -238,7 +238,7 @@ def test_a_member_blocks_an_app_that_reads_through_someone_elses_grant(
     blocked = member.locator("#blocked")
     expect(blocked).to_contain_text("Talent Radar")
     expect(member.get_by_text("You blocked this app")).to_be_visible()
-    screenshot(member, "44-connected-apps-blocked")
+    screenshot(member, "54-connected-apps-blocked")
 
     with live_app.test_request_context():
         refused = disclose(db.session, through_bob, [ann.id], action=Action.VIEW, place=Place.API)
