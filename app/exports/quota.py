@@ -25,6 +25,12 @@ from app.models.exports import QuotaUsage
 
 CONTACTS = "contacts"
 MARKETING = "marketing"
+APP_PREFIX = "app"
+
+
+def app_kind(app_id: int) -> str:
+    """The counter of one app's exports for one member."""
+    return f"{APP_PREFIX}{int(app_id)}"
 
 
 def resets_at(day: date) -> datetime:
@@ -47,7 +53,9 @@ class QuotaExceeded(Exception):
         return (self.resets - (now or utcnow())).total_seconds()
 
     def __str__(self) -> str:
-        what = "marketing exports" if self.kind == MARKETING else "exports"
+        what = {MARKETING: "marketing exports"}.get(self.kind, "exports")
+        if self.kind.startswith(APP_PREFIX):
+            what = "this app's exports for this member"
         left = max(self.limit - self.used, 0)
         return (
             f"This export would include contact details of {self.wanted} people, but {what} "

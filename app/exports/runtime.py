@@ -15,6 +15,7 @@ def export_limits(app: Flask) -> ExportLimits:
     return ExportLimits(
         contacts_per_day=app.config["EXPORT_CONTACTS_PER_DAY"],
         marketing_per_day=app.config["EXPORT_MARKETING_CONTACTS_PER_DAY"],
+        app_contacts_per_day=app.config["EXPORT_APP_CONTACTS_PER_DAY"],
     )
 
 

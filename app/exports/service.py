@@ -28,6 +28,7 @@ from app.exports.quota import (
     QuotaExceeded,
     QuotaStore,
     Reservation,
+    app_kind,
     reserve,
     settle,
 )
@@ -55,14 +56,22 @@ class ExportOrder:
 
 @dataclass(frozen=True, slots=True)
 class ExportLimits:
-    """Daily limits of contacts with contact details, in general and for marketing."""
+    """Daily limits of contacts with contact details: in general, for marketing, per app.
+
+    An app exporting for a member counts against that member's limits (an app
+    is no way around them) and against its own per-member limit as well.
+    """
 
     contacts_per_day: int
     marketing_per_day: int
+    app_contacts_per_day: int | None = None
 
-    def by_kind(self) -> dict[str, int]:
-        """The limits keyed as the quota store counts them."""
-        return {CONTACTS: self.contacts_per_day, MARKETING: self.marketing_per_day}
+    def by_kind(self, app_id: int | None = None) -> dict[str, int]:
+        """The limits keyed as the quota store counts them (with the app's, for an app)."""
+        limits = {CONTACTS: self.contacts_per_day, MARKETING: self.marketing_per_day}
+        if app_id is not None:
+            limits[app_kind(app_id)] = self.app_contacts_per_day or self.contacts_per_day
+        return limits
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,7 +192,8 @@ class _Streamer:
             if any(f.is_contact_detail for f in self.order.fields)
             else 0
         )
-        settle(self.store, self.reservation, {CONTACTS: used, MARKETING: used})
+        # Every kind this export holds (the member's, marketing, the app's) used as many.
+        settle(self.store, self.reservation, dict.fromkeys(self.reservation.held, used))
         self.session.execute(
             update(ExportRun)
             .where(ExportRun.id == self.run_id)
@@ -197,8 +207,11 @@ class _Streamer:
         self.session.commit()
 
 
-def _needs(order: ExportOrder, people: int) -> dict[str, int]:
-    return {CONTACTS: people, MARKETING: people if order.purpose is Purpose.MARKETING else 0}
+def _needs(order: ExportOrder, people: int, app_id: int | None) -> dict[str, int]:
+    needs = {CONTACTS: people, MARKETING: people if order.purpose is Purpose.MARKETING else 0}
+    if app_id is not None:
+        needs[app_kind(app_id)] = people
+    return needs
 
 
 def _reserve(
@@ -221,13 +234,13 @@ def _reserve(
     Raises:
         QuotaExceeded: even the exact number does not fit in what remains today.
     """
-    member = requester.member()
+    member, app = requester.member(), requester.app_id
     bound = contact_detail_bound(session, subject_ids, order.fields)
     try:
-        return reserve(store, member, _needs(order, bound), limits.by_kind(), now)
+        return reserve(store, member, _needs(order, bound, app), limits.by_kind(app), now)
     except QuotaExceeded:
         exact = contacts_with_details(session, requester, order, subject_ids, chunk_size)
-        return reserve(store, member, _needs(order, exact), limits.by_kind(), now)
+        return reserve(store, member, _needs(order, exact, app), limits.by_kind(app), now)
 
 
 def contacts_with_details(
@@ -284,6 +297,7 @@ def start_export(
         raise
     run = ExportRun(
         requester_id=requester.member_id,
+        app_id=requester.app_id,
         ticket=order.ticket,
         format=order.format,
         purpose=order.purpose,

@@ -24,6 +24,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from app.clock import utcnow
 from app.disclosure.cards import member_cards
+from app.exports.downloads import file_response, retry_after
 from app.exports.forms import FORMAT_TITLES, PURPOSE_TITLES, ExportForm
 from app.exports.manifest import LEFT_OUT_TEXT, MIN_PEOPLE_FOR_REASONS, WITHHELD_TEXT, safe_manifest
 from app.exports.quota import QuotaExceeded, remaining_today
@@ -32,6 +33,7 @@ from app.exports.selection import SelectionError, SelectionKind, connection_ids
 from app.exports.self_export import self_export
 from app.exports.service import ExportOrder, preview, start_export
 from app.extensions import db, limiter
+from app.models.apps import OAuthClient
 from app.models.audit import Place
 from app.models.exports import ExportRun
 from app.web.inputs import page_number
@@ -56,8 +58,15 @@ def _history(page: int) -> dict[str, Any]:
         .limit(HISTORY_PER_PAGE)
         .offset((page - 1) * HISTORY_PER_PAGE)
     ).all()
+    app_ids = {r.app_id for r in runs if r.app_id is not None}
+    named = select(OAuthClient.id, OAuthClient.name).where(OAuthClient.id.in_(app_ids))
+    apps: dict[int, str] = dict(db.session.execute(named).all())
     items = [
-        {"run": r, "manifest": safe_manifest(json.loads(r.manifest)) if r.manifest else None}
+        {
+            "run": r,
+            "manifest": safe_manifest(json.loads(r.manifest)) if r.manifest else None,
+            "app": None if r.app_id is None else apps.get(r.app_id, "an app since deleted"),
+        }
         for r in runs
     ]
     return {"entries": items, "page": page, "has_next": total > page * HISTORY_PER_PAGE}
@@ -162,17 +171,9 @@ def download() -> Any:
     except QuotaExceeded as exc:
         # Back to the form with the choices kept, and the same count the preview shows.
         response = current_app.make_response(_render(form, status=429, refusal=str(exc)))
-        response.headers["Retry-After"] = str(max(int(exc.seconds_left()), 1))
+        response.headers["Retry-After"] = retry_after(exc)
         return response
-    return Response(
-        stream_with_context(prepared.body),
-        content_type=prepared.media_type,
-        headers={
-            "Content-Disposition": f'attachment; filename="{prepared.filename}"',
-            "X-Export-Id": str(prepared.run_id),
-            "Cache-Control": "no-store",
-        },
-    )
+    return file_response(prepared)
 
 
 @bp.get("/history")

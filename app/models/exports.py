@@ -20,6 +20,8 @@ class ExportRun(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     requester_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    # The app that exported for the member, if any (not a foreign key: the run outlives it).
+    app_id: Mapped[int | None] = mapped_column(Integer)
     ticket: Mapped[str | None] = mapped_column(String(40), index=True)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
