@@ -11,13 +11,14 @@ purpose, which is what :func:`app.disclosure.service.disclose` needs.
 from __future__ import annotations
 
 import functools
+import hashlib
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
 from authlib.integrations.flask_oauth2 import ResourceProtector
 from authlib.oauth2.rfc6749.errors import MissingAuthorizationError, OAuth2Error
 from authlib.oauth2.rfc6750 import BearerTokenValidator, InsufficientScopeError
-from flask import Response, g, jsonify
+from flask import Response, g, jsonify, request
 
 from app.apps.grants import touch
 from app.apps.oauth import TokenKind, TokenView, find_token
@@ -28,6 +29,7 @@ from app.extensions import db
 from permissions import Scope
 
 REALM = "fieldgate"
+RATE_PER_TOKEN = "300 per minute"  # noqa: S105 (a rate, not a secret)
 View = TypeVar("View", bound=Callable[..., Any])
 
 
@@ -41,6 +43,14 @@ class HashedBearerTokenValidator(BearerTokenValidator):
 
 resource_protector = ResourceProtector()
 resource_protector.register_token_validator(HashedBearerTokenValidator(realm=REALM))
+
+
+def token_key() -> str:
+    """Rate limits of the API count per access token (its digest), or per address without one."""
+    header = request.headers.get("Authorization", "")
+    if header[:7].lower() == "bearer ":
+        return "token:" + hashlib.sha256(header[7:].strip().encode()).hexdigest()
+    return "address:" + (request.remote_addr or "unknown")
 
 
 def _bearer_error(error: OAuth2Error, scope: Scope) -> tuple[Response, int]:

@@ -25,6 +25,7 @@ from app.exports.views import bp as exports_bp
 from app.network.views import bp as network_bp
 from app.notifications.cli import notifications_cli
 from app.notifications.views import bp as notifications_bp
+from app.partner_api.api import bp as partner_api_bp
 from app.privacy.api import bp as privacy_api_bp
 from app.privacy.views import bp as privacy_bp
 from app.profiles.views import bp as profiles_bp
@@ -46,6 +47,7 @@ BLUEPRINTS = (
     exports_bp,
     apps_bp,
     apps_api_bp,
+    partner_api_bp,
 )
 COMMANDS = (demo_cli, audit_cli, notifications_cli, export_cli)
 

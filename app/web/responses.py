@@ -17,6 +17,20 @@ TITLES = {
     429: "Slow down",
     503: "Temporarily unavailable",
 }
+# Stable machine-readable codes of the JSON errors (API clients branch on these).
+CODES = {
+    400: "invalid_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid_request",
+    429: "rate_limited",
+    503: "unavailable",
+}
 
 
 def wants_json() -> bool:
@@ -30,7 +44,13 @@ def wants_json() -> bool:
 def error_response(code: int, message: str) -> tuple[Response | str, int]:
     """An error page or JSON body with ``message``."""
     if wants_json():
-        return jsonify(error=TITLES.get(code, "Error"), message=message, status=code), code
+        body = {
+            "code": CODES.get(code, "error"),
+            "message": message,
+            "error": TITLES.get(code, "Error"),
+            "status": code,
+        }
+        return jsonify(body), code
     return render_template(
         "error.html", code=code, title=TITLES.get(code, "Something went wrong"), message=message
     ), code

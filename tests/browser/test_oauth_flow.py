@@ -56,6 +56,7 @@ def register_app(page: Page, name: str = "CRM Sync") -> tuple[str, str]:
     page.get_by_label("Redirect URIs").fill(CALLBACK)
     page.get_by_role("checkbox", name=re.compile(r"basic:view: See")).check()
     page.get_by_role("checkbox", name=re.compile(r"contact:view: See")).check()
+    page.get_by_role("checkbox", name=re.compile(r"basic:download: ")).check()
     page.get_by_role("button", name="Register the app").click()
     expect(page.get_by_role("heading", name="Copy the client secret now")).to_be_visible()
     return page.locator("#client-id").inner_text(), page.locator("#client-secret").inner_text()
@@ -65,7 +66,7 @@ def session_for(client_id: str, secret: str) -> OAuth2Session:
     return OAuth2Session(
         client_id,
         secret,
-        scope="basic:view contact:view",
+        scope="basic:view contact:view basic:download",
         redirect_uri=CALLBACK,
         code_challenge_method="S256",
         token_endpoint_auth_method="client_secret_basic",
@@ -74,9 +75,14 @@ def session_for(client_id: str, secret: str) -> OAuth2Session:
 
 @pytest.fixture
 def people(live_app: Flask) -> None:
-    """Dana develops apps; Ann uses them."""
+    """Dana develops apps; Ann uses them; Carl is Ann's connection."""
     seed_member(live_app, "Dana", "Developer", "dana@example.com")
     seed_member(live_app, "Ann", "Member", "ann@example.com")
+    seed_member(live_app, "Carl", "Contact", "carl@example.com")
+    ann, carl = (find_member(live_app, f"{n}@example.com") for n in ("ann", "carl"))
+    with live_app.test_request_context():
+        connect(db.session, ann.id, carl.id)
+        db.session.commit()
 
 
 def test_register_authorize_exchange_call_refresh_revoke(
@@ -118,10 +124,24 @@ def test_register_authorize_exchange_call_refresh_revoke(
     token = client.fetch_token(
         meta["token_endpoint"], authorization_response=callback.urls[-1], code_verifier=verifier
     )
-    assert token["expires_in"] == 3600 and token["scope"] == "basic:view contact:view"
+    assert token["expires_in"] == 3600
+    assert token["scope"] == "basic:download basic:view contact:view"
     me = client.get(f"{live_server}/api/v1/me", timeout=5)
     assert me.status_code == 200
     assert ("email", "ann@example.com") in {(v["field"], v["value"]) for v in me.json()["values"]}
+    listed = client.get(f"{live_server}/api/v1/connections", timeout=5).json()
+    assert [c["fields"]["first_name"] for c in listed["connections"]] == ["Carl"]
+    # Carl's e-mail is viewable by connections (the default) but not downloadable.
+    assert listed["connections"][0]["fields"]["email"][0]["value"] == "carl@example.com"
+    export = client.get(
+        f"{live_server}/api/v1/exports/contacts",
+        params={"format": "csv", "purpose": "recruiting"},
+        timeout=5,
+    )
+    assert export.status_code == 200 and export.headers["Content-Type"].startswith("text/csv")
+    assert "Carl" in export.text and "carl@example.com" not in export.text
+    manifest = client.get(f"{live_server}{export.links['describedby']['url']}", timeout=5)
+    assert manifest.json()["people"]["included"] == 1
 
     old_refresh = token["refresh_token"]
     refreshed = client.refresh_token(meta["token_endpoint"])
@@ -245,3 +265,19 @@ def test_a_member_blocks_an_app_that_reads_through_someone_elses_grant(
     assert refused[ann.id].subject_reason is Reason.APP_BLOCKED
     blocked.get_by_role("button", name="Unblock").click()
     expect(member.get_by_text("Talent Radar is no longer blocked.")).to_be_visible()
+
+
+def test_the_api_reference_reads_like_documentation(new_page) -> None:
+    page = new_page()
+    page.goto("/api/v1/docs")
+    expect(page.get_by_role("heading", name="Fieldgate API")).to_be_visible()
+    expect(page.get_by_role("heading", name="Scopes")).to_be_visible()
+    operations = page.locator("section.operation")
+    expect(operations).to_have_count(9)  # five partner operations, four of /api/me
+    page.get_by_role("link", name="GET /api/v1/exports/contacts").click()
+    export = page.locator("#get--api-v1-exports-contacts")
+    expect(export.locator("td code.nowrap", has_text="purpose")).to_be_visible()
+    screenshot(page, "56-api-reference")
+    phone = new_page(390, 844)
+    phone.goto("/api/v1/docs")
+    screenshot(phone, "57-api-reference-phone")

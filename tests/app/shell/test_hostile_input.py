@@ -74,8 +74,11 @@ def _variants(call: Call) -> list[Call]:
 
 
 def _message(body: str) -> bool:
+    # ``body`` is the response body followed by its headers (see walk.everything_in).
     try:
-        return bool(json.loads(body).get("message"))
+        document = json.loads(body.split("\n", 1)[0])
+        # Our APIs say "message"; the OAuth endpoints answer as RFC 6749 5.2 says: "error".
+        return bool(document.get("message") or document.get("error"))
     except (ValueError, AttributeError):
         return "<p" in body or "error" in body.lower()
 

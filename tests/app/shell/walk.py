@@ -28,6 +28,7 @@ from app.accounts.email_change import request_email_change
 from app.apps.credentials import digest
 from app.apps.grants import consent
 from app.apps.registration import AppDetails, register_app
+from app.apps.scopes import scope_string
 from app.apps.tokens import store_tokens
 from app.clock import utcnow
 from app.disclosure.service import Requester, disclose
@@ -84,6 +85,12 @@ class AppWorld:
     challenge: str
     access_token: str
     refresh_token: str
+    run_id: int
+
+    @property
+    def bearer(self) -> dict[str, str]:
+        """The Authorization header of the walker's live access token."""
+        return {"Authorization": f"Bearer {self.access_token}"}
 
     def client_form(self, **data: str) -> dict[str, str]:
         """A token-endpoint form, the app authenticating in the body (client_secret_post)."""
@@ -102,6 +109,27 @@ class AppWorld:
         }
 
 
+def finished_run(session: Session, walker: Member, **details: Any) -> ExportRun:
+    """A finished one-contact export of the walker's, with a manifest."""
+    run = ExportRun(
+        requester_id=walker.id,
+        fields='["first_name"]',
+        contacts_selected=1,
+        contacts_done=1,
+        status="complete",
+        manifest=json.dumps({"contacts": 1, "fields": ["first_name"]}),
+        **details,
+    )
+    session.add(run)
+    session.flush()
+    return run
+
+
+WALK_SCOPES = frozenset(
+    {Scope.BASIC_VIEW, Scope.CONTACT_VIEW, Scope.BASIC_DOWNLOAD, Scope.CONTACT_DOWNLOAD}
+)
+
+
 def build_app_world(session: Session, walker: Member) -> AppWorld:
     """Register an app for the walker, grant it basic:view, and issue a code and tokens."""
     details = AppDetails(
@@ -110,11 +138,11 @@ def build_app_world(session: Session, walker: Member) -> AppWorld:
         homepage="https://walk.example",
         purpose=Purpose.PERSONAL,
         redirect_uris=[WALK_CB],
-        scopes=frozenset({Scope.BASIC_VIEW, Scope.CONTACT_VIEW}),
+        scopes=frozenset(WALK_SCOPES),
         auth_method="client_secret_post",
     )
     app, secret = register_app(session, walker.id, details)
-    grant = consent(session, walker.id, app, {Scope.BASIC_VIEW}, timedelta(days=365))
+    grant = consent(session, walker.id, app, WALK_SCOPES, timedelta(days=365))
     verifier, challenge = pkce_pair()
     now = utcnow()
     code = AuthorizationCode(
@@ -136,10 +164,11 @@ def build_app_world(session: Session, walker: Member) -> AppWorld:
         grant=grant,
         family_id=code.id,
         parent_id=None,
-        granted_scope="basic:view",
+        granted_scope=scope_string(WALK_SCOPES),
         access_expires_at=now + timedelta(hours=1),
         refresh_expires_at=now + timedelta(days=30),
     )
+    run = finished_run(session, walker, app_id=app.id, format="json", purpose="personal")
     return AppWorld(
         app.id,
         app.client_id,
@@ -150,6 +179,7 @@ def build_app_world(session: Session, walker: Member) -> AppWorld:
         challenge,
         "fgat_walkaccess",
         "fgrt_walkrefresh",
+        run.id,
     )
 
 
@@ -238,18 +268,7 @@ def build_world(app: Flask, session: Session, tag: str) -> World:
     connect_members(session, walker, subject)
     incoming = invite(session, stranger.id, walker.id, per_day=10, cooldown_days=21)
     outgoing = invite(session, walker.id, invitee.id, per_day=10, cooldown_days=21)
-    run = ExportRun(
-        requester_id=walker.id,
-        ticket=TICKET,
-        format="csv",
-        purpose="recruiting",
-        fields='["first_name"]',
-        contacts_selected=1,
-        contacts_done=1,
-        status="complete",
-        manifest=json.dumps({"contacts": 1, "fields": ["first_name"]}),
-    )
-    session.add(run)
+    run = finished_run(session, walker, ticket=TICKET, format="csv", purpose="recruiting")
     own = add_value(session, walker.id, Field.WEBSITE, "walker.example.com", label=ValueLabel.WORK)
     apps = build_app_world(session, walker)
     session.commit()
@@ -795,6 +814,63 @@ RECIPES: dict[tuple[str, str], Recipe] = {
         Call("apps_api.me", "GET", headers={"Authorization": f"Bearer {w.apps.access_token}"}),
         Call("apps_api.me", "GET", anonymous=True),
     ],
+    ("partner_api.connections", "GET"): lambda w: [
+        Call("partner_api.connections", "GET", headers=w.apps.bearer),
+        Call(
+            "partner_api.connections",
+            "GET",
+            query={"limit": "1", "fields": "first_name,last_name,email"},
+            headers=w.apps.bearer,
+        ),
+        Call("partner_api.connections", "GET", anonymous=True),
+    ],
+    ("partner_api.connection", "GET"): lambda w: [
+        Call(
+            "partner_api.connection",
+            "GET",
+            {"handle": w.subject.member.handle},
+            query={"fields": "first_name,last_name,birthday"},
+            headers=w.apps.bearer,
+        ),
+        Call(
+            "partner_api.connection",
+            "GET",
+            {"handle": w.stranger.member.handle},
+            headers=w.apps.bearer,
+        ),
+    ],
+    ("partner_api.export_contacts", "GET"): lambda w: (
+        [
+            Call(
+                "partner_api.export_contacts",
+                "GET",
+                query={"format": fmt, "purpose": "personal"},
+                headers=w.apps.bearer,
+            )
+            for fmt in ("csv", "vcard", "json", "ndjson")
+        ]
+        + [
+            Call(
+                "partner_api.export_contacts",
+                "GET",
+                query={"format": "csv", "purpose": "personal", "people": w.stranger.member.handle},
+                headers=w.apps.bearer,
+            )
+        ]
+    ),
+    ("partner_api.export_manifest", "GET"): lambda w: [
+        Call(
+            "partner_api.export_manifest",
+            "GET",
+            {"run_id": str(w.apps.run_id)},
+            headers=w.apps.bearer,
+        ),
+        Call(
+            "partner_api.export_manifest", "GET", {"run_id": str(w.run_id)}, headers=w.apps.bearer
+        ),
+    ],
+    ("partner_api.openapi", "GET"): lambda w: [Call("partner_api.openapi", "GET", anonymous=True)],
+    ("partner_api.docs", "GET"): lambda w: [Call("partner_api.docs", "GET", anonymous=True)],
 }
 # Routes that sign the walker out; the walk signs in again after them.
 # (A new password ends every session and starts a fresh one, which the rollback then undoes.)
