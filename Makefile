@@ -44,6 +44,8 @@ lint: install-dev
 bench: install-dev
 	$(BIN)/python -m bench.decisions
 	$(BIN)/python -m bench.export --contacts 30000 --format csv
+	$(BIN)/python -m bench.accesslog_write
+	$(BIN)/python -m bench.api
 
 clean:
 	rm -rf $(VENV) .pytest_cache screenshots

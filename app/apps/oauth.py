@@ -155,9 +155,8 @@ class TokenView(TokenMixin):
         return AppClient(app) if app is not None else None
 
 
-def _view(row: OAuthToken | None, kind: TokenKind) -> TokenView | None:
-    grant = db.session.get(OAuthGrant, row.grant_id) if row is not None else None
-    return TokenView(row, kind, grant) if row is not None and grant is not None else None
+def _view(found: tokens.Found | None, kind: TokenKind) -> TokenView | None:
+    return None if found is None else TokenView(found.token, kind, found.grant)
 
 
 def find_token(token: str, hint: str | None) -> TokenView | None:
@@ -304,13 +303,13 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
     INCLUDE_NEW_REFRESH_TOKEN = True  # rotate (refresh_token.py:30)
 
     def authenticate_refresh_token(self, refresh_token: str) -> TokenView | None:
-        row = tokens.token_by_refresh(db.session, refresh_token)
-        if row is None or row.app_id != self.request.client.row.id:
+        found = tokens.token_by_refresh(db.session, refresh_token)
+        if found is None or found.token.app_id != self.request.client.row.id:
             return None
-        if row.refresh_rotated_at is not None:
-            self._reused(row)
+        if found.token.refresh_rotated_at is not None:
+            self._reused(found.token)
             return None
-        view = _view(row, TokenKind.REFRESH)
+        view = _view(found, TokenKind.REFRESH)
         if view is None or view.is_revoked() or view.is_expired():
             return None
         return view

@@ -20,7 +20,7 @@ from authlib.oauth2.rfc6749.errors import MissingAuthorizationError, OAuth2Error
 from authlib.oauth2.rfc6750 import BearerTokenValidator, InsufficientScopeError
 from flask import Response, g, jsonify, request
 
-from app.apps.grants import touch
+from app.apps.grants import LAST_USED_RESOLUTION, touch
 from app.apps.oauth import TokenKind, TokenView, find_token
 from app.apps.scopes import parse_scopes
 from app.clock import utcnow
@@ -96,8 +96,11 @@ def app_access(scope: Scope) -> Callable[[View], View]:
                 request_id=g.get("request_id"),
                 purpose=token.grant.purpose,
             )
-            touch(db.session, token.grant.id, utcnow())
-            db.session.commit()
+            now, last = utcnow(), token.grant.last_used_at
+            if last is None or last < now - LAST_USED_RESOLUTION:
+                # Written at most once a minute per grant, not on every request.
+                touch(db.session, token.grant.id, now)
+                db.session.commit()
             return view(*args, **kwargs)
 
         return cast(View, guarded)

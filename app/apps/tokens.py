@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
@@ -71,14 +71,27 @@ def store_tokens(
     return row
 
 
-def token_by_access(session: Session, token: str) -> OAuthToken | None:
-    """The token row whose access token was presented."""
-    return session.scalar(select(OAuthToken).where(OAuthToken.access_token_hash == digest(token)))
+class Found(NamedTuple):
+    """A token row and its grant, read together: every use of a token checks its grant."""
+
+    token: OAuthToken
+    grant: OAuthGrant
 
 
-def token_by_refresh(session: Session, token: str) -> OAuthToken | None:
-    """The token row whose refresh token was presented (current or rotated out)."""
-    return session.scalar(select(OAuthToken).where(OAuthToken.refresh_token_hash == digest(token)))
+def _with_grant(session: Session, where: ColumnElement[bool]) -> Found | None:
+    both = select(OAuthToken, OAuthGrant).join(OAuthGrant, OAuthGrant.id == OAuthToken.grant_id)
+    row = session.execute(both.where(where)).first()
+    return None if row is None else Found(row[0], row[1])
+
+
+def token_by_access(session: Session, token: str) -> Found | None:
+    """The token row whose access token was presented, with its grant (one query)."""
+    return _with_grant(session, OAuthToken.access_token_hash == digest(token))
+
+
+def token_by_refresh(session: Session, token: str) -> Found | None:
+    """The token row whose refresh token was presented, current or rotated out, with its grant."""
+    return _with_grant(session, OAuthToken.refresh_token_hash == digest(token))
 
 
 def rotate(session: Session, token_id: int) -> bool:

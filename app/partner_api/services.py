@@ -11,7 +11,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.disclosure.handles import handles_of
 from app.disclosure.service import Requester, disclose
 from app.models.accounts import Member
 from app.models.audit import Place
@@ -83,18 +82,23 @@ def connections_page(
         AccessLogUnavailable: the reads could not be logged; nothing is returned.
     """
     member = requester.member()
-    stmt = select(Connection.other_id).where(Connection.member_id == member)
+    # Handles are public ids: they come with the page, in the same query.
+    stmt = (
+        select(Connection.other_id, Member.handle)
+        .join(Member, Member.id == Connection.other_id)
+        .where(Connection.member_id == member)
+    )
     if after is not None:
         stmt = stmt.where(Connection.other_id > after)
-    ids = list(session.scalars(stmt.order_by(Connection.other_id).limit(limit + 1)))
-    shown = ids[:limit]
+    rows = session.execute(stmt.order_by(Connection.other_id).limit(limit + 1)).all()
+    page = rows[:limit]
+    shown = [other for other, _handle in page]
     chosen = tuple(f for f in Field if f in fields)
     outcomes = disclose(
         session, requester, shown, action=Action.VIEW, place=Place.API, fields=chosen
     )
-    handles = handles_of(session, shown)
-    documents = [_document(handles[i], outcomes[i], chosen) for i in shown if i in handles]
-    more = len(ids) > limit
+    documents = [_document(handle, outcomes[other], chosen) for other, handle in page]
+    more = len(rows) > limit
     return ConnectionPage(documents, encode_cursor(shown[-1]) if more and shown else None)
 
 

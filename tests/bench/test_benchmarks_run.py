@@ -60,3 +60,31 @@ def test_accesslog_write_benchmark_prints_a_json_summary(monkeypatch, capsys):
     assert summary["tx_per_s_1"] > 0 and summary["tx_per_s_8"] > 0
     assert summary["floor_tx_per_s_8"] > 0 and summary["ratio"] > 0
     assert summary["backlog_drain_s"] >= 0
+
+
+def test_api_benchmark_prints_a_json_summary(monkeypatch, capsys):
+    from bench import api
+
+    url = os.environ.get("TEST_DATABASE_URL", "")
+    if url:
+        monkeypatch.setenv("DATABASE_URL", url)
+    else:
+        monkeypatch.delenv("DATABASE_URL", raising=False)
+    api.main(
+        [
+            "--contacts",
+            "20",
+            "--workers",
+            "1",
+            "--concurrency",
+            "1",
+            "--seconds",
+            "0.5",
+            "--warmup",
+            "0.2",
+        ]
+    )
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert {"rps", "p99_ms", "baseline_rps", "baseline_p99_ms", "ratio"} <= set(summary)
+    assert summary["rps"] > 0 and summary["baseline_rps"] > 0 and summary["errors"] == 0
+    assert summary["bytes"] > 1000  # 20 connections' JSON, the same for both endpoints

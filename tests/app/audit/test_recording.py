@@ -161,3 +161,14 @@ def test_every_engine_action_is_a_logged_action_under_the_same_name() -> None:
         assert EventAction.of(action, through_app=False).value == action.value
     assert EventAction.of(Action.VIEW, through_app=True) is EventAction.API_READ
     assert EventAction.of(Action.SYNC, through_app=True) is EventAction.SYNC
+
+
+def test_a_write_the_database_refuses_is_access_log_unavailable(app, session: Session) -> None:
+    # A row the database itself refuses (subject_id is NOT NULL), through the
+    # driver's own bulk path (COPY on PostgreSQL, executemany on SQLite).
+    context = AccessContext(None, EventAction.VIEW, Place.PROFILE)
+    broken = Outcome(None, Relation.MEMBER, [], [])  # type: ignore[arg-type]
+    before = session.query(AccessEvent).count()
+    with app.test_request_context(), pytest.raises(recorder.AccessLogUnavailable):
+        record_outcomes(session, context, [broken])
+    assert session.query(AccessEvent).count() == before
