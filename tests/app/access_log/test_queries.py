@@ -10,7 +10,13 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from app.access_log import queries
-from app.access_log.queries import EventFilter, EventPage, events_page, iter_events
+from app.access_log.queries import (
+    EventFilter,
+    EventPage,
+    daily_counts,
+    events_page,
+    iter_events,
+)
 from app.audit.leaves import LEAF_KEYS, leaf_bytes
 from app.clock import FixedClock
 from app.disclosure.service import Requester
@@ -136,3 +142,25 @@ def test_a_rows_leaf_is_the_leaf_the_log_hashed(
     (row,) = events_page(session, Requester(member.id), EventFilter()).rows
 
     assert row.leaf == leaf_bytes({key: getattr(stored, key) for key in LEAF_KEYS})
+
+
+def test_daily_counts_put_each_event_on_its_utc_day_with_zeros_between(
+    app: Flask, session: Session, clock: FixedClock
+) -> None:
+    member = make_member(session)
+    session.commit()
+    for moment in ("2026-03-01T23:59:59", "2026-03-02T00:00:00", "2026-03-02T12:00:00"):
+        clock.current = datetime.fromisoformat(moment + "+00:00")
+        write_events(app, session, [member.id])
+    clock.current = datetime.fromisoformat("2026-01-01T00:00:00+00:00")  # before the chart
+    write_events(app, session, [member.id])
+
+    counts = daily_counts(session, member.id, date(2026, 3, 3), days=5)
+
+    assert counts == [
+        (date(2026, 2, 27), 0),
+        (date(2026, 2, 28), 0),
+        (date(2026, 3, 1), 1),
+        (date(2026, 3, 2), 2),
+        (date(2026, 3, 3), 0),
+    ]
