@@ -11,23 +11,17 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Integer,
     Row,
     Select,
     Tuple,
-    bindparam,
-    column,
-    func,
     literal,
     select,
     tuple_,
-    values,
 )
 from sqlalchemy.orm import Session
 
 from app.audit.leaves import leaf_bytes
 from app.audit.recorder import field_bit
-from app.database import UTCDateTime
 from app.disclosure.accountability import RequesterLabel, requester_labels
 from app.disclosure.service import Requester
 from app.models.accounts import Member
@@ -37,7 +31,6 @@ from permissions import Field, Purpose, Reason
 
 PER_PAGE = 25
 BATCH = 1000  # events read at once by downloads
-CHART_DAYS = 90
 ANONYMOUS = "anonymous"
 
 
@@ -336,61 +329,6 @@ def iter_events(
         yield from _rows(session, reader, batch, place, labels)
         last = batch[-1]
         beyond = [_later(last.occurred_at, last.seq)]
-
-
-@functools.cache
-def _per_day(days: int) -> Select[int, int]:
-    """The count of each of ``days`` days: one statement, compiled once (times are parameters)."""
-    bounds = (
-        values(
-            column("day", Integer()),
-            column("start", UTCDateTime()),
-            column("end", UTCDateTime()),
-            name="days",
-        )
-        .data(
-            [
-                (
-                    i,
-                    bindparam(f"start_{i}", type_=UTCDateTime()),
-                    bindparam(f"end_{i}", type_=UTCDateTime()),
-                )
-                for i in range(days)
-            ]
-        )
-        .cte()
-    )
-    count = (
-        select(func.count())
-        .where(
-            AccessEvent.subject_id == bindparam("subject_id"),
-            AccessEvent.occurred_at >= bounds.c.start,
-            AccessEvent.occurred_at < bounds.c.end,
-        )
-        .scalar_subquery()
-    )
-    return select(bounds.c.day, count)
-
-
-def daily_counts(
-    session: Session, subject_id: int, today: date, days: int = CHART_DAYS
-) -> list[tuple[date, int]]:
-    """Accesses per UTC day over the last ``days`` days ending ``today``, zeros included.
-
-    One count per day, each a range of the member's (subject, time) index,
-    rather than one GROUP BY over a day computed from every event: at 50,000
-    events in 90 days the ranges take about half the time (bench.accesslog_read).
-    """
-    first = today - timedelta(days=days - 1)
-    chart = [first + timedelta(days=i) for i in range(days)]
-    params: dict[str, object] = {"subject_id": subject_id}
-    for i, day in enumerate(chart):
-        params[f"start_{i}"] = _day_start(day)
-        params[f"end_{i}"] = _day_start(day + timedelta(days=1))
-    counts: dict[int, int] = {}
-    for i, n in session.execute(_per_day(days), params):
-        counts[i] = n
-    return [(day, counts.get(i, 0)) for i, day in enumerate(chart)]
 
 
 def requester_options(rows: Sequence[EventRow], chosen: str | None) -> list[tuple[str, str]]:

@@ -13,13 +13,13 @@ from flask_login import current_user, login_required
 from marshmallow import ValidationError
 
 from app.access_log.chart import access_chart
+from app.access_log.daily import daily_counts
 from app.access_log.presentation import grouped
 from app.access_log.proofs import check_page, json_document
 from app.access_log.queries import (
     EventFilter,
     EventRow,
     apps_of,
-    daily_counts,
     events_page,
     iter_events,
     requester_options,

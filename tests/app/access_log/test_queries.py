@@ -10,10 +10,10 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from app.access_log import queries
+from app.access_log.daily import daily_counts
 from app.access_log.queries import (
     EventFilter,
     EventPage,
-    daily_counts,
     events_page,
     iter_events,
 )
