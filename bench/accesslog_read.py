@@ -6,10 +6,11 @@ Run: ``python -m bench.accesslog_read [--members N --events N --heavy-events N]
 
 Design. A scratch database is migrated and seeded by ``python -m
 bench.accesslog_seed`` in a subprocess (a schema of its own when
-``DATABASE_URL`` names PostgreSQL, else a SQLite file), with a throwaway
-signing key. ``--keep`` leaves the schema in place and prints its name;
-``--schema NAME`` measures an already seeded one (seeding 10 million events
-takes minutes). Then, through the app's real paths, signed in as member 1:
+``DATABASE_URL`` names PostgreSQL, else a SQLite file). ``--keep`` leaves
+the schema in place and prints its name; ``--schema NAME`` measures an
+already seeded one (seeding 10 million events takes minutes). Checkpoints
+are signed with the benchmarks' throwaway key (``bench.seed.BENCH_SIGNER_KEY``).
+Then, through the app's real paths, signed in as member 1:
 
 - ``page``: ``GET /access``, the newest page (25 events, names decided and
   logged, the page's events proved against the latest checkpoint);
@@ -51,11 +52,11 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
 
 from app.access_log.chart import access_chart
-from app.access_log.queries import daily_counts
+from app.access_log.daily import daily_counts
 from app.accounts.services import open_session
 from app.audit.leaves import leaf_bytes
 from app.audit.merkle import leaf_hash, verify_inclusion
-from app.audit.note import Checkpoint, generate_signer_key, parse_checkpoint, verifier_key_for
+from app.audit.note import parse_checkpoint, verifier_key_for
 from app.audit.tree import inclusion_proofs, latest_checkpoint
 from app.clock import utcnow
 from app.config import normalise_database_url
@@ -63,11 +64,10 @@ from app.extensions import db
 from app.models.accounts import Member
 from app.models.audit import AccessEvent
 from app.notifications.services import DIGEST_PERIOD, ensure_digest
-from bench.accesslog_seed import HEAVY_ID, bench_app
-from bench.seed import with_schema
+from bench.accesslog_seed import HEAVY_ID
+from bench.seed import BENCH_ORIGIN, BENCH_SIGNER_KEY, bench_app, with_schema
 
 ROOT = Path(__file__).resolve().parent.parent
-ORIGIN = "fieldgate.localhost/access-log"
 DIGEST_MEMBERS = 1_000
 
 
@@ -99,7 +99,7 @@ def scratch_database(folder: str, schema: str | None, keep: bool) -> Iterator[tu
         engine.dispose()
 
 
-def seed(url: str, args: argparse.Namespace, signer: str) -> dict[str, Any]:
+def seed(url: str, args: argparse.Namespace) -> dict[str, Any]:
     """Run ``bench.accesslog_seed`` in a subprocess; return its summary.
 
     Raises:
@@ -113,7 +113,6 @@ def seed(url: str, args: argparse.Namespace, signer: str) -> dict[str, Any]:
         capture_output=True,
         text=True,
         check=False,
-        env={**os.environ, "AUDIT_SIGNING_KEY": signer, "AUDIT_LOG_ORIGIN": ORIGIN},
     )
     if done.returncode:
         raise RuntimeError(f"seeding failed:\n{done.stderr[-3000:]}")
@@ -251,10 +250,8 @@ def measure_chart(app: Flask, repeat: int) -> dict[str, Any]:
     return percentiles(timed(chart, repeat))
 
 
-def measure_proofs(app: Flask, repeat: int, verifier: str | None) -> dict[str, Any]:
+def measure_proofs(app: Flask, repeat: int) -> dict[str, Any]:
     """One inclusion proof at a time from a fresh tile cache; each verified afterwards.
-
-    The checkpoint's signature is checked too when the ``verifier`` key is known.
 
     Raises:
         RuntimeError: no checkpoint, or a proof did not verify against it.
@@ -264,11 +261,7 @@ def measure_proofs(app: Flask, repeat: int, verifier: str | None) -> dict[str, A
         note = latest_checkpoint(db.session)
         if note is None:
             raise RuntimeError("the seeding signed no checkpoint")
-        checkpoint = (
-            parse_checkpoint(note.note, verifier, ORIGIN)
-            if verifier
-            else Checkpoint(ORIGIN, note.size, bytes(note.root))
-        )
+        checkpoint = parse_checkpoint(note.note, verifier_key_for(BENCH_SIGNER_KEY), BENCH_ORIGIN)
         leaves = [rng.randrange(checkpoint.size) for _ in range(repeat + 1)]
         proofs: dict[int, list[bytes]] = {}
 
@@ -304,13 +297,13 @@ def measure_digest(app: Flask, repeat: int) -> dict[str, Any]:
     return {"seconds": round(statistics.median(runs), 2), "members": len(members), "made": made}
 
 
-def measure(app: Flask, repeat: int, verifier: str | None) -> dict[str, Any]:
+def measure(app: Flask, repeat: int) -> dict[str, Any]:
     """Every item; prints a line per item as it goes."""
     results: dict[str, Any] = {}
     for run in (
         lambda: measure_pages(app, repeat),
         lambda: {"chart": measure_chart(app, repeat)},
-        lambda: {"inclusion_proof": measure_proofs(app, repeat, verifier)},
+        lambda: {"inclusion_proof": measure_proofs(app, repeat)},
         lambda: {"digest": measure_digest(app, 3)},
     ):
         found = run()
@@ -328,31 +321,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=50)
     parser.add_argument("--keep", action="store_true", help="leave the seeded schema behind")
     parser.add_argument("--schema", help="measure this already seeded schema (PostgreSQL)")
-    parser.add_argument("--signer-key-file", help="with --schema: the key --keep wrote")
     args = parser.parse_args(argv)
-    signer = (
-        Path(args.signer_key_file).read_text().strip()
-        if args.signer_key_file
-        else generate_signer_key(ORIGIN)
-    )
     with (
         tempfile.TemporaryDirectory(prefix="fieldgate-bench-") as folder,
         scratch_database(folder, args.schema, args.keep) as (url, fresh),
     ):
         summary: dict[str, Any] = {"database": url.split(":", 1)[0].split("+", 1)[0]}
         if fresh:
-            seeded = seed(url, args, signer)
+            seeded = seed(url, args)
             print(f"seeded in {seeded['seconds']} s: {seeded}")
             summary["seed_seconds"] = seeded["seconds"]
-            if args.keep:
-                kept = Path(folder).parent / f"{url.rsplit('%3D', 1)[-1]}.signer-key"
-                kept.write_text(signer)
-                print(f"its signer key: {kept}")
-        verifier = verifier_key_for(signer) if fresh or args.signer_key_file else None
-        os.environ["AUDIT_SIGNING_KEY"], os.environ["AUDIT_LOG_ORIGIN"] = signer, ORIGIN
         app = bench_app(url)
         try:
-            summary.update(measure(app, args.repeat, verifier))
+            summary.update(measure(app, args.repeat))
         finally:
             with app.app_context():
                 db.session.remove()

@@ -13,7 +13,7 @@ events over the last year, member 1 holding 200,000 of them.
 - Events are generated in ``seq`` order (:mod:`bench.accesslog_events`) and
   sealed while they are generated (:mod:`bench.bulk_tree`): each row goes in
   with its ``leaf_index``, the tiles as they fill up, then one checkpoint
-  signed with ``AUDIT_SIGNING_KEY`` (the parent passes a throwaway key).
+  signed with the benchmarks' throwaway key (``bench.seed.BENCH_SIGNER_KEY``).
 - Rows go in with ``COPY`` on PostgreSQL (``executemany`` on SQLite), the
   event table's secondary indexes are dropped first and built afterwards,
   and the tables are vacuumed and analysed at the end, as a database that
@@ -38,7 +38,6 @@ from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy import Connection, Engine, text
 
-from app import create_app
 from app.audit.leaves import LEAF_KEYS
 from app.audit.note import sign_checkpoint
 from app.audit.signing import signer_key
@@ -48,7 +47,7 @@ from app.extensions import db
 from app.models.audit import TREE_ID, AccessEvent
 from bench.accesslog_events import CHUNK, COLUMNS, Population, event_rows
 from bench.bulk_tree import BulkTree
-from bench.seed import FIRST, LAST, PASSWORD_HASH
+from bench.seed import FIRST, LAST, PASSWORD_HASH, bench_app
 from permissions import Audience, Field, policy
 
 HEAVY_ID = 1
@@ -76,23 +75,6 @@ PROFILE_COLUMNS = (
     "updated_at",
 )
 _LEAF_AT = [COLUMNS.index(key) for key in LEAF_KEYS]
-
-
-def bench_app(database_url: str) -> Flask:
-    """An app on ``database_url``: fixed secrets, no rate limits, no sequencer thread.
-
-    The signing key comes from ``AUDIT_SIGNING_KEY`` in the environment.
-    """
-    return create_app(
-        {
-            "SECRET_KEY": "bench-secret-key",
-            "AUDIT_KEY": "bench-audit-key",
-            "AUDIT_SEQUENCER": "off",
-            "SQLALCHEMY_DATABASE_URI": database_url,
-            "RATELIMIT_ENABLED": False,
-            "RATELIMIT_STORAGE_URI": "memory://",
-        }
-    )
 
 
 class Rows:
