@@ -6,7 +6,7 @@ import json
 import os
 import sys
 
-from bench import accesslog_write, decisions, export
+from bench import accesslog_read, accesslog_write, decisions, export
 
 
 def test_decisions_benchmark_prints_a_json_summary(monkeypatch, capsys):
@@ -60,3 +60,20 @@ def test_accesslog_write_benchmark_prints_a_json_summary(monkeypatch, capsys):
     assert summary["tx_per_s_1"] > 0 and summary["tx_per_s_8"] > 0
     assert summary["floor_tx_per_s_8"] > 0 and summary["ratio"] > 0
     assert summary["backlog_drain_s"] >= 0
+
+
+def test_accesslog_read_benchmark_prints_a_json_summary(monkeypatch, capsys):
+    url = os.environ.get("TEST_DATABASE_URL", "")
+    if url:
+        monkeypatch.setenv("DATABASE_URL", url)
+    else:
+        monkeypatch.delenv("DATABASE_URL", raising=False)
+    accesslog_read.main(
+        ["--members", "40", "--events", "3000", "--heavy-events", "600", "--repeat", "2"]
+    )
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    for item in ("page", "page_older", "filtered_page", "csv_month", "chart", "inclusion_proof"):
+        assert 0 < summary[item]["p50_ms"] <= summary[item]["p95_ms"]
+    assert summary["inclusion_proof"]["verified"] == 2
+    assert summary["csv_month"]["rows"] > 0
+    assert summary["digest"]["members"] > 0 and summary["seed_seconds"] > 0
