@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    Tuple,
+    literal,
+    select,
+    tuple_,
+)
 from sqlalchemy.orm import Session
 
-from app.audit.leaves import LEAF_KEYS, leaf_bytes
+from app.audit.leaves import leaf_bytes
 from app.audit.recorder import field_bit
-from app.disclosure.accountability import requester_labels
+from app.disclosure.accountability import RequesterLabel, requester_labels
 from app.disclosure.service import Requester
 from app.models.accounts import Member
 from app.models.apps import OAuthClient
@@ -21,7 +30,7 @@ from app.models.audit import AccessEvent, EventAction, EventOutcome, Place
 from permissions import Field, Purpose, Reason
 
 PER_PAGE = 25
-CHART_DAYS = 90
+BATCH = 1000  # events read at once by downloads
 ANONYMOUS = "anonymous"
 
 
@@ -50,26 +59,50 @@ class EventRow:
     action: EventAction
     place: Place
     purpose: Purpose | None
-    released: list[str]
-    refused: list[tuple[str, Reason]]
+    released: tuple[str, ...]
+    refused: tuple[tuple[str, Reason], ...]
     outcome: EventOutcome
     leaf_index: int | None = None
-    leaf: bytes = b""
     subject_id: int = 0
     request_id: str = ""
+    stored_released: str = "[]"  # the value lists as stored, for the leaf
+    stored_refused: str = "[]"
 
     @property
     def sealed(self) -> bool:
         """True once the sequencer has put the event into the Merkle tree."""
         return self.leaf_index is not None
 
+    @property
+    def leaf(self) -> bytes:
+        """The exact bytes of the event's Merkle leaf (made only when a proof needs them)."""
+        return leaf_bytes(
+            {
+                "action": self.action,
+                "app_id": self.app_id,
+                "occurred_at": self.occurred_at,
+                "outcome": self.outcome,
+                "place": self.place,
+                "purpose": self.purpose,
+                "refused": self.stored_refused,
+                "released": self.stored_released,
+                "request_id": self.request_id,
+                "requester_id": self.requester_id,
+                "seq": self.seq,
+                "subject_id": self.subject_id,
+            }
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class EventPage:
     """One page of events, newest first, with the cursors of the pages around it.
 
-    Pages are found by ``seq`` (keyset), never by counting rows to skip, so a
-    member with hundreds of thousands of events pages as fast as one with ten.
+    Events are in time order (``occurred_at``, then ``seq`` between events of
+    the same moment). Pages are found by keyset, never by counting rows to
+    skip: a cursor is an event's ``seq``, and the page goes on from that
+    event's place in time, so a member with hundreds of thousands of events
+    pages, and filters by date, as fast as one with ten.
     """
 
     rows: list[EventRow]
@@ -110,41 +143,117 @@ def _conditions(session: Session, subject_id: int, filt: EventFilter) -> list[Co
     return where
 
 
+# Plain rows, not ORM objects: naming requesters commits (their views are
+# logged), and a commit would expire loaded objects and reload each one.
+_COLUMNS = (
+    AccessEvent.seq,
+    AccessEvent.occurred_at,
+    AccessEvent.requester_id,
+    AccessEvent.app_id,
+    AccessEvent.subject_id,
+    AccessEvent.action,
+    AccessEvent.place,
+    AccessEvent.purpose,
+    AccessEvent.released,
+    AccessEvent.refused,
+    AccessEvent.outcome,
+    AccessEvent.request_id,
+    AccessEvent.leaf_index,
+)
+_NEWEST_FIRST = (AccessEvent.occurred_at.desc(), AccessEvent.seq.desc())
+_OLDEST_FIRST = (AccessEvent.occurred_at, AccessEvent.seq)
+Labels = dict[int | None, RequesterLabel]
+
+
+def _in_time_order(moment: datetime | None = None, seq: int | None = None) -> Tuple:
+    """(occurred_at, seq): of the events, or of one event, bound with the columns' own types."""
+    if moment is None or seq is None:
+        return tuple_(AccessEvent.occurred_at, AccessEvent.seq)
+    return tuple_(literal(moment, AccessEvent.occurred_at.type), literal(seq, AccessEvent.seq.type))
+
+
+def _earlier(moment: datetime, seq: int) -> ColumnElement[bool]:
+    """Events before the event (moment, seq) in time order: one range of the subject's index."""
+    return _in_time_order() < _in_time_order(moment, seq)
+
+
+def _later(moment: datetime, seq: int) -> ColumnElement[bool]:
+    """Events after the event (moment, seq) in time order."""
+    return _in_time_order() > _in_time_order(moment, seq)
+
+
+def _select(where: Sequence[ColumnElement[bool]]) -> Select[*tuple[Any, ...]]:
+    return select(*_COLUMNS).where(*where)
+
+
+# Events repeat a handful of shapes (a profile view, a name in a list, an
+# export of the same fields), so each distinct stored text is parsed once.
+@functools.lru_cache(maxsize=1024)
+def value_names(stored: str) -> tuple[str, ...]:
+    """The value names of an event's stored ``released`` list."""
+    return tuple(json.loads(stored))
+
+
+@functools.lru_cache(maxsize=1024)
+def refusals(stored: str) -> tuple[tuple[str, Reason], ...]:
+    """(value name, reason) of an event's stored ``refused`` list."""
+    return tuple((name, Reason(reason)) for name, reason in json.loads(stored))
+
+
+def _event_row(e: Row[Any], label: RequesterLabel) -> EventRow:
+    return EventRow(
+        seq=e.seq,
+        occurred_at=e.occurred_at,
+        requester_id=e.requester_id,
+        requester_handle=label.handle,
+        requester_name=label.name,
+        app_id=e.app_id,
+        action=e.action,
+        place=e.place,
+        purpose=e.purpose,
+        released=value_names(e.released),
+        refused=refusals(e.refused),
+        outcome=e.outcome,
+        leaf_index=e.leaf_index,
+        subject_id=e.subject_id,
+        request_id=e.request_id,
+        stored_released=e.released,
+        stored_refused=e.refused,
+    )
+
+
 def _rows(
-    session: Session, reader: Requester, events: Sequence[AccessEvent], place: Place
+    session: Session, reader: Requester, events: Sequence[Row[Any]], place: Place, labels: Labels
 ) -> list[EventRow]:
-    labels = requester_labels(session, reader, {e.requester_id for e in events}, place)
-    return [
-        EventRow(
-            seq=e.seq,
-            occurred_at=e.occurred_at,
-            requester_id=e.requester_id,
-            requester_handle=labels[e.requester_id].handle,
-            requester_name=labels[e.requester_id].name,
-            app_id=e.app_id,
-            action=e.action,
-            place=e.place,
-            purpose=e.purpose,
-            released=json.loads(e.released),
-            refused=[(name, Reason(reason)) for name, reason in json.loads(e.refused)],
-            outcome=e.outcome,
-            leaf_index=e.leaf_index,
-            leaf=leaf_bytes(_columns(e)),
-            subject_id=e.subject_id,
-            request_id=e.request_id,
-        )
-        for e in events
-    ]
-
-
-def _columns(event: AccessEvent) -> dict[str, Any]:
-    return {key: getattr(event, key) for key in LEAF_KEYS}
+    """Rows named as the reader may see; names not in ``labels`` yet are decided (and logged)."""
+    unnamed = {e.requester_id for e in events} - labels.keys()
+    if unnamed:
+        labels.update(requester_labels(session, reader, unnamed, place))
+    return [_event_row(e, labels[e.requester_id]) for e in events]
 
 
 def _subject(reader: Requester) -> int:
     if reader.member_id is None:
         raise ValueError("only a member has an access log")
     return reader.member_id
+
+
+def _position(session: Session, seq: int, *, older: bool) -> ColumnElement[bool] | None:
+    """Where a cursor stands in time: beyond (``older``: before) the event numbered ``seq``.
+
+    The event may belong to anyone (only its time is read, to place the
+    cursor) or be gone (pruned): then the nearest event on the cursor's
+    side stands in for it. None when there is none: nothing lies beyond.
+    """
+    nearest = select(AccessEvent.occurred_at)
+    if older:
+        nearest = nearest.where(AccessEvent.seq <= seq).order_by(AccessEvent.seq.desc())
+    else:
+        nearest = nearest.where(AccessEvent.seq >= seq).order_by(AccessEvent.seq)
+    moment = session.scalar(nearest.limit(1))
+    if moment is None:
+        return None
+    return _earlier(moment, seq) if older else _later(moment, seq)
 
 
 def events_page(
@@ -157,36 +266,39 @@ def events_page(
 ) -> EventPage:
     """A page of the reader's own events, newest first, requesters named as they may be.
 
-    ``before`` gives the page of older events below that seq; ``after`` the
-    page of newer ones above it; neither gives the newest page.
+    ``before`` gives the page of older events below that event (by seq);
+    ``after`` the page of newer ones above it; neither gives the newest page.
 
     Raises:
         AccessLogUnavailable: the views of requesters' names could not be logged.
     """
     where = _conditions(session, _subject(reader), filt)
-    stmt = select(AccessEvent).where(*where)
-    if after is not None:
-        stmt = stmt.where(AccessEvent.seq > after).order_by(AccessEvent.seq)
-    else:
-        if before is not None:
-            stmt = stmt.where(AccessEvent.seq < before)
-        stmt = stmt.order_by(AccessEvent.seq.desc())
-    found = list(session.scalars(stmt.limit(PER_PAGE + 1)))
+    cursor = before if after is None else after
+    beyond = None if cursor is None else _position(session, cursor, older=after is None)
+    if cursor is not None and beyond is None:
+        return EventPage([], None, None)
+    stmt = _select(where if beyond is None else [*where, beyond])
+    stmt = stmt.order_by(*(_OLDEST_FIRST if after is not None else _NEWEST_FIRST))
+    found = list(session.execute(stmt.limit(PER_PAGE + 1)))
     more = len(found) > PER_PAGE
     events = found[:PER_PAGE]
     if after is not None:
         events.reverse()
-    rows = _rows(session, reader, events, Place.ACCESS_LOG)
+    rows = _rows(session, reader, events, Place.ACCESS_LOG, {})
     if not rows:
         return EventPage(rows, None, None)
-    newest, oldest = rows[0].seq, rows[-1].seq
+    newest, oldest = rows[0], rows[-1]
     has_newer = (
         more
         if after is not None
-        else before is not None and _exists(session, where, AccessEvent.seq > newest)
+        else before is not None and _exists(session, where, _later(*_at(newest)))
     )
-    has_older = more if after is None else _exists(session, where, AccessEvent.seq < oldest)
-    return EventPage(rows, newest if has_newer else None, oldest if has_older else None)
+    has_older = more if after is None else _exists(session, where, _earlier(*_at(oldest)))
+    return EventPage(rows, newest.seq if has_newer else None, oldest.seq if has_older else None)
+
+
+def _at(row: EventRow) -> tuple[datetime, int]:
+    return row.occurred_at, row.seq
 
 
 def _exists(
@@ -200,51 +312,23 @@ def iter_events(
 ) -> Iterator[EventRow]:
     """Every matching event of the reader, oldest first, in batches (for downloads).
 
+    Each requester is named once per download: their name is decided (and
+    the view logged) with the first batch they appear in.
+
     Raises:
         AccessLogUnavailable: the views of requesters' names could not be logged.
     """
     where = _conditions(session, _subject(reader), filt)
-    after = -1
+    labels: Labels = {}
+    beyond: list[ColumnElement[bool]] = []
     while True:
-        batch = session.scalars(
-            select(AccessEvent)
-            .where(*where, AccessEvent.seq > after)
-            .order_by(AccessEvent.seq)
-            .limit(1000)
-        ).all()
+        stmt = _select([*where, *beyond]).order_by(*_OLDEST_FIRST).limit(BATCH)
+        batch = list(session.execute(stmt))
         if not batch:
             return
-        yield from _rows(session, reader, batch, place)
-        after = batch[-1].seq
-
-
-def _utc_day(session: Session) -> ColumnElement:
-    # SQLite keeps UTC text, whose date() is the UTC day; PostgreSQL must be told the zone.
-    if session.get_bind().dialect.name == "postgresql":
-        return func.date(func.timezone("UTC", AccessEvent.occurred_at))
-    return func.date(AccessEvent.occurred_at)
-
-
-def daily_counts(
-    session: Session, subject_id: int, today: date, days: int = CHART_DAYS
-) -> list[tuple[date, int]]:
-    """Accesses per UTC day over the last ``days`` days ending ``today``, zeros included."""
-    first = today - timedelta(days=days - 1)
-    day_column = _utc_day(session)
-    counts = {
-        (d if isinstance(d, date) else date.fromisoformat(d)): n
-        for d, n in session.execute(
-            select(day_column, func.count())
-            .where(
-                AccessEvent.subject_id == subject_id,
-                AccessEvent.occurred_at >= _day_start(first),
-            )
-            .group_by(day_column)
-        )
-    }
-    return [
-        (first + timedelta(days=i), counts.get(first + timedelta(days=i), 0)) for i in range(days)
-    ]
+        yield from _rows(session, reader, batch, place, labels)
+        last = batch[-1]
+        beyond = [_later(last.occurred_at, last.seq)]
 
 
 def requester_options(rows: Sequence[EventRow], chosen: str | None) -> list[tuple[str, str]]:

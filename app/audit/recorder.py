@@ -57,7 +57,8 @@ def value_name(value: ValueRecord) -> str:
     return _name(value.field, value.label)
 
 
-def _outcome_of(outcome: Outcome) -> EventOutcome:
+def outcome_of(outcome: Outcome) -> EventOutcome:
+    """The logged outcome: refused if nothing was released, partial if anything was withheld."""
     if not outcome.released:
         return EventOutcome.REFUSED
     return EventOutcome.PARTIAL if outcome.withheld else EventOutcome.RELEASED
@@ -153,7 +154,7 @@ def _rows(
             purpose,
             released_json(outcome),
             refused_json(outcome),
-            str(_outcome_of(outcome)),
+            str(outcome_of(outcome)),
             request_id,
             fields_mask(outcome),
         )

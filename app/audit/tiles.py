@@ -12,10 +12,13 @@ Pure: storage is reached through the functions the caller passes in.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import hashlib
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import NamedTuple
 
-from app.audit.merkle import HASH_SIZE, NodeKey, node_hash
+from app.audit.merkle import HASH_SIZE, NodeKey
+
+_sha256 = hashlib.sha256
 
 TILE_HEIGHT = 8
 TILE_WIDTH = 1 << TILE_HEIGHT
@@ -84,12 +87,21 @@ class TileNodeReader:
     """A ``NodeReader`` over stored tiles, loading each tile once per ``nodes`` call.
 
     Node (8L + r, k) is hashed from the ``2**r`` entries of tile
-    (L, (k << r) // 256) it covers. Nothing is cached between calls, because
-    partial tiles grow.
+    (L, (k << r) // 256) it covers. A tile is expanded once into all its
+    inner levels (255 hashes for a full tile) rather than node by node: proofs
+    of nearby leaves share the upper tiles, and a page proves 25 leaves at
+    once. The expansions of the last ``KEPT_TILES`` tiles are kept for the
+    life of the reader (a download proving a whole log walks through
+    thousands). Full tiles never change and are not loaded again; partial
+    tiles grow, so they are loaded on every call and expanded again when
+    their bytes changed.
     """
+
+    KEPT_TILES = 512  # about 16 MB of hashes
 
     def __init__(self, load_tiles: TileLoader) -> None:
         self._load_tiles = load_tiles
+        self._expanded: dict[TileKey, tuple[bytes, list[list[bytes]]]] = {}
 
     def nodes(self, requests: Sequence[NodeKey]) -> list[bytes]:
         """The hash of each requested (level, index) node, with one ``load_tiles`` call.
@@ -97,28 +109,53 @@ class TileNodeReader:
         Raises:
             MissingTileError: if a needed tile is not stored or too narrow.
         """
-        keys = sorted({tile_of(level, index) for level, index in requests})
-        tiles = self._load_tiles(keys) if keys else {}
-        known: dict[NodeKey, bytes] = {}
-        return [self._node(level, index, tiles, known) for level, index in requests]
+        wanted = {tile_of(level, index) for level, index in requests}
+        keys = sorted(key for key in wanted if not self._full(key))
+        loaded = self._load_tiles(keys) if keys else {}
+        for key, hashes in loaded.items():
+            kept = self._expanded.get(key)
+            if kept is None or kept[0] != hashes:  # new, or a partial tile that grew
+                self._keep(key, hashes)
+        return [self._node(level, index, loaded.keys()) for level, index in requests]
 
-    def _node(
-        self, level: int, index: int, tiles: Mapping[TileKey, bytes], known: dict[NodeKey, bytes]
-    ) -> bytes:
-        if (level, index) not in known:
-            if level % TILE_HEIGHT == 0:
-                known[level, index] = _entry(tiles, level, index)
-            else:
-                left = self._node(level - 1, 2 * index, tiles, known)
-                right = self._node(level - 1, 2 * index + 1, tiles, known)
-                known[level, index] = node_hash(left, right)
-        return known[level, index]
+    def _full(self, key: TileKey) -> bool:
+        kept = self._expanded.get(key)
+        return kept is not None and len(kept[0]) == TILE_WIDTH * HASH_SIZE
+
+    def _keep(self, key: TileKey, hashes: bytes) -> None:
+        self._expanded.pop(key, None)
+        if len(self._expanded) >= self.KEPT_TILES:
+            del self._expanded[next(iter(self._expanded))]  # the oldest: downloads go in time order
+        self._expanded[key] = (hashes, _expand(hashes))
+
+    def _node(self, level: int, index: int, loaded: Collection[TileKey]) -> bytes:
+        key = tile_of(level, index)
+        height = level % TILE_HEIGHT
+        kept = self._expanded.get(key)
+        # A partial tile counts only if this call loaded it: it may have grown since.
+        levels = kept[1] if kept is not None and (key in loaded or self._full(key)) else [[]]
+        offset = index % (TILE_WIDTH >> height)
+        if height < len(levels) and offset < len(levels[height]):
+            return levels[height][offset]
+        raise MissingTileError(f"tile {key} has no entry {max(offset << height, len(levels[0]))}")
 
 
-def _entry(tiles: Mapping[TileKey, bytes], level: int, index: int) -> bytes:
-    key = tile_of(level, index)
-    offset = index % TILE_WIDTH * HASH_SIZE
-    entry = tiles.get(key, b"")[offset : offset + HASH_SIZE]
-    if len(entry) != HASH_SIZE:
-        raise MissingTileError(f"tile {key} has no entry {index % TILE_WIDTH}")
-    return entry
+def _expand(hashes: bytes) -> list[list[bytes]]:
+    """A tile's entries and every inner level above them, as far as its width allows.
+
+    The hashing is written out (RFC 9162's ``node_hash``, SHA-256(0x01 || left
+    || right)) rather than called per node: a page's proofs expand a few
+    dozen tiles, about 250 hashes each, and the calls cost as much as the hashing.
+    """
+    level = [hashes[i : i + HASH_SIZE] for i in range(0, len(hashes), HASH_SIZE)]
+    levels = [level]
+    for _height in range(1, TILE_HEIGHT):
+        pairs = iter(level)  # zipped with itself: (0, 1), (2, 3)...; an odd last one waits
+        level = [
+            _sha256(b"\x01" + left + right).digest()
+            for left, right in zip(pairs, pairs, strict=False)
+        ]
+        if not level:
+            break
+        levels.append(level)
+    return levels

@@ -101,10 +101,33 @@ class AccessEvent(Base):
 
     __tablename__ = "access_events"
     __table_args__ = (
-        Index("ix_access_events_subject_seq", "subject_id", "seq"),
-        Index("ix_access_events_subject_requester_seq", "subject_id", "requester_id", "seq"),
-        Index("ix_access_events_subject_time", "subject_id", "occurred_at"),
-        Index("ix_access_events_time", "occurred_at"),
+        # A member's log in time order: its pages, date filters, chart and digest.
+        Index("ix_access_events_subject_time", "subject_id", "occurred_at", "seq"),
+        Index(
+            "ix_access_events_subject_requester_time",
+            "subject_id",
+            "requester_id",
+            "occurred_at",
+            "seq",
+        ),
+        # The whole log by time (digests, pruning), with the subject in the index:
+        # a filter on it never reads the table.
+        Index("ix_access_events_time", "occurred_at", "subject_id"),
+        # Small: the apps in a member's log, and who downloaded or synced their data.
+        Index(
+            "ix_access_events_subject_app",
+            "subject_id",
+            "app_id",
+            sqlite_where=text("app_id IS NOT NULL"),
+            postgresql_where=text("app_id IS NOT NULL"),
+        ),
+        Index(
+            "ix_access_events_subject_accountable",
+            "subject_id",
+            "requester_id",
+            sqlite_where=text("action IN ('download', 'sync')"),
+            postgresql_where=text("action IN ('download', 'sync')"),
+        ),
         Index("uq_access_events_leaf_index", "leaf_index", unique=True),
         Index(
             "ix_access_events_pending",

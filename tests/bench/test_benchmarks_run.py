@@ -6,7 +6,7 @@ import json
 import os
 import sys
 
-from bench import accesslog_write, decisions, export
+from bench import accesslog_read, accesslog_write, api, decisions, export
 
 
 def test_decisions_benchmark_prints_a_json_summary(monkeypatch, capsys):
@@ -62,29 +62,32 @@ def test_accesslog_write_benchmark_prints_a_json_summary(monkeypatch, capsys):
     assert summary["backlog_drain_s"] >= 0
 
 
-def test_api_benchmark_prints_a_json_summary(monkeypatch, capsys):
-    from bench import api
-
+def _database_like_the_suite(monkeypatch) -> None:
     url = os.environ.get("TEST_DATABASE_URL", "")
     if url:
         monkeypatch.setenv("DATABASE_URL", url)
     else:
         monkeypatch.delenv("DATABASE_URL", raising=False)
-    api.main(
-        [
-            "--contacts",
-            "20",
-            "--workers",
-            "1",
-            "--concurrency",
-            "1",
-            "--seconds",
-            "0.5",
-            "--warmup",
-            "0.2",
-        ]
-    )
+
+
+def test_api_benchmark_prints_a_json_summary(monkeypatch, capsys):
+    _database_like_the_suite(monkeypatch)
+    tiny = "--contacts 20 --workers 1 --concurrency 1 --seconds 0.5 --warmup 0.2"
+    api.main(tiny.split())
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert {"rps", "p99_ms", "baseline_rps", "baseline_p99_ms", "ratio"} <= set(summary)
     assert summary["rps"] > 0 and summary["baseline_rps"] > 0 and summary["errors"] == 0
     assert summary["bytes"] > 1000  # 20 connections' JSON, the same for both endpoints
+
+
+def test_accesslog_read_benchmark_prints_a_json_summary(monkeypatch, capsys):
+    _database_like_the_suite(monkeypatch)
+    accesslog_read.main(
+        ["--members", "40", "--events", "3000", "--heavy-events", "600", "--repeat", "2"]
+    )
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    for item in ("page", "page_older", "filtered_page", "csv_month", "chart", "inclusion_proof"):
+        assert 0 < summary[item]["p50_ms"] <= summary[item]["p95_ms"]
+    assert summary["inclusion_proof"]["verified"] == 2
+    assert summary["csv_month"]["rows"] > 0
+    assert summary["digest"]["members"] > 0 and summary["seed_seconds"] > 0

@@ -192,3 +192,16 @@ def test_tiles_refuse_to_grow_out_of_order():
     fresh = tiles_to_store([(0, 256, leaf_hash(b"x"))], log.store.load)
     assert fresh == [Tile(0, 1, 1, leaf_hash(b"x"))]
     assert len(log.store.loads) == loads  # a new tile needs nothing read
+
+
+def test_a_reader_expands_each_full_tile_once_and_partial_tiles_every_time():
+    log = Log()
+    log.append(600)  # tiles (0, 0) and (0, 1) are full; (0, 2) and (1, 0) are partial
+    reader = TileNodeReader(log.store.load)
+    assert inclusion_proof(5, 600, reader) == inclusion_proof(5, 600, log.memory)
+    assert log.store.loads[-1] == [(0, 0), (0, 2), (1, 0)]
+
+    assert inclusion_proof(6, 600, reader) == inclusion_proof(6, 600, log.memory)
+    assert log.store.loads[-1] == [(0, 2), (1, 0)]  # the full tile was kept, the rest reloaded
+    log.append(100)
+    assert inclusion_proof(650, 700, reader) == inclusion_proof(650, 700, log.memory)
