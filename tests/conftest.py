@@ -17,7 +17,7 @@ import pytest
 from flask import Flask, request_finished
 from flask.testing import FlaskClient
 from flask_sqlalchemy.session import _app_ctx_id
-from hypothesis import settings
+from hypothesis import HealthCheck, settings
 from sqlalchemy import event
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
@@ -32,7 +32,12 @@ from tests.settings import app_config, test_database_url
 # Machines here are shared and noisy: judge properties by their results, not
 # by how long one example took. "ci" (HYPOTHESIS_PROFILE=ci, set by .ci/run)
 # runs more examples everywhere; tests/properties.py sets the no-leak ones.
-settings.register_profile("fieldgate", deadline=None, print_blob=True)
+settings.register_profile(
+    "fieldgate",
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 settings.register_profile("ci", parent=settings.get_profile("fieldgate"), max_examples=300)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "fieldgate"))
 
