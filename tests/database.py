@@ -2,17 +2,36 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy import Connection, create_engine, insert, text
 
+from app import create_app
 from app.audit.merkle import EMPTY_ROOT, Frontier
 from app.extensions import db
 from app.models.audit import LEASE_ID, TREE_ID, AuditTree, SequencerLease
 from tests.settings import with_schema
+
+
+@contextmanager
+def short_lived_app(config: dict[str, Any]) -> Iterator[Flask]:
+    """An app for one test, its connection pool closed afterwards.
+
+    A pool left to the garbage collector closes its PostgreSQL connections at
+    a random later moment, which pytest reports against whichever test is running.
+    """
+    application = create_app(config)
+    try:
+        yield application
+    finally:
+        with application.app_context():
+            db.engine.dispose()
 
 
 def reset_schema(url: str, schema: str | None = None) -> None:

@@ -9,6 +9,16 @@ import sys
 from bench import accesslog_read, accesslog_write, api, decisions, export
 
 
+def _database_like_the_suite(monkeypatch) -> None:
+    """The scratch database is of the kind the suite runs on: SQLite, or a
+    schema of its own on the suite's PostgreSQL."""
+    url = os.environ.get("TEST_DATABASE_URL", "")
+    if url:
+        monkeypatch.setenv("DATABASE_URL", url)
+    else:
+        monkeypatch.delenv("DATABASE_URL", raising=False)
+
+
 def test_decisions_benchmark_prints_a_json_summary(monkeypatch, capsys):
     monkeypatch.setattr(sys, "argv", ["bench.decisions", "--subjects", "50", "--repeat", "1"])
     decisions.main()
@@ -28,13 +38,7 @@ def test_engine_and_baseline_see_every_value():
 
 
 def test_export_benchmark_prints_a_json_summary(monkeypatch, capsys):
-    # The scratch database is of the kind the suite runs on: SQLite, or a
-    # schema of its own on the suite's PostgreSQL.
-    url = os.environ.get("TEST_DATABASE_URL", "")
-    if url:
-        monkeypatch.setenv("DATABASE_URL", url)
-    else:
-        monkeypatch.delenv("DATABASE_URL", raising=False)
+    _database_like_the_suite(monkeypatch)
     monkeypatch.setattr(
         sys, "argv", ["bench.export", "--contacts", "30", "--format", "csv", "--repeat", "1"]
     )
@@ -50,24 +54,12 @@ def test_export_benchmark_prints_a_json_summary(monkeypatch, capsys):
 
 
 def test_accesslog_write_benchmark_prints_a_json_summary(monkeypatch, capsys):
-    url = os.environ.get("TEST_DATABASE_URL", "")
-    if url:
-        monkeypatch.setenv("DATABASE_URL", url)
-    else:
-        monkeypatch.delenv("DATABASE_URL", raising=False)
+    _database_like_the_suite(monkeypatch)
     accesslog_write.main(["--seconds", "0.5", "--writers", "1"])
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert summary["tx_per_s_1"] > 0 and summary["tx_per_s_8"] > 0
     assert summary["floor_tx_per_s_8"] > 0 and summary["ratio"] > 0
     assert summary["backlog_drain_s"] >= 0
-
-
-def _database_like_the_suite(monkeypatch) -> None:
-    url = os.environ.get("TEST_DATABASE_URL", "")
-    if url:
-        monkeypatch.setenv("DATABASE_URL", url)
-    else:
-        monkeypatch.delenv("DATABASE_URL", raising=False)
 
 
 def test_api_benchmark_prints_a_json_summary(monkeypatch, capsys):

@@ -8,13 +8,13 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from app import create_app
 from app.accounts.services import authenticate
 from app.extensions import limiter
 from app.models.accounts import AuthSession, Member
 from app.profiles.services import values_of
 from permissions import Field
 from tests.conftest import csrf_token, post_form, sign_in_as
+from tests.database import short_lived_app
 from tests.factories import TEST_PASSWORD, make_member
 from tests.settings import app_config
 
@@ -217,10 +217,9 @@ def test_account_forms_need_the_csrf_token(signed_in, session, ada):
 @pytest.fixture
 def limited_client(database_url, session, ada):
     """A client of an app with rate limits on (the suite's app has them off)."""
-    limited = create_app(app_config(database_url, RATELIMIT_ENABLED=True))
-    client = limited.test_client()
     try:
-        yield client
+        with short_lived_app(app_config(database_url, RATELIMIT_ENABLED=True)) as limited:
+            yield limited.test_client()
     finally:
         # Flask-Limiter keeps its switch on the one shared extension object.
         limiter.reset()

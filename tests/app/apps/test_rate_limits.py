@@ -11,6 +11,7 @@ from app import create_app
 from app.apps.api import ENDPOINT_LIMIT
 from app.apps.protection import RATE_PER_TOKEN
 from app.extensions import limiter
+from tests.database import short_lived_app
 from tests.settings import app_config
 
 
@@ -37,7 +38,8 @@ def test_each_endpoint_answers_429_past_its_limit(limited: Flask, path: str) -> 
 @pytest.fixture
 def limited_on_the_database(app: Flask, database_url: str) -> Iterator[Flask]:
     """Rate limits on, on the suite's database (the API looks tokens up)."""
-    yield create_app(app_config(database_url, RATELIMIT_ENABLED=True))
+    with short_lived_app(app_config(database_url, RATELIMIT_ENABLED=True)) as limited:
+        yield limited
     limiter.init_app(app)
 
 
