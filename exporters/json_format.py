@@ -8,8 +8,16 @@ from typing import Any
 
 from exporters.protocol import ManifestSource
 from exporters.records import ContactRecord, Layout, grouped, in_chunks
+from permissions import Field, ValueLabel
 
 RECORDS_PER_CHUNK = 500
+
+
+# Each field's JSON key and shape, and each label's text, looked up once:
+# a page of the partner API builds a hundred of these documents per request,
+# and enum properties cost more than the dictionaries themselves.
+_SHAPES = {field: (field.value, field.multi_valued) for field in Field}
+_LABEL_TEXT: dict[ValueLabel | None, str | None] = {label: label.value for label in ValueLabel}
 
 
 def contact_fields(record: ContactRecord, layout: Layout) -> dict[str, Any]:
@@ -20,12 +28,11 @@ def contact_fields(record: ContactRecord, layout: Layout) -> dict[str, Any]:
         values = by_field.get(field)
         if not values:
             continue
-        if field.multi_valued:
-            fields[field.value] = [
-                {"label": v.label.value if v.label else None, "value": v.value} for v in values
-            ]
+        key, multi = _SHAPES[field]
+        if multi:
+            fields[key] = [{"label": _LABEL_TEXT.get(v.label), "value": v.value} for v in values]
         else:
-            fields[field.value] = values[0].value
+            fields[key] = values[0].value
     return fields
 
 
