@@ -7,7 +7,6 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 
-from app import create_app
 from app.apps.api import ENDPOINT_LIMIT
 from app.apps.protection import RATE_PER_TOKEN
 from app.extensions import limiter
@@ -18,7 +17,8 @@ from tests.settings import app_config
 @pytest.fixture
 def limited(app: Flask) -> Iterator[Flask]:
     """An app with rate limits on (no database needed: refused requests never reach it)."""
-    yield create_app(app_config("sqlite://", RATELIMIT_ENABLED=True))
+    with short_lived_app(app_config("sqlite://", RATELIMIT_ENABLED=True)) as limited:
+        yield limited
     # The limiter is one object shared by every app: hand it back to the suite's, limits off.
     limiter.init_app(app)
 
