@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from app.audit import tiles
 from app.audit.merkle import (
     Frontier,
     MemoryNodeReader,
@@ -20,6 +21,7 @@ from app.audit.merkle import (
     tree_root,
 )
 from app.audit.tiles import (
+    TILE_HEIGHT,
     TILE_WIDTH,
     MissingTileError,
     Tile,
@@ -205,3 +207,43 @@ def test_a_reader_expands_each_full_tile_once_and_partial_tiles_every_time():
     assert log.store.loads[-1] == [(0, 2), (1, 0)]  # the full tile was kept, the rest reloaded
     log.append(100)
     assert inclusion_proof(650, 700, reader) == inclusion_proof(650, 700, log.memory)
+
+
+def test_readers_share_the_expansion_of_a_full_tile_they_both_loaded(monkeypatch):
+    log = Log()
+    log.append(600)
+    tiles._expand_full.cache_clear()
+    hashed = []
+    real = tiles._sha256
+    monkeypatch.setattr(tiles, "_sha256", lambda data: hashed.append(data) or real(data))
+    first = TileNodeReader(log.store.load)
+    assert inclusion_proof(5, 600, first) == inclusion_proof(5, 600, log.memory)
+    after_first = len(hashed)
+
+    second = TileNodeReader(log.store.load)  # a new request: loads every tile again
+    assert inclusion_proof(5, 600, second) == inclusion_proof(5, 600, log.memory)
+    assert log.store.loads[-1] == [(0, 0), (0, 2), (1, 0)]
+    # Only the partial tiles were hashed again: the full tile's 254 inner
+    # nodes (128 + 64 + ... + 2) were hashed by the first reader alone.
+    again = len(hashed) - after_first
+    assert after_first - again == TILE_WIDTH - 2
+    assert again == 44 + 22 + 11 + 5 + 2 + 1 + 1  # (0, 2) holds 88 entries, (1, 0) holds 2
+
+
+def test_a_full_tile_with_other_bytes_is_expanded_anew():
+    tiles._expand_full.cache_clear()
+    one = b"".join(leaf_hash(bytes([i])) for i in range(TILE_WIDTH))
+    other = b"".join(leaf_hash(bytes([i, 1])) for i in range(TILE_WIDTH))
+    reader_one = TileNodeReader(lambda keys: {(0, 0): one})
+    reader_other = TileNodeReader(lambda keys: {(0, 0): other})
+    top = (TILE_HEIGHT - 1, 0)
+    assert reader_one.nodes([top]) != reader_other.nodes([top])
+    assert reader_other.nodes([top]) == [_first_half_root(other)]
+
+
+def _first_half_root(hashes: bytes) -> bytes:
+    # Node (7, 0): the first 128 entries of the tile hashed pairwise, level by level.
+    level = [hashes[i : i + 32] for i in range(0, len(hashes) // 2, 32)]
+    while len(level) > 1:
+        level = [node_hash(level[i], level[i + 1]) for i in range(0, len(level), 2)]
+    return level[0]
