@@ -25,7 +25,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import accumulate
 
-from app.audit.recorder import fields_mask, outcome_of, refused_json, released_json
+from app.audit.recorder import (
+    EVENT_COLUMNS,
+    fields_mask,
+    outcome_of,
+    refused_json,
+    released_json,
+)
 from app.models.audit import EventAction, Place
 from permissions import (
     Audience,
@@ -43,22 +49,7 @@ APPS = 20
 CHUNK = 50_000
 
 # The columns of one event row, in the order :func:`event_rows` yields them.
-COLUMNS = (
-    "seq",
-    "occurred_at",
-    "requester_id",
-    "app_id",
-    "subject_id",
-    "action",
-    "place",
-    "purpose",
-    "released",
-    "refused",
-    "outcome",
-    "request_id",
-    "fields_mask",
-    "leaf_index",
-)
+COLUMNS = ("seq", *EVENT_COLUMNS, "leaf_index")
 
 _ANY = policy(Audience.PUBLIC, Audience.PUBLIC, Audience.PUBLIC)
 

@@ -60,6 +60,7 @@ from typing import Any
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
+from app.audit.recorder import EVENT_COLUMNS
 from app.clock import utcnow
 from app.disclosure.service import Requester
 from app.exports.quota import DatabaseQuota
@@ -114,25 +115,11 @@ _FLOOR_SELECT = (
     " JOIN profile_values v ON v.member_id = c.other_id"
     " WHERE c.member_id = {requester} ORDER BY c.other_id, v.position, v.id"
 )
-_EVENT_COLUMNS = (
-    "occurred_at",
-    "requester_id",
-    "app_id",
-    "subject_id",
-    "action",
-    "place",
-    "purpose",
-    "released",
-    "refused",
-    "outcome",
-    "request_id",
-    "fields_mask",
-)
 
 
 def _insert_events(dbapi: Any, dialect: str, events: list[tuple[Any, ...]]) -> None:
     """The driver's fastest bulk insert: COPY on PostgreSQL, executemany on SQLite."""
-    columns = ", ".join(_EVENT_COLUMNS)
+    columns = ", ".join(EVENT_COLUMNS)
     cursor = dbapi.cursor()
     try:
         if dialect == "postgresql":
@@ -140,7 +127,7 @@ def _insert_events(dbapi: Any, dialect: str, events: list[tuple[Any, ...]]) -> N
                 for row in events:
                     copy.write_row(row)
         else:
-            marks = ", ".join("?" * len(_EVENT_COLUMNS))
+            marks = ", ".join("?" * len(EVENT_COLUMNS))
             cursor.executemany(f"INSERT INTO access_events ({columns}) VALUES ({marks})", events)
     finally:
         cursor.close()
