@@ -13,7 +13,7 @@ pieces is several times faster; a property test holds the two byte-equal.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from json.encoder import encode_basestring_ascii as _quote
 from typing import Any
@@ -50,17 +50,36 @@ def _number(value: int | None) -> str:
 
 def leaf_bytes(event: Mapping[str, Any]) -> bytes:
     """The canonical leaf of one event, from its columns (``released``/``refused`` as stored)."""
+    return leaf_bytes_of([event[key] for key in LEAF_KEYS])
+
+
+def leaf_bytes_of(columns: Sequence[Any]) -> bytes:
+    """:func:`leaf_bytes` from the event's columns in ``LEAF_KEYS`` order (a row of them)."""
+    (
+        action,
+        app_id,
+        occurred_at,
+        outcome,
+        place,
+        purpose,
+        refused,
+        released,
+        request_id,
+        requester_id,
+        seq,
+        subject_id,
+    ) = columns
     return (
-        f'{{"action":{_text(event["action"])},'
-        f'"app_id":{_number(event["app_id"])},'
-        f'"occurred_at":"{leaf_time(event["occurred_at"])}",'
-        f'"outcome":{_text(event["outcome"])},'
-        f'"place":{_text(event["place"])},'
-        f'"purpose":{_text(event["purpose"])},'
-        f'"refused":{event["refused"]},'
-        f'"released":{event["released"]},'
-        f'"request_id":{_text(event["request_id"])},'
-        f'"requester_id":{_number(event["requester_id"])},'
-        f'"seq":{_number(event["seq"])},'
-        f'"subject_id":{_number(event["subject_id"])}}}'
+        f'{{"action":{_text(action)},'
+        f'"app_id":{_number(app_id)},'
+        f'"occurred_at":"{leaf_time(occurred_at)}",'
+        f'"outcome":{_text(outcome)},'
+        f'"place":{_text(place)},'
+        f'"purpose":{_text(purpose)},'
+        f'"refused":{refused},'
+        f'"released":{released},'
+        f'"request_id":{_text(request_id)},'
+        f'"requester_id":{_number(requester_id)},'
+        f'"seq":{_number(seq)},'
+        f'"subject_id":{_number(subject_id)}}}'
     ).encode("ascii")

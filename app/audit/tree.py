@@ -10,22 +10,35 @@ answering one never rereads events.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select, tuple_, update
+from sqlalchemy import Row, String, select, tuple_, type_coerce
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from app.audit.leaves import LEAF_KEYS, leaf_bytes
+from app.audit.leaves import LEAF_KEYS, leaf_bytes_of
 from app.audit.merkle import Frontier, batch_inclusion_proofs, leaf_hash, tree_root
 from app.audit.note import sign_checkpoint
-from app.audit.tiles import TILE_WIDTH, TileKey, TileNodeReader, tiles_to_store
+from app.audit.tiles import TILE_WIDTH, Tile, TileKey, TileNodeReader, tiles_to_store
 from app.clock import utcnow
+from app.database import EnumText, affected
 from app.models.audit import TREE_ID, AccessEvent, AuditCheckpoint, AuditTile, AuditTree
 
 BATCH = 10_000
-_LEAF_COLUMNS = [getattr(AccessEvent, key) for key in LEAF_KEYS]
+
+
+def _as_stored(column: Any) -> Any:
+    """The column read as its stored text when it is an enum: a leaf writes that text.
+
+    (The enums' conversion to members and back was a fifth of sealing's time.)
+    """
+    return type_coerce(column, String()) if isinstance(column.type, EnumText) else column
+
+
+_LEAF_COLUMNS = [_as_stored(getattr(AccessEvent, key)) for key in LEAF_KEYS]
 
 
 class StoredTiles:
@@ -89,12 +102,17 @@ def seal_pending(session: Session, signer_key: str, origin: str, *, batch: int =
         ValueError: the stored tree and tiles do not line up (tampering).
     """
     tree = tree_state(session, for_update=True)
-    rows = session.execute(
-        select(*_LEAF_COLUMNS)
-        .where(AccessEvent.leaf_index.is_(None))
-        .order_by(AccessEvent.seq)
-        .limit(batch)
-    ).all()
+    # Core, not the ORM's loading: a batch is thousands of plain rows.
+    rows = (
+        session.connection()
+        .execute(
+            select(*_LEAF_COLUMNS)
+            .where(AccessEvent.leaf_index.is_(None))
+            .order_by(AccessEvent.seq)
+            .limit(batch)
+        )
+        .all()
+    )
     if rows:
         _append(session, tree, rows)
     checkpoint = _sign_if_grown(session, tree, signer_key, origin)
@@ -102,20 +120,65 @@ def seal_pending(session: Session, signer_key: str, origin: str, *, batch: int =
     return Sealed(len(rows), tree.size, checkpoint)
 
 
-def _append(session: Session, tree: AuditTree, rows: Sequence[object]) -> None:
+def _append(session: Session, tree: AuditTree, rows: Sequence[Row[Any]]) -> None:
     frontier = Frontier.from_bytes(tree.frontier)
     first = frontier.size
-    nodes = frontier.append(leaf_hash(leaf_bytes(row._mapping)) for row in rows)  # type: ignore[attr-defined]
-    for tile in tiles_to_store(nodes, StoredTiles(session)):
-        session.merge(
-            AuditTile(level=tile.level, number=tile.number, width=tile.width, hashes=tile.hashes)
-        )
-    session.execute(
-        update(AccessEvent),
-        [{"seq": row.seq, "leaf_index": first + i} for i, row in enumerate(rows)],  # type: ignore[attr-defined]
-    )
+    nodes = frontier.append(leaf_hash(leaf_bytes_of(row)) for row in rows)
+    _store_tiles(session, tiles_to_store(nodes, StoredTiles(session)))
+    _number_leaves(session, [row.seq for row in rows], first)
     tree.size, tree.root, tree.frontier = frontier.size, frontier.root(), frontier.to_bytes()
     tree.updated_at = utcnow()
+
+
+def _store_tiles(session: Session, tiles: Iterable[Tile]) -> None:
+    """Insert new tiles and overwrite grown partial ones, in one executemany."""
+    rows = [
+        {"level": t.level, "number": t.number, "width": t.width, "hashes": t.hashes} for t in tiles
+    ]
+    if not rows:
+        return
+    connection = session.connection()
+    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    statement = insert(AuditTile)
+    statement = statement.on_conflict_do_update(
+        index_elements=[AuditTile.level, AuditTile.number],
+        set_={"width": statement.excluded.width, "hashes": statement.excluded.hashes},
+    )
+    connection.execute(statement, rows)
+
+
+def _number_leaves(session: Session, seqs: Sequence[int], first: int) -> None:
+    """Give the events ``seqs`` the leaf indexes ``first``, ``first + 1``, ... in that order.
+
+    Hand-written on the driver because SQLAlchemy's bulk UPDATE by primary
+    key costs several times the update itself at thousands of events per
+    batch (it was half the sequencer's time, and the sequencer shares the
+    machine with every writer: bench/accesslog_write.py). On PostgreSQL one
+    statement takes the seqs as one array parameter; on SQLite, in process,
+    a plain ``executemany`` by primary key is the quick way.
+
+    Raises:
+        ValueError: not every event was there to number (tampering).
+    """
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        numbered = affected(
+            connection.exec_driver_sql(
+                "UPDATE access_events SET leaf_index = %s + v.ord - 1"
+                " FROM unnest(%s::bigint[]) WITH ORDINALITY AS v(seq, ord)"
+                " WHERE access_events.seq = v.seq AND access_events.leaf_index IS NULL",
+                (int(first), "{" + ",".join(str(int(seq)) for seq in seqs) + "}"),
+            )
+        )
+    else:
+        numbered = affected(
+            connection.exec_driver_sql(
+                "UPDATE access_events SET leaf_index = ? WHERE seq = ? AND leaf_index IS NULL",
+                [(first + i, seq) for i, seq in enumerate(seqs)],
+            )
+        )
+    if numbered != len(seqs):
+        raise ValueError(f"{len(seqs)} pending events were read, {numbered} could be numbered")
 
 
 def _sign_if_grown(session: Session, tree: AuditTree, signer_key: str, origin: str) -> str | None:

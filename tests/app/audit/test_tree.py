@@ -24,7 +24,7 @@ from app.audit.note import (
     verifier_key_for,
 )
 from app.audit.sequencer import take_lease
-from app.audit.tree import latest_checkpoint, seal_pending, tree_state
+from app.audit.tree import _number_leaves, latest_checkpoint, seal_pending, tree_state
 from app.clock import FixedClock
 from app.models.audit import AccessEvent, AuditCheckpoint, AuditTile, AuditTree
 from permissions import Field
@@ -91,6 +91,21 @@ def test_sealing_numbers_leaves_in_seq_order_and_signs_each_growth(
     assert parse_checkpoint(note, _verifier(), TEST_ORIGIN).root == bytes(tree_state(sealed).root)
     result = _check(sealed, clock)
     assert result.ok and result.checked == 9
+
+
+def test_numbering_leaves_refuses_events_gone_or_already_sealed(
+    app: Flask, sealed: Session
+) -> None:
+    sealed_seqs = _seqs(sealed)
+    write_events(app, sealed, [10], fields=[Field.EMAIL])
+    pending = _seqs(sealed)[-1]
+    with pytest.raises(ValueError, match="3 pending events were read, 1 could be numbered"):
+        _number_leaves(sealed, [pending, sealed_seqs[0], pending + 1000], 9)
+    sealed.rollback()
+    assert sealed.scalar(select(AccessEvent.leaf_index).where(AccessEvent.seq == pending)) is None
+    assert (
+        sealed.scalar(select(AccessEvent.leaf_index).where(AccessEvent.seq == sealed_seqs[0])) == 0
+    )
 
 
 def test_a_changed_event_is_caught(sealed: Session, clock: FixedClock) -> None:
