@@ -59,6 +59,7 @@ def test_accesslog_write_benchmark_prints_a_json_summary(monkeypatch, capsys):
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert summary["tx_per_s_1"] > 0 and summary["tx_per_s_8"] > 0
     assert summary["floor_tx_per_s_8"] > 0 and summary["ratio"] > 0
+    assert summary["floor_tx_per_s_1"] > 0 and summary["floor_scaling"] > 0
     assert summary["backlog_drain_s"] >= 0
 
 
