@@ -52,7 +52,7 @@ def fetch_for_ids(
         # The array goes as its text form: psycopg's list dumper costs more
         # than the query at 5,000 ids, and int() keeps anything but digits out.
         sql = query.format(ids="(SELECT unnest(%s::bigint[]))", **literals)
-        param: Any = "{" + ",".join(str(int(i)) for i in ids) + "}"
+        param: Any = "{" + ",".join(map(str, map(int, ids))) + "}"
     else:
         sql = query.format(ids="(SELECT value FROM json_each(?))", **literals)
         param = json.dumps([int(i) for i in ids])

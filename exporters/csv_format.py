@@ -66,7 +66,11 @@ class _Row:
                 )
             row[i] = "\n".join(texts)
         row[0] = record.contact_id
-        return [neutralise(cell) if cell else "" for cell in row]
+        # Most cells start with no formula character: only those pay for neutralise().
+        return [
+            (neutralise(cell) if cell.startswith(FORMULA_PREFIXES) else cell) if cell else ""
+            for cell in row
+        ]
 
 
 class CsvExporter:

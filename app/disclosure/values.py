@@ -53,13 +53,17 @@ def load_values(
     by_subject: dict[int, list[ValueRecord]] = defaultdict(list)
     wanted = None if fields is None else {f.value for f in fields}
     rows = fetch_for_ids(session, _VALUES_QUERY, subject_ids)
+    current, values = None, []  # rows come grouped by member: one lookup per member
     for vid, member_id, field, label, value, view, download, sync in rows:
-        if wanted is None or field in wanted:
-            by_subject[member_id].append(
-                ValueRecord(
-                    vid, _FIELDS[field], _LABELS[label], value, _policy_of(view, download, sync)
-                )
+        if wanted is not None and field not in wanted:
+            continue
+        if member_id != current:
+            current, values = member_id, by_subject[member_id]
+        values.append(
+            ValueRecord(
+                vid, _FIELDS[field], _LABELS[label], value, _policy_of(view, download, sync)
             )
+        )
     return by_subject
 
 

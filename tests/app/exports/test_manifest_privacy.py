@@ -11,6 +11,7 @@ manifest, so nothing in it can tell the two apart.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask
@@ -19,14 +20,31 @@ from hypothesis import strategies as st
 from sqlalchemy.orm import Session
 
 from app.disclosure.service import Requester
-from app.exports.manifest import MIN_PEOPLE_FOR_REASONS
+from app.exports.manifest import (
+    APP_SCOPE,
+    MIN_PEOPLE_FOR_REASONS,
+    NOTHING_DOWNLOADABLE,
+    THEIR_SETTINGS,
+    ManifestTally,
+)
 from app.exports.selection import Selection
 from app.exports.service import ExportOrder, preview
 from app.models.exports import ExportRun
 from app.network.services import connect
 from app.privacy.services import set_purposes
 from app.privacy.suppression import suppress
-from permissions import Audience, Field, Purpose, policy
+from permissions import (
+    Audience,
+    Field,
+    Outcome,
+    Purpose,
+    Reason,
+    Relation,
+    ValueLabel,
+    ValueRecord,
+    default_policy,
+    policy,
+)
 from tests.app.exports.helpers import run_export
 from tests.factories import make_member, set_policy
 from tests.properties import no_leak
@@ -111,3 +129,38 @@ def test_a_manifest_never_tells_who_withheld_what(
         assert (
             _without_time(kept) == _without_time(carried) == _without_time(seen | {"format": fmt})
         )
+
+
+def test_the_tally_counts_people_and_values_by_field_and_why_they_were_withheld():
+    def value(field, label=None):
+        return ValueRecord(0, field, label, "", default_policy(field))
+
+    name, email = value(Field.FIRST_NAME), value(Field.EMAIL, ValueLabel.WORK)
+    phone = value(Field.PHONE, ValueLabel.MOBILE)
+    tally = ManifestTally("csv", Purpose.RECRUITING, [Field.FIRST_NAME, Field.EMAIL, Field.PHONE])
+    tally.add(
+        [
+            Outcome(i, Relation.CONNECTION, [name, email], [(phone, Reason.AUDIENCE)])
+            for i in range(4)
+        ]
+    )
+    tally.add(
+        [
+            Outcome(10, Relation.CONNECTION, [name], [(email, Reason.SCOPE)]),
+            Outcome(11, Relation.CONNECTION, [], [(name, Reason.AUDIENCE)]),
+        ]
+    )
+    document = tally.document(datetime(2026, 11, 29, tzinfo=UTC))
+
+    assert document["people"] == {
+        "selected": 6,
+        "included": 5,
+        "with_contact_details": 4,
+        "left_out": 1,
+        "left_out_by_reason": {NOTHING_DOWNLOADABLE: 1},
+    }
+    assert document["values"]["included"] == {"first_name": 5, "email": 4, "phone": 0}
+    assert document["values"]["withheld"] == {
+        "email": {APP_SCOPE: 1},
+        "phone": {THEIR_SETTINGS: 4},
+    }
