@@ -25,7 +25,7 @@ from sqlalchemy import or_, update
 from sqlalchemy.orm import Session
 
 from app.audit.signing import signer_key
-from app.audit.tree import Sealed, seal_pending
+from app.audit.tree import BATCH, Sealed, seal_pending
 from app.clock import utcnow
 from app.database import affected
 from app.extensions import db
@@ -67,11 +67,19 @@ def release_lease(session: Session, holder: str) -> None:
     session.commit()
 
 
-def seal_all(session: Session, signer: str, origin: str) -> list[Sealed]:
-    """Seal batches until nothing is pending; the caller holds the lease."""
-    rounds = [seal_pending(session, signer, origin)]
-    while rounds[-1].events:
-        rounds.append(seal_pending(session, signer, origin))
+def seal_all(session: Session, signer: str, origin: str, *, batch: int = BATCH) -> list[Sealed]:
+    """Seal batches until one comes back short of ``batch``; the caller holds the lease.
+
+    A short batch means the sequencer has caught up: it stops there and rests
+    until the next round, rather than going on until a batch comes back empty,
+    which under a steady stream of writes may never happen (every batch finds
+    the few events committed while the last one was sealed, and the loop
+    would seal in tiny batches, a checkpoint and the partial tiles rewritten
+    for each, without ever resting).
+    """
+    rounds = [seal_pending(session, signer, origin, batch=batch)]
+    while rounds[-1].events >= batch:
+        rounds.append(seal_pending(session, signer, origin, batch=batch))
     return rounds
 
 

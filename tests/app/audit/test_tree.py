@@ -15,6 +15,7 @@ from flask import Flask
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from app.audit import sequencer
 from app.audit.integrity import LogTampered, prune, verify
 from app.audit.merkle import EMPTY_ROOT, Frontier
 from app.audit.note import (
@@ -23,7 +24,7 @@ from app.audit.note import (
     sign_checkpoint,
     verifier_key_for,
 )
-from app.audit.sequencer import take_lease
+from app.audit.sequencer import seal_all, take_lease
 from app.audit.tree import _number_leaves, latest_checkpoint, seal_pending, tree_state
 from app.clock import FixedClock
 from app.models.audit import AccessEvent, AuditCheckpoint, AuditTile, AuditTree
@@ -235,3 +236,35 @@ def test_one_sequencer_at_a_time_until_its_lease_lapses(
 
         assert take_lease(session, "host-b:2")
         assert not take_lease(session, "host-a:1")
+
+
+def test_a_round_seals_full_batches_until_one_comes_back_short(
+    app: Flask, session: Session
+) -> None:
+    write_events(app, session, range(1, 6), fields=[Field.EMAIL])
+
+    rounds = seal_all(session, TEST_SIGNER_KEY, TEST_ORIGIN, batch=2)
+
+    assert [r.events for r in rounds] == [2, 2, 1]
+    assert tree_state(session).size == 5
+
+
+def test_a_round_rests_once_caught_up_though_writes_keep_coming(
+    app: Flask, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Writers that never stop: every batch sealed is followed by two new events.
+    write_events(app, session, [1], fields=[Field.EMAIL])
+    subjects = iter(range(100, 200))
+    real_seal = sequencer.seal_pending
+
+    def seal_while_writes_go_on(*args, **kwargs):
+        sealed = real_seal(*args, **kwargs)
+        write_events(app, session, [next(subjects), next(subjects)], fields=[Field.EMAIL])
+        return sealed
+
+    monkeypatch.setattr(sequencer, "seal_pending", seal_while_writes_go_on)
+
+    rounds = seal_all(session, TEST_SIGNER_KEY, TEST_ORIGIN, batch=10)
+
+    assert [r.events for r in rounds] == [1]  # short: caught up, so the round ends
+    assert len(_seqs(session)) == 3  # the two written meanwhile wait for the next round
