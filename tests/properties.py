@@ -17,7 +17,7 @@ from permissions import Audience, Relation
 
 CI = os.environ.get("HYPOTHESIS_PROFILE") == "ci"
 ON_POSTGRES = os.environ.get("TEST_DATABASE_URL", "").startswith("postgres")
-_CI_EXAMPLES = "200" if ON_POSTGRES else "1000"
+_CI_EXAMPLES = "200" if ON_POSTGRES else "600"
 NO_LEAK_EXAMPLES = int(os.environ.get("FIELDGATE_NO_LEAK_EXAMPLES", _CI_EXAMPLES if CI else "40"))
 
 # For the properties that go through the database and the web app.
