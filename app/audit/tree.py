@@ -33,7 +33,7 @@ BATCH = 10_000
 def _as_stored(column: Any) -> Any:
     """The column read as its stored text when it is an enum: a leaf writes that text.
 
-    (The enums' conversion to members and back was a fifth of sealing's time.)
+    (Converting the enums to members and back was about a tenth of sealing's time.)
     """
     return type_coerce(column, String()) if isinstance(column.type, EnumText) else column
 
