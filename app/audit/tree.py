@@ -24,7 +24,7 @@ from app.audit.merkle import Frontier, batch_inclusion_proofs, leaf_hash, tree_r
 from app.audit.note import sign_checkpoint
 from app.audit.tiles import TILE_WIDTH, Tile, TileKey, TileNodeReader, tiles_to_store
 from app.clock import utcnow
-from app.database import EnumText, affected
+from app.database import EnumText, affected, bigint_array
 from app.models.audit import TREE_ID, AccessEvent, AuditCheckpoint, AuditTile, AuditTree
 
 BATCH = 10_000
@@ -167,7 +167,7 @@ def _number_leaves(session: Session, seqs: Sequence[int], first: int) -> None:
                 "UPDATE access_events SET leaf_index = %s + v.ord - 1"
                 " FROM unnest(%s::bigint[]) WITH ORDINALITY AS v(seq, ord)"
                 " WHERE access_events.seq = v.seq AND access_events.leaf_index IS NULL",
-                (int(first), "{" + ",".join(str(int(seq)) for seq in seqs) + "}"),
+                (int(first), bigint_array(seqs)),
             )
         )
     else:
