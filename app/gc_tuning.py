@@ -22,7 +22,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
-BULK_THRESHOLD = 50_000
+# High enough that a chunk of 5,000 contacts (some 40,000 values, each a few
+# tuples) runs without a pass: a pass in mid-chunk walks every object the
+# chunk holds alive, while one at its end finds them already freed. At
+# 50,000 passes ran inside chunks; 1,000,000 made an export of 30,000 contacts
+# about 8 % faster on PostgreSQL (bench/export.py, same run).
+BULK_THRESHOLD = 1_000_000
 T = TypeVar("T")
 
 _lock = threading.Lock()
