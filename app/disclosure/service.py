@@ -7,15 +7,19 @@ consents) and hands the decision to :func:`permissions.decide_many`.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+import time
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from app.audit.recorder import AccessContext, record_outcomes
 from app.disclosure.context import blocked_among, consents_of, suppressed_among
 from app.disclosure.relations import relations_to
 from app.disclosure.values import load_values
+from app.gc_tuning import fewer_collections
 from app.models.audit import EventAction, Place
 from permissions import (
     AccessRequest,
@@ -212,6 +216,19 @@ def disclose(
         fields=fields,
         circumstances=circumstances,
     )
+    _log(session, requester, outcomes, action=action, place=place, purpose=purpose)
+    return outcomes
+
+
+def _log(
+    session: Session,
+    requester: Requester,
+    outcomes: dict[int, Outcome],
+    *,
+    action: Action,
+    place: Place,
+    purpose: Purpose | None,
+) -> None:
     context = AccessContext(
         requester_id=requester.member_id,
         action=EventAction.of(action, through_app=requester.app_id is not None),
@@ -221,4 +238,117 @@ def disclose(
         request_id=requester.request_id,
     )
     record_outcomes(session, context, outcomes.values())
-    return outcomes
+
+
+# A decision made ahead is used only if it is at most this old when its chunk's
+# turn comes; an older one (a slow reader downstream) is made again.
+READ_AHEAD_MAX_AGE = 2.0
+
+
+def _read_ahead_engine(session: Session) -> Engine | None:
+    """The engine a second connection can come from: PostgreSQL sessions bound to an engine.
+
+    Not SQLite: tried, a second connection reading there while the caller
+    wrote its events made those writes fail with "database is locked". Not a
+    session bound to one connection either (tests run so): its uncommitted
+    work is invisible to any other connection.
+    """
+    bind = session.get_bind()
+    if isinstance(bind, Engine) and bind.dialect.name == "postgresql":
+        return bind
+    return None
+
+
+class DisclosedChunks(Iterator[tuple[Sequence[int], dict[int, Outcome]]]):
+    """:func:`disclose` for a sequence of chunks, the next one read ahead.
+
+    Iterating yields ``(chunk, outcomes)`` in order, each chunk's events
+    committed before it is yielded, exactly as :func:`disclose` would give
+    them. On PostgreSQL the reads and decisions of the next chunk run on a
+    connection of their own in a worker thread while the caller works on the
+    current one (an export formats and sends it), so the database's time
+    overlaps the caller's instead of adding to it. Nothing leaves before its
+    events are committed on the caller's session; a decision made ahead is
+    made again if it is older than ``READ_AHEAD_MAX_AGE`` when it is used.
+    The read-ahead starts when this object is made.
+    """
+
+    def __init__(
+        self,
+        session: Session,
+        requester: Requester,
+        chunks: Iterable[Sequence[int]],
+        *,
+        action: Action,
+        place: Place,
+        purpose: Purpose | None = None,
+        fields: Collection[Field] | None = None,
+    ) -> None:
+        self.session, self.requester = session, requester
+        self.action, self.place, self.purpose, self.fields = action, place, purpose, fields
+        self.chunks = iter(chunks)
+        engine = _read_ahead_engine(session)
+        self.pool = None if engine is None else ThreadPoolExecutor(1, "read-ahead")
+        self.engine = engine
+        self.pending = self._ahead(next(self.chunks, None))
+
+    def _decide(self, session: Session, chunk: Sequence[int]) -> dict[int, Outcome]:
+        return decide_for(
+            session,
+            self.requester,
+            chunk,
+            action=self.action,
+            purpose=self.purpose,
+            fields=self.fields,
+        )
+
+    def _decide_apart(self, chunk: Sequence[int]) -> tuple[float, dict[int, Outcome]]:
+        # The worker allocates as much as the caller; see app/gc_tuning.py.
+        with fewer_collections(), Session(self.engine) as own:
+            started = time.monotonic()
+            return started, self._decide(own, chunk)
+
+    def _ahead(
+        self, chunk: Sequence[int] | None
+    ) -> tuple[Sequence[int], Future[tuple[float, dict[int, Outcome]]] | None] | None:
+        if chunk is None:
+            return None
+        if self.pool is None:
+            return chunk, None
+        return chunk, self.pool.submit(self._decide_apart, chunk)
+
+    def __iter__(self) -> Iterator[tuple[Sequence[int], dict[int, Outcome]]]:
+        return self
+
+    def __next__(self) -> tuple[Sequence[int], dict[int, Outcome]]:
+        if self.pending is None:
+            self.close()
+            raise StopIteration
+        chunk, future = self.pending
+        try:
+            outcomes = None
+            if future is not None:
+                started, outcomes = future.result()
+                if time.monotonic() - started > READ_AHEAD_MAX_AGE:
+                    outcomes = None
+            self.pending = self._ahead(next(self.chunks, None))
+            if outcomes is None:
+                outcomes = self._decide(self.session, chunk)
+            _log(
+                self.session,
+                self.requester,
+                outcomes,
+                action=self.action,
+                place=self.place,
+                purpose=self.purpose,
+            )
+        except BaseException:
+            self.close()
+            raise
+        return chunk, outcomes
+
+    def close(self) -> None:
+        """Stop reading ahead (waits for a read under way); nothing more is decided."""
+        self.pending = None
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)

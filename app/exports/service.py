@@ -19,7 +19,13 @@ from sqlalchemy.orm import Session
 
 from app.clock import utcnow
 from app.disclosure.handles import handles_of
-from app.disclosure.service import Circumstances, Requester, decide_for, disclose
+from app.disclosure.service import (
+    Circumstances,
+    DisclosedChunks,
+    Requester,
+    decide_for,
+    disclose,
+)
 from app.disclosure.values import contact_detail_bound
 from app.exports.manifest import ManifestTally, included
 from app.exports.quota import (
@@ -37,7 +43,7 @@ from app.gc_tuning import each_step_with_fewer_collections, fewer_collections
 from app.models.audit import Place
 from app.models.exports import ExportRun
 from exporters import ContactRecord, Layout, get_exporter
-from permissions import Action, Field, Purpose
+from permissions import Action, Field, Outcome, Purpose
 
 CHUNK = 5000
 
@@ -150,20 +156,26 @@ class _Streamer:
         self.tally = ManifestTally(order.format, order.purpose, order.fields)
         self.done = 0
 
-    def decide_chunk(self, chunk: Sequence[int]) -> list[ContactRecord]:
-        with fewer_collections():
-            return self._decide_chunk(chunk)
-
-    def _decide_chunk(self, chunk: Sequence[int]) -> list[ContactRecord]:
-        outcomes = disclose(
+    def disclosed(self, chunks: Iterator[Sequence[int]]) -> DisclosedChunks:
+        return DisclosedChunks(
             self.session,
             self.requester,
-            chunk,
+            chunks,
             action=Action.DOWNLOAD,
             place=Place.EXPORT,
             purpose=self.order.purpose,
             fields=self.order.fields,
         )
+
+    def decide_chunk(
+        self, chunk: Sequence[int], outcomes: dict[int, Outcome]
+    ) -> list[ContactRecord]:
+        with fewer_collections():
+            return self._decide_chunk(chunk, outcomes)
+
+    def _decide_chunk(
+        self, chunk: Sequence[int], outcomes: dict[int, Outcome]
+    ) -> list[ContactRecord]:
         self.tally.add(outcomes.values())
         handles = handles_of(self.session, chunk)
         self.done += len(chunk)
@@ -175,12 +187,10 @@ class _Streamer:
             ContactRecord(handles[sid], o.released) for sid, o in outcomes.items() if included(o)
         ]
 
-    def records(
-        self, first: list[ContactRecord], rest: Iterator[Sequence[int]]
-    ) -> Iterator[ContactRecord]:
+    def records(self, first: list[ContactRecord], rest: DisclosedChunks) -> Iterator[ContactRecord]:
         yield from first
-        for chunk in rest:
-            yield from self.decide_chunk(chunk)
+        for chunk, outcomes in rest:
+            yield from self.decide_chunk(chunk, outcomes)
 
     def manifest(self) -> dict[str, Any]:
         return self.tally.document(utcnow())
@@ -307,10 +317,11 @@ def start_export(
     session.add(run)
     session.commit()
     streamer = _Streamer(session, requester, order, run, store, reservation)
-    chunks = _chunks(subject_ids, chunk_size)
+    disclosed = streamer.disclosed(_chunks(subject_ids, chunk_size))
     try:
-        first = streamer.decide_chunk(next(chunks))
+        first = streamer.decide_chunk(*next(disclosed))
     except BaseException:
+        disclosed.close()
         streamer.finish("failed")
         raise
     layout = Layout(tuple(f for f in Field if f in order.fields))
@@ -318,9 +329,10 @@ def start_export(
     def body() -> Iterator[bytes]:
         try:
             yield from each_step_with_fewer_collections(
-                iter(exporter.stream(streamer.records(first, chunks), layout, streamer.manifest))
+                iter(exporter.stream(streamer.records(first, disclosed), layout, streamer.manifest))
             )
         except BaseException:
+            disclosed.close()
             streamer.finish("failed")
             raise
         streamer.finish("complete")
