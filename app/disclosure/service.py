@@ -248,8 +248,11 @@ READ_AHEAD_MAX_AGE = 2.0
 def _read_ahead_engine(session: Session) -> Engine | None:
     """The engine a second connection can come from: PostgreSQL sessions bound to an engine.
 
-    Not SQLite: tried, a second connection reading there while the caller
-    wrote its events made those writes fail with "database is locked". Not a
+    Not SQLite: there a transaction begins IMMEDIATE (app/database.py), so
+    a second connection reading while the caller holds its transaction waits
+    until "database is locked". Tried with the reader's transactions
+    DEFERRED: no faster, as turning SQLite's rows into Python objects holds
+    the interpreter lock the caller needs. Not a
     session bound to one connection either (tests run so): its uncommitted
     work is invisible to any other connection.
     """
