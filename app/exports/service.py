@@ -167,15 +167,8 @@ class _Streamer:
             fields=self.order.fields,
         )
 
-    def decide_chunk(
-        self, chunk: Sequence[int], outcomes: dict[int, Outcome]
-    ) -> list[ContactRecord]:
-        with fewer_collections():
-            return self._decide_chunk(chunk, outcomes)
-
-    def _decide_chunk(
-        self, chunk: Sequence[int], outcomes: dict[int, Outcome]
-    ) -> list[ContactRecord]:
+    def take(self, chunk: Sequence[int], outcomes: dict[int, Outcome]) -> list[ContactRecord]:
+        """Count a disclosed chunk in the manifest, note the progress; its records."""
         self.tally.add(outcomes.values())
         handles = handles_of(self.session, chunk)
         self.done += len(chunk)
@@ -189,8 +182,8 @@ class _Streamer:
 
     def records(self, first: list[ContactRecord], rest: DisclosedChunks) -> Iterator[ContactRecord]:
         yield from first
-        for chunk, outcomes in rest:
-            yield from self.decide_chunk(chunk, outcomes)
+        for chunk, outcomes in rest:  # each step of the body runs with fewer collections
+            yield from self.take(chunk, outcomes)
 
     def manifest(self) -> dict[str, Any]:
         return self.tally.document(utcnow())
@@ -319,7 +312,8 @@ def start_export(
     streamer = _Streamer(session, requester, order, run, store, reservation)
     disclosed = streamer.disclosed(_chunks(subject_ids, chunk_size))
     try:
-        first = streamer.decide_chunk(*next(disclosed))
+        with fewer_collections():
+            first = streamer.take(*next(disclosed))
     except BaseException:
         disclosed.close()
         streamer.finish("failed")
