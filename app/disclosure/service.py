@@ -252,9 +252,9 @@ def _read_ahead_engine(session: Session) -> Engine | None:
     a second connection reading while the caller holds its transaction waits
     until "database is locked". Tried with the reader's transactions
     DEFERRED: no faster, as turning SQLite's rows into Python objects holds
-    the interpreter lock the caller needs. Not a
-    session bound to one connection either (tests run so): its uncommitted
-    work is invisible to any other connection.
+    the interpreter lock the caller needs. Not a session bound to one
+    connection either (tests run so): its uncommitted work is invisible to
+    any other connection.
     """
     bind = session.get_bind()
     if isinstance(bind, Engine) and bind.dialect.name == "postgresql":
@@ -319,9 +319,6 @@ class DisclosedChunks(Iterator[tuple[Sequence[int], dict[int, Outcome]]]):
         if self.pool is None:
             return chunk, None
         return chunk, self.pool.submit(self._decide_apart, chunk)
-
-    def __iter__(self) -> Iterator[tuple[Sequence[int], dict[int, Outcome]]]:
-        return self
 
     def __next__(self) -> tuple[Sequence[int], dict[int, Outcome]]:
         if self.pending is None:
