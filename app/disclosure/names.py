@@ -1,7 +1,8 @@
 """Finding members by name: one matcher for member search and export selection.
 
-A name matches only through what the requester may *view* of it, so typing
-a guess can never confirm a hidden name.
+A name matches only through what the requester may receive of it (a member
+views it; an app receives what its grant lets it, for the action it is
+taking), so typing a guess can never confirm a name kept from the requester.
 """
 
 from __future__ import annotations
@@ -36,11 +37,12 @@ def members_named(
     *,
     connections_only: bool,
     limit: int | None = None,
+    action: Action = Action.VIEW,
 ) -> list[int]:
     """Ids of members whose visible first and last name contain every word of ``query``.
 
     Decides (without logging: nothing is shown yet) what the requester may
-    view of each candidate's names; the caller shows the matches through
+    receive of each candidate's names for ``action``; the caller shows the matches through
     :func:`app.disclosure.cards.member_cards`, which logs what it shows.
 
     Raises:
@@ -56,5 +58,5 @@ def members_named(
         connections_only=connections_only,
         limit=limit,
     )
-    outcomes = decide_for(session, requester, candidates, action=Action.VIEW, fields=NAME_FIELDS)
+    outcomes = decide_for(session, requester, candidates, action=action, fields=NAME_FIELDS)
     return [sid for sid in candidates if _visible_name_has(outcomes[sid], words)]

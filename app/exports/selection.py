@@ -13,6 +13,7 @@ from app.disclosure.names import EmptyNameQuery, members_named
 from app.disclosure.service import Requester
 from app.models.accounts import Member
 from app.models.network import Connection
+from permissions import Action
 
 MAX_CHOSEN = 10_000
 
@@ -82,26 +83,32 @@ def _chosen(session: Session, requester_id: int, handles: Sequence[str]) -> list
     return ids
 
 
-def _matching(session: Session, requester_id: int, query: str) -> list[int]:
+def _matching(session: Session, requester: Requester, query: str) -> list[int]:
+    # Match only names the requester may receive: a member the names they see,
+    # as member search does; an app the names this export would hand it (its
+    # scopes, the grant's purpose, blocks), or the answer (a count, or "nobody
+    # selected") would confirm a name the app is refused, letter by letter.
+    action = Action.VIEW if requester.app_id is None else Action.DOWNLOAD
     try:
-        # Match only names the requester may see, as member search does.
-        return members_named(session, Requester(requester_id), query, connections_only=True)
+        return members_named(session, requester, query, connections_only=True, action=action)
     except EmptyNameQuery as exc:
         raise SelectionError("Type part of a name to choose contacts by name.") from exc
 
 
-def resolve(session: Session, requester_id: int, selection: Selection) -> list[int]:
+def resolve(session: Session, requester: Requester, selection: Selection) -> list[int]:
     """The member ids the selection names, in id order.
 
     Raises:
         SelectionError: nobody is selected, or someone selected is not a connection.
+        AnonymousRequester: nobody is signed in.
     """
+    requester_id = requester.member()
     if selection.kind is SelectionKind.ALL:
         ids = connection_ids(session, requester_id)
     elif selection.kind is SelectionKind.PEOPLE:
         ids = _chosen(session, requester_id, selection.handles)
     else:
-        ids = _matching(session, requester_id, selection.query)
+        ids = _matching(session, requester, selection.query)
     if not ids:
         raise SelectionError("No contacts are selected, so there is nothing to export.")
     return ids

@@ -101,7 +101,7 @@ def preview(
     session: Session, requester: Requester, order: ExportOrder, *, chunk_size: int = CHUNK
 ) -> dict[str, Any]:
     """The manifest the export would have now, computed by the engine; nothing is released."""
-    subject_ids = resolve(session, requester.member(), order.selection)
+    subject_ids = resolve(session, requester, order.selection)
     get_exporter(order.format)
     tally = ManifestTally(order.format, order.purpose, order.fields)
     for chunk in _chunks(subject_ids, chunk_size):
@@ -290,7 +290,7 @@ def start_export(
         AccessLogUnavailable: the first chunk's events could not be written.
     """
     exporter = get_exporter(order.format, bom=order.bom)
-    subject_ids = resolve(session, requester.member(), order.selection)
+    subject_ids = resolve(session, requester, order.selection)
     try:
         reservation = _reserve(
             session, requester, order, subject_ids, limits, store, now or utcnow(), chunk_size

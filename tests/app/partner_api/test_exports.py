@@ -11,10 +11,13 @@ from flask import Flask
 from sqlalchemy import select
 
 from app.apps.blocks import block
+from app.disclosure.service import Requester
+from app.exports.selection import Selection, SelectionKind, resolve
 from app.models.accounts import Member
 from app.models.audit import AccessEvent, EventAction, Place
 from app.models.exports import ExportRun
 from app.network.services import connect
+from app.privacy.services import set_purposes
 from app.privacy.suppression import suppress
 from permissions import Audience, Field, Policy, Purpose
 from tests.app.apps.helpers import Harness
@@ -119,6 +122,31 @@ def test_a_selection_of_people_or_a_name_query(partner: Harness, token: str) -> 
     assert set(_rows(chosen.data)) == {first.handle, third.handle}
     found = partner.api(token, f"{EXPORT}&query=Con1")
     assert set(_rows(found.data)) == {second.handle}
+
+
+def test_a_name_query_matches_only_names_the_app_would_receive(
+    partner: Harness, token: str
+) -> None:
+    # A match (200, "selected: 1") against "nobody selected" (400) would
+    # otherwise confirm, guess by guess, a name the app is refused.
+    kept, blocking, objecting, undownloadable = _contacts(partner, 4)
+    block(partner.session, blocking.id, partner.app)
+    set_purposes(partner.session, objecting.id, {Purpose.RECRUITING: False})
+    set_policy(
+        partner.session,
+        undownloadable.id,
+        Field.LAST_NAME,
+        Policy(Audience.CONNECTIONS, Audience.NOBODY, Audience.NOBODY),
+    )
+    partner.session.commit()
+    assert set(_rows(partner.api(token, f"{EXPORT}&query=Tact0").data)) == {kept.handle}
+    for refused in ("Tact1", "act2", "Tact3", "Con3 Tact3"):
+        response = partner.api(token, f"{EXPORT}&query={refused}")
+        assert response.status_code == 400, refused
+        assert response.get_json()["message"].startswith("No contacts are selected")
+    # The member, who sees the view-only name, still finds that contact by it.
+    by_name = Selection(SelectionKind.SEARCH, query="Tact3")
+    assert resolve(partner.session, Requester(partner.member.id), by_name) == [undownloadable.id]
 
 
 def test_fields_choose_the_columns(partner: Harness, token: str) -> None:
