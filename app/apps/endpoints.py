@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from authlib.oauth2.rfc6749 import InvalidRequestError
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint
 
@@ -14,6 +15,21 @@ from app.apps.settings import issuer
 from app.disclosure.handles import handles_of
 from app.extensions import db
 from app.models.apps import OAuthClient, OAuthEventKind, OAuthToken
+
+
+def _needs_a_token(request: Any) -> None:
+    """Authlib's ``check_params`` without its refusal of unknown hints.
+
+    Authlib answers a ``token_type_hint`` it does not know with a 401
+    ``unsupported_token_type``; RFC 7009 2.1 says such a hint is ignored (and
+    RFC 7662 2.1 that the search goes on across every kind), which
+    :func:`find_token` does.
+
+    Raises:
+        InvalidRequestError: no token was given.
+    """
+    if "token" not in request.form:
+        raise InvalidRequestError(description="Give the token in the 'token' parameter.")
 
 
 class TokenRevocation(RevocationEndpoint):
@@ -30,13 +46,19 @@ class TokenRevocation(RevocationEndpoint):
     def query_token(self, token_string: str, token_type_hint: str | None) -> TokenView | None:
         return find_token(token_string, token_type_hint)
 
+    def check_params(self, request: Any, client: AppClient) -> None:
+        _needs_a_token(request)
+
     def revoke_token(self, token: TokenView, request: Any) -> None:
         row = token.row
-        tokens.revoke_tokens(
+        revoked = tokens.revoke_tokens(
             db.session, OAuthToken.grant_id == row.grant_id, OAuthToken.app_id == row.app_id
         )
         app = db.session.get(OAuthClient, row.app_id)
-        if app is not None:
+        # Only a revocation that ended something is history: revoking dead
+        # tokens again and again must not let an app fill the member's page
+        # and push an alarm out of sight.
+        if app is not None and revoked:
             history.record(db.session, row.member_id, app, OAuthEventKind.REVOKED_BY_APP)
         db.session.commit()
 
@@ -52,6 +74,9 @@ class TokenIntrospection(IntrospectionEndpoint):
 
     def query_token(self, token_string: str, token_type_hint: str | None) -> TokenView | None:
         return find_token(token_string, token_type_hint)
+
+    def check_params(self, request: Any, client: AppClient) -> None:
+        _needs_a_token(request)
 
     def check_permission(self, token: TokenView, client: AppClient, request: Any) -> bool:
         return token.check_client(client)

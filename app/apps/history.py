@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from app.apps.scopes import scope_string
@@ -41,8 +41,12 @@ def record(
 def security_history(
     session: Session, member_id: int, limit: int = HISTORY_LIMIT
 ) -> list[OAuthEvent]:
-    """The member's events with apps, newest first."""
-    return list(
+    """The member's events with apps, newest first: the newest ``limit``, then older alarms.
+
+    Alarms (signs of a stolen credential) stay on the page however many
+    ordinary events came after them (up to ``limit`` more of them).
+    """
+    newest = list(
         session.scalars(
             select(OAuthEvent)
             .where(OAuthEvent.member_id == member_id)
@@ -50,3 +54,17 @@ def security_history(
             .limit(limit)
         )
     )
+    if len(newest) < limit:
+        return newest
+    oldest = newest[-1]
+    older_alarms = session.scalars(
+        select(OAuthEvent)
+        .where(
+            OAuthEvent.member_id == member_id,
+            OAuthEvent.kind.in_([k for k in OAuthEventKind if k.alarming]),
+            tuple_(OAuthEvent.occurred_at, OAuthEvent.id) < (oldest.occurred_at, oldest.id),
+        )
+        .order_by(OAuthEvent.occurred_at.desc(), OAuthEvent.id.desc())
+        .limit(limit)
+    )
+    return newest + list(older_alarms)

@@ -112,11 +112,17 @@ def rotate(session: Session, token_id: int) -> bool:
     return affected(result) == 1
 
 
-def revoke_tokens(
-    session: Session, *where: ColumnElement[bool], at: datetime | None = None
-) -> None:
-    """Revoke the access and refresh tokens of every row matching ``where`` (caller commits)."""
+def revoke_tokens(session: Session, *where: ColumnElement[bool], at: datetime | None = None) -> int:
+    """Revoke the access and refresh tokens of every row matching ``where`` (caller commits).
+
+    Returns how many tokens (access or refresh) were live until now: 0 when
+    all of them were dead already.
+    """
     when = at or utcnow()
+    revoked = 0
     for column in (OAuthToken.access_revoked_at, OAuthToken.refresh_revoked_at):
         values: dict[str, Any] = {column.key: when}
-        session.execute(update(OAuthToken).where(*where, column.is_(None)).values(**values))
+        revoked += affected(
+            session.execute(update(OAuthToken).where(*where, column.is_(None)).values(**values))
+        )
+    return revoked

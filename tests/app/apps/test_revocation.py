@@ -6,6 +6,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from app.apps.history import HISTORY_LIMIT, record, security_history
 from app.clock import FixedClock
 from app.models.apps import OAuthEvent, OAuthEventKind, OAuthGrant
 from tests.app.apps.helpers import BASE, Harness, basic, new_app
@@ -36,6 +37,33 @@ def test_revoking_either_token_kills_every_token_of_the_grant(
     assert oauth.authorize(params).status_code == 302
     kinds = oauth.session.scalars(select(OAuthEvent.kind)).all()
     assert OAuthEventKind.REVOKED_BY_APP in kinds
+
+
+def test_revoking_dead_tokens_again_adds_nothing_to_the_members_history(oauth: Harness) -> None:
+    # Otherwise an app could fill the member's page with revocations of
+    # long-dead tokens and push an alarm out of sight.
+    issued = oauth.full_flow()
+    for _ in range(3):
+        assert oauth.revoke(issued["access_token"]).status_code == 200
+        assert oauth.revoke(issued["refresh_token"]).status_code == 200
+    kinds = oauth.session.scalars(select(OAuthEvent.kind)).all()
+    assert kinds.count(OAuthEventKind.REVOKED_BY_APP) == 1
+
+
+def test_an_alarm_stays_in_the_history_after_many_later_events(oauth: Harness) -> None:
+    issued = oauth.full_flow()
+    oauth.refresh(issued["refresh_token"])
+    assert oauth.refresh(issued["refresh_token"]).status_code == 400  # reuse: the alarm
+    for _ in range(HISTORY_LIMIT + 5):
+        record(oauth.session, oauth.member.id, oauth.app, OAuthEventKind.REFRESHED)
+    oauth.session.commit()
+
+    shown = security_history(oauth.session, oauth.member.id)
+
+    assert [e.kind for e in shown[:HISTORY_LIMIT]] == [OAuthEventKind.REFRESHED] * HISTORY_LIMIT
+    assert [e.kind for e in shown[HISTORY_LIMIT:]] == [OAuthEventKind.REFRESH_REUSE]
+    page = oauth.http.get("/apps").get_data(as_text=True)
+    assert OAuthEventKind.REFRESH_REUSE.caption in page
 
 
 def test_revocation_needs_the_app_to_authenticate_and_own_the_token(
@@ -98,3 +126,23 @@ def test_a_revoked_token_introspects_as_inactive(oauth: Harness) -> None:
     issued = oauth.full_flow()
     oauth.revoke(issued["refresh_token"])
     assert oauth.introspect(issued["access_token"]).get_json() == {"active": False}
+
+
+def test_a_hint_the_server_does_not_know_is_ignored(oauth: Harness) -> None:
+    # RFC 7009 2.1: an invalid token_type_hint is ignored (Authlib refused it with a 401).
+    issued = oauth.full_flow()
+    looked_up = oauth.introspect(issued["access_token"], token_type_hint="id_token")
+    assert looked_up.status_code == 200 and looked_up.get_json()["active"] is True
+    assert oauth.revoke(issued["access_token"], token_type_hint="bogus").status_code == 200
+    assert oauth.api(issued["access_token"]).status_code == 401
+
+
+@pytest.mark.parametrize("endpoint", ["/oauth/revoke", "/oauth/introspect"])
+def test_without_a_token_the_request_is_a_400(oauth: Harness, endpoint: str) -> None:
+    response = oauth.http.post(
+        endpoint,
+        data={"token_type_hint": "access_token"},
+        headers=basic(oauth.client_id, oauth.secret),
+    )
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "invalid_request"
