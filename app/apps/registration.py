@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import re
 import unicodedata
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
@@ -76,6 +77,20 @@ def check_text(text: str, what: str, *, multiline: bool = False) -> str:
     return text.strip()
 
 
+# A DNS name in ASCII (an IDN in its xn-- form): labels of letters, digits and
+# inner hyphens. urlsplit takes any text between "//" and the path as a host.
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+_DNS_NAME = re.compile(rf"{_LABEL}(?:\.{_LABEL})*")
+
+
+def _valid_host(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return len(host) <= 253 and _DNS_NAME.fullmatch(host) is not None
+    return True
+
+
 def _loopback(host: str) -> bool:
     try:
         return ipaddress.ip_address(host).is_loopback
@@ -102,6 +117,8 @@ def check_url(url: str, what: str) -> str:
         )
     if not url.isascii() or not url.isprintable() or any(c.isspace() for c in url):
         raise AppError(f"The {what} {url!r} must be plain ASCII without spaces.")
+    if not _valid_host(parts.hostname):
+        raise AppError(f"The {what} {url!r} does not name a valid host.")
     if parts.scheme == "https" or (parts.scheme == "http" and _loopback(parts.hostname)):
         return url
     raise AppError(

@@ -96,6 +96,11 @@ def test_a_bad_registration_is_refused_with_a_message(
         ("https://app.example:99999/cb", False),
         ("https://app.example/c b", False),
         ("https://app.éxample/cb", False),
+        ("https://xn--app-9na.example/cb", True),
+        ("https://%zz/cb", False),
+        ("https://app..example/cb", False),
+        ("https://-app.example/cb", False),
+        ("https://app_x.example/cb", False),
     ],
 )
 def test_the_redirect_uri_rules(url: str, ok: bool) -> None:
