@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import (
+    HiddenField,
     RadioField,
     SelectChoice,
     SelectField,
@@ -66,6 +67,9 @@ class AppForm(FlaskForm):
         choices=[SelectChoice(s.value, f"{s.value}: {describe(s)}") for s in Scope],
         validators=[DataRequired("Choose at least one scope.")],
     )
+    # A fresh value on every new form: the same form sent again (a reload of
+    # the page that shows the secret) is recognised and registers nothing.
+    once = HiddenField()
     auth_method = RadioField(
         "Token endpoint authentication",
         choices=[SelectChoice(k, t) for k, t in AUTH_METHOD_TITLES.items()],

@@ -7,6 +7,7 @@ time (RFC 9700 2.1): https, or http on a loopback IP literal only (RFC 8252
 
 from __future__ import annotations
 
+import hmac
 import ipaddress
 import json
 import re
@@ -224,6 +225,15 @@ def developer_apps(session: Session, developer_id: int) -> list[DeveloperApp]:
         .order_by(OAuthClient.created_at.desc(), OAuthClient.id.desc())
     ).all()
     return [DeveloperApp(app, int(count)) for app, count in rows]
+
+
+def secret_version(app: OAuthClient, key: bytes) -> str:
+    """Names the app's current secret, for a form to say which one it replaces.
+
+    A keyed digest of the stored digest: it tells nothing about the secret,
+    and two secrets made in the same instant still differ (times would not).
+    """
+    return hmac.new(key, app.secret_hash.encode(), "sha256").hexdigest()[:32]
 
 
 def rotate_secret(session: Session, app: OAuthClient) -> str:

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import secrets
+
 from authlib.oauth2.rfc6749.errors import OAuth2Error
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     make_response,
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_login import current_user, login_required
@@ -185,12 +189,34 @@ def portal() -> str:
     )
 
 
+# The forms (their ``once`` values) this browser registered an app with, and
+# the apps: a form sent again leads to its app instead of registering another.
+REGISTERED_FORMS = "registered_forms"
+REMEMBERED_FORMS = 10
+
+
 @bp.route("/developers/apps/new", methods=["GET", "POST"])
 @login_required
 def register() -> Page:
-    """Register an app; its client secret is shown once, on the page this answers with."""
+    """Register an app; its client secret is shown once, on the page this answers with.
+
+    The secret is not kept anywhere to show again, so there is no redirect
+    after the POST; instead the form carries a one-time value, and sending
+    the same form again (reloading that page) leads to the app it registered.
+    """
     form = AppForm()
+    if not form.is_submitted():
+        form.once.data = secrets.token_urlsafe(16)
     if form.validate_on_submit():
+        done: dict[str, int] = session.get(REGISTERED_FORMS, {})
+        earlier = done.get(form.once.data or "")
+        if earlier is not None:
+            flash(
+                "That form was sent again, so nothing new was registered. The client secret "
+                "was shown once; if you did not copy it, replace it here.",
+                "info",
+            )
+            return redirect(url_for("apps.detail", app_id=earlier))
         try:
             app, secret = registration.register_app(db.session, current_user.id, form.details())
         except AppError as exc:
@@ -198,9 +224,17 @@ def register() -> Page:
             form.form_errors.append(str(exc))
             return render_template("apps/register.html", form=form), 400
         db.session.commit()
+        if form.once.data:
+            remembered = [*done.items()][-(REMEMBERED_FORMS - 1) :]
+            session[REGISTERED_FORMS] = dict([*remembered, (form.once.data, app.id)])
         return _detail(app, secret, created=True), 201
     status = 400 if form.is_submitted() else 200
     return render_template("apps/register.html", form=form), status
+
+
+def _secret_version(app: OAuthClient) -> str:
+    key = current_app.secret_key or ""
+    return registration.secret_version(app, key if isinstance(key, bytes) else key.encode())
 
 
 def _own_app(app_id: int) -> OAuthClient:
@@ -220,6 +254,7 @@ def _detail(app: OAuthClient, secret: str | None = None, created: bool = False) 
         scopes=parse_scopes(app.allowed_scope),
         redirect_uris=registration.redirect_uris_of(app),
         issuer=issuer(),
+        secret_version=_secret_version(app),
     )
 
 
@@ -232,9 +267,21 @@ def detail(app_id: int) -> str:
 
 @bp.post("/developers/apps/<id:app_id>/secret")
 @login_required
-def rotate_secret(app_id: int) -> str:
-    """Replace the client secret; the new one is shown once, here."""
+def rotate_secret(app_id: int) -> Page:
+    """Replace the client secret; the new one is shown once, here.
+
+    The form names the secret it replaces: sent again (a reload of this
+    page), it finds that secret already replaced and replaces nothing.
+    """
     app = _own_app(app_id)
+    replaces = request.form.get("replaces")
+    if replaces is not None and replaces != _secret_version(app):
+        flash(
+            "That secret was replaced already, so nothing changed. The new secret was shown "
+            "once; if you did not copy it, replace it again.",
+            "info",
+        )
+        return redirect(url_for("apps.detail", app_id=app.id))
     secret = registration.rotate_secret(db.session, app)
     db.session.commit()
     return _detail(app, secret)

@@ -186,3 +186,49 @@ def test_names_and_urls_that_could_mislead_or_break_are_refused(
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
     assert session.scalars(select(OAuthClient)).all() == []
+
+
+def _hidden(page: str, name: str) -> str:
+    found = re.search(
+        rf'name="{name}" type="hidden" value="([^"]+)"|type="hidden" name="{name}" value="([^"]+)"',
+        page,
+    )
+    assert found, f"no hidden {name} field"
+    return found.group(1) or found.group(2)
+
+
+def test_the_registration_form_sent_again_registers_nothing(
+    client: FlaskClient, session, developer
+) -> None:
+    # A reload of the page that shows the secret sends the same form again.
+    once = _hidden(client.get("/developers/apps/new").get_data(as_text=True), "once")
+    first = post_form(client, "/developers/apps/new", {**FORM, "once": once})
+    assert first.status_code == 201 and SECRET.search(first.get_data(as_text=True))
+
+    again = post_form(client, "/developers/apps/new", {**FORM, "once": once})
+
+    registered = session.scalars(select(OAuthClient)).one()
+    assert again.status_code == 302
+    assert again.headers["Location"] == f"/developers/apps/{registered.id}"
+    page = client.get(again.headers["Location"]).get_data(as_text=True)
+    assert "nothing new was registered" in page and not SECRET.search(page)
+    another = _hidden(client.get("/developers/apps/new").get_data(as_text=True), "once")
+    assert another != once
+    assert post_form(client, "/developers/apps/new", {**FORM, "once": another}).status_code == 201
+    assert len(session.scalars(select(OAuthClient)).all()) == 2
+
+
+def test_a_secret_replacement_sent_again_replaces_nothing(oauth: Harness, app: Flask) -> None:
+    developer_browser = app.test_client()
+    sign_in_as(developer_browser, oauth.session.get(type(oauth.member), oauth.app.developer_id))
+    url = f"/developers/apps/{oauth.app.id}"
+    replaces = _hidden(developer_browser.get(url).get_data(as_text=True), "replaces")
+
+    first = post_form(developer_browser, f"{url}/secret", {"replaces": replaces})
+    new_secret = SECRET.search(first.get_data(as_text=True)).group(1)
+    again = post_form(developer_browser, f"{url}/secret", {"replaces": replaces})
+
+    assert again.status_code == 302 and again.headers["Location"] == url
+    oauth.session.expire_all()
+    assert oauth.session.get(OAuthClient, oauth.app.id).secret_hash == digest(new_secret)
+    assert "was replaced already" in developer_browser.get(url).get_data(as_text=True)
