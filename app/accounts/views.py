@@ -115,7 +115,9 @@ def signup() -> str | Response | tuple[str, int]:
         db.session.commit()
         _start_session(member)
         flash(
-            "Welcome to Fieldgate. Your contact details start private: check them below.", "success"
+            "Welcome to Fieldgate. Your e-mail is seen by your connections only and is never"
+            " downloaded: check who sees what below.",
+            "success",
         )
         return redirect(url_for("profiles.own"))
     status = 400 if form.is_submitted() else 200

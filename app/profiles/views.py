@@ -21,7 +21,8 @@ from app.profiles.services import (
     set_single_value,
     values_of,
 )
-from permissions import Field, ValueLabel
+from permissions import Field, ValueLabel, default_policy
+from permissions.explain import explain
 
 bp = Blueprint("profiles", __name__)
 
@@ -127,10 +128,9 @@ def add() -> Response | tuple[str, int]:
             form.value.errors.append(str(exc))
         else:
             db.session.commit()
-            flash(
-                f"{field.caption} added. It starts private: see who can see it in Privacy.",
-                "success",
-            )
+            # Say what it really starts with (a website is not private by default).
+            starts = explain(default_policy(field), "it")
+            flash(f"{field.caption} added. {starts} Change that in Privacy.", "success")
             return redirect(url_for("profiles.edit"))
     db.session.rollback()
     return _render_edit(_saved_profile_form(), 400, adding=form)

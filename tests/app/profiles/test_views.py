@@ -1,11 +1,14 @@
 from __future__ import annotations
 
 from html.parser import HTMLParser
+from pathlib import Path
 
 from app.profiles.services import add_value, values_of
-from permissions import Field, ValueLabel
+from permissions import Audience, Field, Policy, ValueLabel, default_policy
 from tests.conftest import post_form
 from tests.factories import make_member
+
+TEMPLATES = Path(__file__).resolve().parents[3] / "app" / "templates"
 
 
 def _edit_data(**overrides):
@@ -273,3 +276,28 @@ def test_other_control_characters_in_an_address_are_still_refused(client, sessio
     response = post_form(client, "/profile/edit", _edit_data(address="1 Main St\x1bLondon"))
     assert response.status_code == 400
     assert "control character" in element(response.get_data(as_text=True), "address-error")[1]
+
+
+def test_adding_a_value_says_what_it_really_starts_with(client, session, auth):
+    # A website is not private by default; the message says who sees it.
+    make_member(session, email="ada@example.com")
+    auth.login("ada@example.com")
+    said = {}
+    for field, value in (("website", "https://ada.example"), ("email", "ada@work.example")):
+        post_form(client, "/profile/values", {"field": field, "value": value, "label": "work"})
+        said[field] = client.get("/profile/edit").get_data(as_text=True)
+    assert "Every signed-in member can see it, and connections may put it" in said["website"]
+    assert "private" not in said["website"]
+    assert (
+        "Your connections can see it, but it is never put into anyone&#39;s downloads"
+        in (said["email"])
+    )
+
+
+def test_the_edit_page_states_the_contact_defaults_as_they_are():
+    # The page says new e-mails and phones are seen by connections only, never downloaded.
+    seen_by_connections_only = Policy(Audience.CONNECTIONS, Audience.NOBODY, Audience.NOBODY)
+    assert default_policy(Field.EMAIL) == seen_by_connections_only
+    assert default_policy(Field.PHONE) == seen_by_connections_only
+    page = (TEMPLATES / "profiles" / "edit.html").read_text()
+    assert "new e-mails and phone numbers start seen by your connections only and never" in page
