@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
@@ -27,10 +28,15 @@ class ConnectedApp:
 
 @dataclass(frozen=True, slots=True)
 class OtherApp:
-    """An app that read the member's data through someone else's grant."""
+    """An app with none of the member's live grants that read their data.
+
+    ``ended`` is when the member's own last grant to it was revoked or ran
+    out; None if the member never granted it (it read through others' grants).
+    """
 
     app: OAuthClient
     received: Received
+    ended: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +58,10 @@ def connected_apps_page(session: Session, member_id: int) -> ConnectedAppsPage:
     mine = {g.app.id for g in granted} | {b.app.id for b in blocked}
     other_ids = sorted(set(received) - mine)
     others = apps_by_id(session, other_ids)
+    ended: dict[int, datetime] = {}
+    for g in grants_of(session, member_id, live_only=False):  # newest first
+        if g.app.id in others and g.app.id not in ended:
+            ended[g.app.id] = g.grant.revoked_at or g.grant.expires_at
     return ConnectedAppsPage(
         connected=[
             ConnectedApp(
@@ -62,7 +72,7 @@ def connected_apps_page(session: Session, member_id: int) -> ConnectedAppsPage:
             )
             for g in granted
         ],
-        others=[OtherApp(others[i], received[i]) for i in other_ids if i in others],
+        others=[OtherApp(others[i], received[i], ended.get(i)) for i in other_ids if i in others],
         blocked=blocked,
         history=security_history(session, member_id),
         received=received,

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from flask import Flask
+from sqlalchemy import select
 
 from app.disclosure.service import Requester, disclose
+from app.models.apps import OAuthGrant
 from app.models.audit import Place
 from permissions import Action, Scope
 from tests.app.apps.helpers import Harness, new_app
@@ -40,6 +42,7 @@ def test_an_app_reading_through_someone_elses_grant_is_listed_and_can_be_blocked
 
     page = oauth.http.get("/apps").get_data(as_text=True)
     assert "Other apps with your data" in page and "Talent Radar" in page
+    assert "Through other members' grants" in page
 
     post_form(oauth.http, f"/apps/{radar.id}/block")
     page = oauth.http.get("/apps").get_data(as_text=True)
@@ -53,3 +56,16 @@ def test_with_nothing_connected_the_page_says_so(oauth: Harness) -> None:
     page = oauth.http.get("/apps").get_data(as_text=True)
     assert "You have not connected any apps." in page
     assert "No blocked apps." in page
+
+
+def test_an_app_whose_grant_was_revoked_is_listed_as_once_allowed(oauth: Harness) -> None:
+    issued = oauth.full_flow()
+    oauth.api(issued["access_token"])
+    grant = oauth.session.scalars(select(OAuthGrant)).one()
+
+    post_form(oauth.http, f"/apps/grants/{grant.id}/revoke")
+
+    page = oauth.http.get("/apps").get_data(as_text=True)
+    others = page[page.index("Other apps with your data") :]
+    assert "CRM Sync" in others and "You allowed it until" in others
+    assert "Through other members' grants" not in others
