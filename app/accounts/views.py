@@ -124,8 +124,14 @@ def signup() -> str | Response | tuple[str, int]:
     return render_template("accounts/signup.html", form=form), status
 
 
+def _sign_in_failed(response: Response) -> bool:
+    # Only failed attempts count (a sign-in that worked redirects): people
+    # behind one shared address must not lock each other out by signing in.
+    return response.status_code != 302
+
+
 @bp.route("/signin", methods=["GET", "POST"])
-@limiter.limit("20 per 10 minutes", methods=["POST"])
+@limiter.limit("20 per 10 minutes", methods=["POST"], deduct_when=_sign_in_failed)
 def signin() -> str | Response | tuple[str, int]:
     """Sign in with e-mail and password."""
     if current_user.is_authenticated:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import math
+import time
+
 from flask import Flask, Response
+from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from app.audit.recorder import AccessLogUnavailable
+from app.extensions import limiter
 from app.web.responses import error_response
 
 
@@ -28,6 +33,19 @@ def register_error_handlers(app: Flask) -> None:
             503,
             "We could not record this access in the access log, so nothing was shown "
             "or sent. Please try again in a moment.",
+        )
+
+    @app.errorhandler(RateLimitExceeded)
+    def _rate_limited(exc: RateLimitExceeded) -> tuple[Response | str, int]:
+        # Flask-Limiter's own text is the limit ("20 per 10 minute"); say what to do.
+        # Retry-After comes from the limiter's headers, added after this.
+        current = limiter.current_limit
+        wait = max(1, math.ceil((current.reset_at - time.time()) / 60)) if current else None
+        when = f"in {wait} minute{'s' if wait != 1 else ''}" if wait else "in a little while"
+        return error_response(
+            429,
+            "Too many requests in a short time, so this one was not carried out."
+            f" Try again {when}.",
         )
 
     @app.errorhandler(HTTPException)

@@ -230,3 +230,26 @@ def test_guessing_the_current_password_is_rate_limited(limited_client, ada):
     sign_in_as(limited_client, ada)
     answers = [_password(limited_client, current="a wrong guess").status_code for _ in range(11)]
     assert answers == [403] * 10 + [429]
+
+
+def _sign_in(client, password):
+    data = {"email": "ada@example.com", "password": password, "csrf_token": csrf_token(client)}
+    return client.post("/signin", data=data)
+
+
+def test_failed_sign_ins_are_limited_with_a_message_saying_when_to_try_again(limited_client, ada):
+    answers = [_sign_in(limited_client, "a wrong guess").status_code for _ in range(20)]
+    assert answers == [401] * 20
+    refused = _sign_in(limited_client, TEST_PASSWORD)  # even the right one, now
+    assert refused.status_code == 429
+    page = refused.get_data(as_text=True)
+    assert "Too many requests in a short time" in page and "Try again in 10 minutes." in page
+    assert "per 10 minute" not in page
+    assert 0 < int(refused.headers["Retry-After"]) <= 600
+
+
+def test_sign_ins_that_work_do_not_count_against_the_limit(limited_client, ada):
+    # Colleagues behind one address sign in many times a morning.
+    for _ in range(25):
+        assert _sign_in(limited_client.application.test_client(), TEST_PASSWORD).status_code == 302
+    assert _sign_in(limited_client, "a wrong guess").status_code == 401
