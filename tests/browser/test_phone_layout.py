@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from app.accounts.email_change import request_email_change
+from app.apps.registration import AppDetails, register_app
 from app.disclosure.service import Requester, disclose
 from app.extensions import db
 from app.models.accounts import Member
@@ -20,7 +21,7 @@ from app.models.exports import ExportRun
 from app.network.services import connect, invite
 from app.privacy.services import apply_updates, preset_updates
 from app.profiles.services import add_value
-from permissions import Action, Field, ValueLabel
+from permissions import Action, Field, Purpose, Scope, ValueLabel
 from tests.browser.conftest import screenshot
 from tests.browser.helpers import find_member, seed_member, sign_up
 from tests.factories import TEST_PASSWORD
@@ -29,6 +30,14 @@ pytestmark = pytest.mark.browser
 
 PHONE = {"width": 390, "height": 844}
 LONG_WEBSITE = "https://www.example.com/people/augusta-ada-king-countess-of-lovelace/notes"
+CRM = AppDetails(
+    name="Analytical CRM",
+    description="Keeps your contacts in one place.",
+    homepage="https://crm.example",
+    purpose=Purpose.SALES,
+    redirect_uris=["https://crm.example/oauth/callback/with/a/long/path"],
+    scopes=frozenset({Scope.BASIC_VIEW, Scope.CONTACT_VIEW}),
+)
 
 
 def _populate(app) -> dict[str, str]:
@@ -59,6 +68,9 @@ def _populate(app) -> dict[str, str]:
         )
         db.session.commit()
         disclose(db.session, Requester(bob.id), [ada.id], action=Action.VIEW, place=Place.PROFILE)
+        crm, _secret = register_app(db.session, ada.id, CRM)
+        db.session.commit()
+        crm_id = crm.id
         _address, link = request_email_change(
             db.session,
             db.session.get(Member, ada.id),
@@ -66,7 +78,7 @@ def _populate(app) -> dict[str, str]:
             password=TEST_PASSWORD,
             secret_key=app.config["SECRET_KEY"],
         )
-    return {"bob": bob_handle, "ada": ada.handle, "email_link": link}
+    return {"bob": bob_handle, "ada": ada.handle, "email_link": link, "app": str(crm_id)}
 
 
 def _overflow(page: Page, name: str) -> list[str]:
@@ -103,6 +115,10 @@ def _pages(handles: dict[str, str]) -> list[tuple[str, str, str]]:
         ("account", "/account", "Account"),
         ("confirm-email", f"/account/email/{handles['email_link']}", "New sign-in e-mail"),
         ("preset", "/privacy/presets/private", "Apply"),
+        ("connected-apps", "/apps", "Connected apps"),
+        ("developers", "/developers", "Developer portal"),
+        ("register-app", "/developers/apps/new", "Register an app"),
+        ("app", f"/developers/apps/{handles['app']}", CRM.name),
     ]
 
 
@@ -181,7 +197,15 @@ def test_the_desktop_keeps_its_one_line_top_bar(new_page, live_app):
     bar = page.locator("header.topbar").bounding_box()
     assert bar["height"] < 70, "the top bar wrapped onto a second line"
     for name, path, heading in _pages(handles):
-        if name not in ("home", "privacy", "access-log", "account", "public-profile", "exports"):
+        if name not in (
+            "home",
+            "privacy",
+            "access-log",
+            "account",
+            "public-profile",
+            "exports",
+            "developers",
+        ):
             continue
         page.goto(path)
         expect(page.get_by_role("heading", name=heading).first).to_be_visible()
