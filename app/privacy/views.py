@@ -149,7 +149,7 @@ def apply_preset(name: str) -> Response:
         source=f"preset:{name}",
     )
     db.session.commit()
-    flash(f"Applied “{PRESETS[name].title}”: {len(changed)} value(s) changed.", "success")
+    flash(f"Applied “{PRESETS[name].title}”: {_values(len(changed))} changed.", "success")
     return redirect(url_for("privacy.settings"))
 
 
@@ -220,6 +220,21 @@ def _kept_out() -> list[dict[str, Any]]:
     ]
 
 
+def _values(n: int) -> str:
+    return f"{n} value{'' if n == 1 else 's'}"
+
+
+_SOURCES = {"settings": "Privacy settings", "api": "Privacy API"}
+
+
+def how_changed(source: str) -> str:
+    """Where a change was made, in words ("Preset “Recruiters”", not ``preset:recruiters``)."""
+    kind, _, name = source.partition(":")
+    if kind == "preset":
+        return f"Preset “{PRESETS[name].title}”" if name in PRESETS else "A preset"
+    return _SOURCES.get(source, source.capitalize())
+
+
 @bp.get("/history")
 @login_required
 def history() -> str:
@@ -228,4 +243,5 @@ def history() -> str:
         "privacy/history.html",
         changes=policy_history(db.session, current_user.id),
         purpose_changes=purpose_history(db.session, current_user.id),
+        how_changed=how_changed,
     )

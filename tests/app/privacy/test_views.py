@@ -102,9 +102,14 @@ def test_preset_needs_confirmation_then_applies(client, session, auth):
     }
     assert policy_history(session, member.id) == [], "showing the preset must not apply it"
     assert post_form(client, "/privacy/presets/private").status_code == 302
+    changed = len(policy_history(session, member.id))
+    page = client.get("/privacy").get_data(as_text=True)
+    assert f"Applied “Most private”: {changed} values changed." in page
     headline = next(v for v in values_of(session, member.id) if v.field is Field.HEADLINE)
     assert headline.view is A.MEMBERS
     assert client.get("/privacy/presets/nope").status_code == 404
+    history = client.get("/privacy/history").get_data(as_text=True)
+    assert "Preset “Most private”" in history and "preset:private" not in history
 
 
 def test_preview_uses_the_members_real_policies(client, session, auth):
