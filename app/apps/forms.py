@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask_wtf import FlaskForm
+from wtforms import Field as FormField
 from wtforms import (
     HiddenField,
     RadioField,
@@ -14,9 +17,16 @@ from wtforms import (
     URLField,
     widgets,
 )
-from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
-from app.apps.registration import MAX_REDIRECT_URIS, MAX_URI_LENGTH, AppDetails
+from app.apps.registration import (
+    MAX_REDIRECT_URIS,
+    MAX_URI_LENGTH,
+    AppDetails,
+    AppError,
+    check_text,
+    check_url,
+)
 from app.apps.scopes import describe
 from permissions import Purpose, Scope
 
@@ -32,6 +42,40 @@ AUTH_METHOD_TITLES = {
 }
 
 
+# The registration service checks all of this again; checking here too puts
+# every problem at its box in one answer, instead of one per submission.
+def _text_rule(what: str, *, multiline: bool = False) -> Callable[[FlaskForm, FormField], None]:
+    def check(form: FlaskForm, field: FormField) -> None:
+        try:
+            check_text(field.data or "", what, multiline=multiline)
+        except AppError as exc:
+            raise ValidationError(str(exc)) from exc
+
+    return check
+
+
+def _homepage_rule(form: FlaskForm, field: FormField) -> None:
+    try:
+        check_url((field.data or "").strip(), "homepage")
+    except AppError as exc:
+        raise ValidationError(str(exc)) from exc
+
+
+def _redirect_uris_rule(form: FlaskForm, field: FormField) -> None:
+    uris = [u.strip() for u in (field.data or "").splitlines() if u.strip()]
+    if len(uris) > MAX_REDIRECT_URIS:
+        raise ValidationError(f"Register at most {MAX_REDIRECT_URIS} redirect URIs.")
+    problems = []
+    for uri in uris:
+        try:
+            check_url(uri, "redirect URI")
+        except AppError as exc:
+            problems.append(str(exc))
+    if problems:
+        field.errors.extend(problems[:-1])  # WTForms keeps one error per rule; show them all
+        raise ValidationError(problems[-1])
+
+
 class MultiCheckboxField(SelectMultipleField):
     """A multiple choice shown as checkboxes."""
 
@@ -42,13 +86,19 @@ class MultiCheckboxField(SelectMultipleField):
 class AppForm(FlaskForm):
     """Register an app: who it is, why it wants data, where members return, what it may ask."""
 
-    name = StringField("App name", validators=[DataRequired(), Length(max=80)])
+    name = StringField("App name", validators=[DataRequired(), Length(max=80), _text_rule("name")])
     description = TextAreaField(
         "What the app does",
-        validators=[DataRequired(), Length(max=1000)],
+        validators=[
+            DataRequired(),
+            Length(max=1000),
+            _text_rule("description", multiline=True),
+        ],
         description="Shown to members on the consent page.",
     )
-    homepage = URLField("Homepage", validators=[DataRequired(), Length(max=MAX_URI_LENGTH)])
+    homepage = URLField(
+        "Homepage", validators=[DataRequired(), Length(max=MAX_URI_LENGTH), _homepage_rule]
+    )
     purpose = SelectField(
         "Purpose",
         choices=[SelectChoice(p.value, t) for p, t in PURPOSE_TITLES.items()],
@@ -57,7 +107,11 @@ class AppForm(FlaskForm):
     )
     redirect_uris = TextAreaField(
         "Redirect URIs",
-        validators=[DataRequired(), Length(max=MAX_REDIRECT_URIS * (MAX_URI_LENGTH + 2))],
+        validators=[
+            DataRequired(),
+            Length(max=MAX_REDIRECT_URIS * (MAX_URI_LENGTH + 2)),
+            _redirect_uris_rule,
+        ],
         description=(
             "One per line, in full. Matched exactly: https, or http on 127.0.0.1 for testing."
         ),

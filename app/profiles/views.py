@@ -70,10 +70,14 @@ def _save_profile(form: ProfileForm) -> bool:
     """Save every single-valued field, or none: each refusal goes to its field's errors."""
     refused = False
     for field in SINGLE_VALUED_FIELDS:
+        box = form[field.value]
+        if box.errors:  # the form refused it already (required, too long)
+            refused = True
+            continue
         try:
-            set_single_value(db.session, current_user.id, field, form[field.value].data or "")
+            set_single_value(db.session, current_user.id, field, box.data or "")
         except ProfileError as exc:
-            form[field.value].errors.append(str(exc))
+            box.errors.append(str(exc))
             refused = True
     return not refused
 
@@ -83,16 +87,17 @@ def _save_profile(form: ProfileForm) -> bool:
 def edit() -> Response | tuple[str, int]:
     """Edit the single-valued fields; the multi-valued ones have their own forms."""
     form = ProfileForm()
-    if form.validate_on_submit():
-        if _save_profile(form):
-            db.session.commit()
-            flash("Profile saved.", "success")
-            return redirect(url_for("profiles.edit"))
-        db.session.rollback()
-        return _render_edit(form, 400)
-    if form.is_submitted():
-        return _render_edit(form, 400)
-    return _render_edit(_saved_profile_form())
+    if not form.is_submitted():
+        return _render_edit(_saved_profile_form())
+    valid = form.validate()
+    # The profile's own checks run even when the form refused a field, so that
+    # every problem shows at once (a bad birthday with an empty first name).
+    if not form.csrf_token.errors and _save_profile(form) and valid:
+        db.session.commit()
+        flash("Profile saved.", "success")
+        return redirect(url_for("profiles.edit"))
+    db.session.rollback()
+    return _render_edit(form, 400)
 
 
 def _value_action_failed(message: str, status: int) -> tuple[str, int]:

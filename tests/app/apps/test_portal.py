@@ -234,3 +234,22 @@ def test_a_secret_replacement_sent_again_replaces_nothing(oauth: Harness, app: F
     assert oauth.session.get(OAuthClient, oauth.app.id).secret_hash == digest(new_secret)
     page = developer_browser.get(url).get_data(as_text=True)
     assert "was replaced already" in page and "hidden (replaced " in page
+
+
+def test_every_problem_of_a_registration_shows_at_once(
+    client: FlaskClient, session, developer
+) -> None:
+    bad = {
+        **FORM,
+        "homepage": "radar.example",
+        "redirect_uris": "http://radar.example/cb\r\nhttps://radar.example/cb#x",
+        "scopes": [],
+    }
+    response = post_form(client, "/developers/apps/new", bad)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Choose at least one scope" in page
+    assert "The homepage &#39;radar.example&#39; must be a full URL" in page
+    assert "&#39;http://radar.example/cb&#39; must use https" in page
+    assert "&#39;https://radar.example/cb#x&#39; must be a full URL without a fragment" in page
+    assert session.scalars(select(OAuthClient)).all() == []

@@ -86,6 +86,20 @@ def test_invalid_value_in_a_later_field_leaves_earlier_fields_unchanged(client, 
     assert Field.HEADLINE not in {v.field for v in values_of(session, member.id)}
 
 
+def test_every_problem_of_the_profile_form_shows_at_once(client, session, auth):
+    member = make_member(session, email="ada@example.com")
+    auth.login("ada@example.com")
+    response = post_form(
+        client, "/profile/edit", _edit_data(first_name="", headline="New", birthday="31/12/1990")
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "This field is required." in page and "Give the birthday as YYYY-MM-DD." in page
+    assert "31/12/1990" in page  # what was typed stays
+    values = {v.field: v.value for v in values_of(session, member.id)}
+    assert Field.HEADLINE not in values and values[Field.FIRST_NAME] == "Ada"
+
+
 def test_invalid_email_is_a_400_with_the_reason(client, session, auth):
     member = make_member(session, email="ada@example.com")
     auth.login("ada@example.com")
