@@ -72,6 +72,14 @@ def _history(page: int) -> dict[str, Any]:
     return {"entries": items, "page": page, "has_next": total > page * HISTORY_PER_PAGE}
 
 
+def _quota() -> dict[str, Any]:
+    """Today's limits and what is left of them, for the quota line."""
+    limits = export_limits(current_app)
+    store = quota_store(current_app, db.session)
+    remaining = remaining_today(store, current_user.id, limits.by_kind(), utcnow())
+    return {"limits": limits, "remaining": remaining}
+
+
 def _render(
     form: ExportForm,
     manifest: dict[str, Any] | None = None,
@@ -85,8 +93,6 @@ def _render(
     if form.contacts.data == SelectionKind.PEOPLE.value:
         cards = member_cards(db.session, current_requester(), ids[:MAX_LISTED], Place.EXPORT)
         people = list(cards.values())
-    limits = export_limits(current_app)
-    store = quota_store(current_app, db.session)
     return render_template(
         "exports/center.html",
         form=form,
@@ -97,8 +103,7 @@ def _render(
         history=_history(page_number("history")),
         format_titles=FORMAT_TITLES,
         purpose_titles={p.value: t for p, t in PURPOSE_TITLES.items()},
-        limits=limits,
-        remaining=remaining_today(store, current_user.id, limits.by_kind(), utcnow()),
+        **_quota(),
         left_out_text=LEFT_OUT_TEXT,
         withheld_text=WITHHELD_TEXT,
         min_people=MIN_PEOPLE_FOR_REASONS,
@@ -179,12 +184,14 @@ def download() -> Any:
 @bp.get("/history")
 @login_required
 def history() -> str:
-    """Past exports as a fragment of the export center, for refreshing it after a download."""
+    """Past exports and today's quota: parts of the export center to refresh after a download."""
     return render_template(
         "exports/_history.html",
         history=_history(page_number("history")),
         format_titles=FORMAT_TITLES,
         purpose_titles={p.value: t for p, t in PURPOSE_TITLES.items()},
+        with_quota=True,
+        **_quota(),
     )
 
 

@@ -17,15 +17,18 @@
     return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
   }
 
-  // Past exports are re-read from the server once the export is complete.
+  // Past exports and today's quota are re-read from the server once the export is complete.
   function refreshHistory() {
-    var history = document.getElementById("history");
-    if (!history || !form.dataset.historyUrl) { return; }
+    if (!form.dataset.historyUrl) { return; }
     fetch(form.dataset.historyUrl, { credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
       .then(function (html) {
-        var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("history");
-        if (fresh) { history.replaceWith(fresh); }
+        var fresh = new DOMParser().parseFromString(html, "text/html");
+        ["history", "quota"].forEach(function (id) {
+          var old = document.getElementById(id);
+          var now = fresh.getElementById(id);
+          if (old && now) { old.replaceWith(now); }
+        });
       })
       .catch(function () { /* the list is refreshed on the next visit */ });
   }
