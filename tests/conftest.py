@@ -26,7 +26,7 @@ from app.accounts.services import open_session
 from app.clock import FixedClock
 from app.extensions import db
 from tests.database import isolated_database, migrate, reset_schema, truncate_all
-from tests.factories import TEST_PASSWORD
+from tests.factories import TEST_PASSWORD, make_member
 from tests.settings import app_config, test_database_url
 
 # Machines here are shared and noisy: judge properties by their results, not
@@ -206,3 +206,20 @@ def count_queries(session: Session) -> Iterator[QueryCounter]:
     event.listen(engine, "before_cursor_execute", counter)
     yield counter
     event.remove(engine, "before_cursor_execute", counter)
+
+
+@pytest.fixture
+def oauth(app: Flask, client: FlaskClient, session: Session, clock: FixedClock) -> Any:
+    """Ann signed in; Dev's app "CRM Sync" registered (basic:view, contact:view, contact:sync).
+
+    A ``tests.app.apps.helpers.Harness``: here, for the tests of every package
+    that meet partner apps (deleting an account, for one).
+    """
+    from tests.app.apps.helpers import Harness, new_app  # it imports this module
+
+    developer = make_member(session, "Dev", "Eloper")
+    member = make_member(session, "Ann", "Member")
+    session.commit()
+    registered, secret = new_app(app, session, developer)
+    sign_in_as(client, member)
+    return Harness(client, session, member, registered, secret)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from app.accounts.services import MAX_NAME_LENGTH, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
@@ -84,4 +84,18 @@ class EmailChangeForm(FlaskForm):
             DataRequired("Enter your current password."),
             Length(max=MAX_PASSWORD_LENGTH),
         ],
+    )
+
+
+class DeleteAccountForm(FlaskForm):
+    """Delete the account: the password, and a tick that the member understands."""
+
+    current_password = PasswordField(
+        "Your password",
+        validators=[DataRequired("Enter your password."), Length(max=MAX_PASSWORD_LENGTH)],
+    )
+    understood = BooleanField(
+        "I understand that my profile, connections and settings are erased and cannot be"
+        " brought back.",
+        validators=[DataRequired("Tick the box to confirm.")],
     )

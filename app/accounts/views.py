@@ -19,6 +19,7 @@ from flask import (
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
+from app.accounts.deletion import delete_account
 from app.accounts.email_change import (
     LINK_LIFETIME,
     LinkRefused,
@@ -27,6 +28,7 @@ from app.accounts.email_change import (
     request_email_change,
 )
 from app.accounts.forms import (
+    DeleteAccountForm,
     EmailChangeForm,
     PasswordChangeForm,
     SignInForm,
@@ -219,6 +221,35 @@ def password() -> Response | tuple[str, int]:
     _start_session(member)
     flash("Password changed. Any other browser signed in to your account is signed out.", "success")
     return redirect(url_for("accounts.account"))
+
+
+@bp.route("/account/delete", methods=["GET", "POST"])
+@login_required
+@limiter.limit("10 per 10 minutes", methods=["POST"])
+def delete() -> Response | tuple[str, int]:
+    """Delete the account, after the password and a tick; the browser is signed out."""
+    form = DeleteAccountForm()
+    if not form.is_submitted():
+        return render_template("accounts/delete.html", form=form), 200
+    if not form.validate():
+        return render_template("accounts/delete.html", form=form), 400
+    member: Member = current_user._get_current_object()
+    try:
+        delete_account(
+            db.session,
+            member,
+            form.current_password.data or "",
+            current_app.extensions.get("account_erasers", ()),
+        )
+    except WrongPassword as exc:
+        db.session.rollback()
+        form.current_password.errors = [str(exc)]
+        return render_template("accounts/delete.html", form=form), 403
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash("Your account is deleted. Everything that was yours on Fieldgate is erased.", "success")
+    return redirect(url_for("web.home"))
 
 
 def _send_link(address: str, token: str) -> bool:

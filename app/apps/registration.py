@@ -23,6 +23,7 @@ from app.apps import grants, history
 from app.apps.credentials import Credential, digest, new_credential
 from app.apps.scopes import scope_string
 from app.clock import utcnow
+from app.models.accounts import Member
 from app.models.apps import OAuthClient, OAuthEventKind, OAuthGrant
 from permissions import Purpose, Scope
 
@@ -243,6 +244,16 @@ def rotate_secret(session: Session, app: OAuthClient) -> str:
     app.secret_rotated_at = utcnow()
     history.record(session, app.developer_id, app, OAuthEventKind.SECRET_ROTATED)
     return secret
+
+
+def delete_apps_of(session: Session, developer: Member) -> None:
+    """Delete every app ``developer`` registered (their account is being deleted)."""
+    for app in session.scalars(
+        select(OAuthClient).where(
+            OAuthClient.developer_id == developer.id, OAuthClient.deleted_at.is_(None)
+        )
+    ):
+        delete_app(session, app)
 
 
 def delete_app(session: Session, app: OAuthClient) -> int:

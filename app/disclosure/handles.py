@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.database import fetch_for_ids
 
-_HANDLES_QUERY = "SELECT id, handle FROM members WHERE id IN {ids}"
+_HANDLES_QUERY = "SELECT id, handle FROM members WHERE id IN {ids} AND deleted_at IS NULL"
 
 
 def handles_of(session: Session, member_ids: Collection[int]) -> dict[int, str]:

@@ -40,6 +40,9 @@ class Member(Base):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Set when the member deleted their account: the row stays as a tombstone
+    # (the access log names members by id, and an id is never given again).
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     if TYPE_CHECKING:
         # Set by the sign-in session loader for flask-login; never a column.
@@ -52,7 +55,7 @@ class Member(Base):
 
     @property
     def is_active(self) -> bool:
-        return True
+        return self.deleted_at is None
 
     @property
     def is_anonymous(self) -> bool:

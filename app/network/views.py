@@ -192,6 +192,8 @@ def _member_or_404(handle: str) -> Member:
     subject = db.session.scalar(select(Member).where(Member.handle == handle))
     if subject is None:
         abort(404, "There is no member at this address.")
+    if subject.deleted_at is not None:
+        abort(404, "This member deleted their account.")
     return subject
 
 

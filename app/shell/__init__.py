@@ -16,6 +16,7 @@ from app.access_log.views import bp as access_log_bp
 from app.accounts.views import bp as accounts_bp
 from app.accounts.views import configure_login
 from app.apps.api import bp as apps_api_bp
+from app.apps.registration import delete_apps_of
 from app.apps.server import authorization_server
 from app.apps.views import bp as apps_bp
 from app.audit.sequencer import start_in_thread
@@ -50,6 +51,9 @@ BLUEPRINTS = (
     partner_api_bp,
 )
 COMMANDS = (demo_cli, audit_cli, notifications_cli, export_cli)
+# What other domains do when a member deletes their account, before the
+# account's rows are erased (app/accounts/deletion.py may not import them).
+ACCOUNT_ERASERS = (delete_apps_of,)
 
 
 def register_sequencer(app: Flask) -> None:
@@ -71,6 +75,7 @@ def register_sequencer(app: Flask) -> None:
 def register_shell(app: Flask) -> None:
     """Attach sign-in, the OAuth server, security headers, error pages, pages and commands."""
     configure_login(app)
+    app.extensions["account_erasers"] = ACCOUNT_ERASERS
     authorization_server.init_app(app)
     register_security(app)
     register_error_handlers(app)

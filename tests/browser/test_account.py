@@ -112,3 +112,34 @@ def test_the_skip_link_comes_first_and_jumps_to_the_content(new_page, live_app):
     assert page.evaluate("document.activeElement.id") == "content"
     page.keyboard.press("Tab")  # the next stop is inside the page, past the top bar
     assert page.evaluate("document.activeElement.closest('main') !== null")
+
+
+def test_deleting_the_account_says_what_goes_asks_for_the_password_and_signs_out(
+    new_page, live_app
+):
+    seed_member(live_app, "Ada", "Lovelace", "ada@example.com")
+    page = new_page()
+    sign_in(page, "ada@example.com")
+    page.get_by_role("link", name="Account").click()
+    page.get_by_role("link", name="Delete my account…").click()
+    expect(page.get_by_role("heading", name="Delete your account")).to_be_visible()
+    expect(page.get_by_role("heading", name="What stays")).to_be_visible()
+
+    page.get_by_label("Your password").fill("not my password")
+    page.get_by_label("I understand").check()
+    page.get_by_role("button", name="Delete my account").click()
+    expect(page.get_by_text("That is not your current password.")).to_be_visible()
+    screenshot(page, "43-account-delete-wrong-password")
+
+    page.get_by_label("Your password").fill("correct horse battery staple")
+    page.get_by_label("I understand").check()
+    page.get_by_role("button", name="Delete my account").click()
+    expect(page.get_by_text("Your account is deleted.")).to_be_visible()
+    expect(page.get_by_role("banner").get_by_role("link", name="Sign in")).to_be_visible()
+    screenshot(page, "44-account-deleted")
+
+    page.goto("/signin")
+    page.get_by_label("E-mail").fill("ada@example.com")
+    page.get_by_label("Password").fill("correct horse battery staple")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_text("That e-mail and password do not match an account.")).to_be_visible()
