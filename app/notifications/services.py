@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
+from app.models.accounts import Member
 from app.models.audit import AccessEvent, EventAction, EventOutcome, Place
 from app.models.notifications import Notification, NotificationSetting
 from permissions import Field, Reason
@@ -210,9 +211,11 @@ def ensure_digest(session: Session, member_id: int, now: datetime) -> Notificati
 
 def send_digests(session: Session, now: datetime) -> int:
     """Make every due digest (for ``flask notifications send``); return how many."""
+    # Events outlive accounts: a deleted member gets no digest (nor a row again).
     subjects = session.scalars(
         select(AccessEvent.subject_id)
-        .where(AccessEvent.occurred_at >= now - DIGEST_PERIOD)
+        .join(Member, Member.id == AccessEvent.subject_id)
+        .where(AccessEvent.occurred_at >= now - DIGEST_PERIOD, Member.deleted_at.is_(None))
         .distinct()
     ).all()
     made = sum(1 for sid in subjects if ensure_digest(session, sid, now) is not None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 from flask import Flask
@@ -20,7 +21,7 @@ from app.models.apps import OAuthClient
 from app.models.audit import AccessEvent, Place
 from app.models.exports import ExportRun
 from app.network.services import connect, invite
-from app.notifications.services import ensure_digest, set_digest_enabled
+from app.notifications.services import ensure_digest, send_digests, set_digest_enabled
 from app.privacy.services import apply_updates, preset_updates, set_purposes
 from app.privacy.suppression import suppress
 from permissions import Action, Purpose
@@ -106,6 +107,10 @@ def test_every_row_that_refers_to_the_member_is_erased(app: Flask, oauth: Harnes
     assert ann.id in logged and len(logged) >= 2
     # Bob keeps his account and his own rows.
     assert _rows_of(oauth.session, bob.id)["profile_values"] > 0
+    # Her events stay, but the weekly digest no longer makes her rows again.
+    send_digests(oauth.session, utcnow() + timedelta(hours=1))
+    assert {name: n for name, n in _rows_of(oauth.session, ann.id).items() if n} == {}
+    assert _rows_of(oauth.session, bob.id)["notifications"] == 1
 
 
 def test_only_the_kept_tables_may_keep_rows_of_a_deleted_member() -> None:
