@@ -28,6 +28,7 @@ from app.clock import utcnow
 from app.disclosure.cards import CARD_FIELDS
 from app.disclosure.handles import handles_of
 from app.disclosure.service import Requester, disclose
+from app.exports.manifest import safe_manifest
 from app.exports.selection import connection_ids
 from app.models.accounts import Member
 from app.models.audit import Place
@@ -48,8 +49,8 @@ profile.json / profile.csv   every value of your profile with its privacy policy
 privacy.json                 your purposes, the people you keep out of exports, and the
                              full history of your privacy changes
 connections.json / .csv      your connections: their handles, and the names and headlines
-                             they let you see (their contact details are not here: export
-                             them in the export center, where each connection's choices apply)
+                             they let you download for personal use (their contact details
+                             are not here: export them in the export center)
 invitations.json             invitations you sent and received
 access_log.json              every recorded access to your data (who, what, when, outcome),
                              with the proofs that it is in the signed log (see the README)
@@ -175,8 +176,11 @@ def _invitations(session: Session, member_id: int) -> list[dict[str, Any]]:
 
 
 def _decided_connections(session: Session, requester: Requester) -> IO[str]:
-    """Decide what the member may view of each connection once; park it in a temporary file.
+    """Decide what the member may download of each connection once; park it in a temporary file.
 
+    Writing a connection's name into a file is a download, for the member's
+    personal use: their download audience, a purpose objection and "Never
+    export me again" apply, and their access log says so (a view would not).
     Both connections files are written from it, so each connection is
     decided and logged once. The file is deleted when the archive is done.
     """
@@ -188,8 +192,9 @@ def _decided_connections(session: Session, requester: Requester) -> IO[str]:
             session,
             requester,
             chunk,
-            action=Action.VIEW,
+            action=Action.DOWNLOAD,
             place=Place.SELF_EXPORT,
+            purpose=Purpose.PERSONAL,
             fields=CARD_FIELDS,
         )
         handles = handles_of(session, chunk)
@@ -230,7 +235,8 @@ def _exports(session: Session, member_id: int) -> list[dict[str, Any]]:
             "format": r.format,
             "purpose": r.purpose.value,
             "status": r.status,
-            "manifest": json.loads(r.manifest) if r.manifest else None,
+            # As the manifest pages show it: an old stored one is converted.
+            "manifest": safe_manifest(json.loads(r.manifest)) if r.manifest else None,
         }
         for r in runs
     ]

@@ -113,6 +113,7 @@ def _pages(handles: dict[str, str]) -> list[tuple[str, str, str]]:
         ("notifications", "/notifications", "Notifications"),
         ("exports", "/exports", "Export contacts"),
         ("account", "/account", "Account"),
+        ("account-delete", "/account/delete", "Delete your account"),
         ("confirm-email", f"/account/email/{handles['email_link']}", "New sign-in e-mail"),
         ("preset", "/privacy/presets/private", "Apply"),
         ("connected-apps", "/apps", "Connected apps"),

@@ -18,8 +18,9 @@ from app.clock import FixedClock
 from app.models.apps import OAuthEventKind
 from app.models.exports import ExportRun
 from app.privacy.services import set_purposes
+from app.privacy.suppression import suppress
 from app.profiles.services import add_value
-from permissions import Audience, Field, Purpose, Scope, ValueLabel, policy
+from permissions import Audience, Field, Policy, Purpose, Scope, ValueLabel, policy
 from tests.app.apps.helpers import new_app
 from tests.app.audit.helpers import events, released
 from tests.app.exports.helpers import recruiter_with
@@ -222,7 +223,8 @@ def test_self_export_is_a_zip_of_everything_and_is_logged(
     [self_event] = events(session, subject_id=rita.id, place="self-export")
     assert self_event.requester_id == rita.id
     [seen] = events(session, subject_id=contact.id, place="self-export")
-    assert (seen.action.value, released(seen)) == ("view", ["first_name", "last_name"])
+    assert (seen.action.value, released(seen)) == ("download", ["first_name", "last_name"])
+    assert seen.purpose.value == "personal"
 
 
 def test_the_own_profile_csv_is_neutralised_but_phone_numbers_are_not(
@@ -259,7 +261,34 @@ def test_the_self_export_carries_no_other_members_contact_details(
     everything = b"".join(archive.read(name) for name in archive.namelist())
     assert contact.email.encode() not in everything
     assert b"7946" not in everything
-    assert all(e.action.value == "view" for e in events(session, subject_id=contact.id))
+    for seen in events(session, subject_id=contact.id):
+        assert seen.action.value == "download" and seen.purpose.value == "personal"
+        assert not {"email", "phone"} & set(released(seen))
+
+
+def test_the_self_export_holds_only_the_names_connections_let_you_download(
+    client: FlaskClient, auth: Auth, session: Session
+) -> None:
+    # Writing a name into a file is a download: a name only seen, or a
+    # connection who keeps the member out of exports, stays out of the file.
+    rita, (seen_only, keeping_out, open_) = recruiter_with(session, 3)
+    view_only = Policy(Audience.CONNECTIONS, Audience.NOBODY, Audience.NOBODY)
+    set_policy(session, seen_only.id, Field.LAST_NAME, view_only)
+    suppress(session, keeping_out.id, rita.id)
+    session.commit()
+    auth.login(rita.email)
+
+    archive = zipfile.ZipFile(io.BytesIO(client.get("/exports/mine").get_data()))
+
+    listed = archive.read("connections.csv").decode("utf-8-sig")
+    assert "Person0" not in listed and "Contact0" in listed  # seen, never downloaded
+    assert "Contact1" not in listed and "Person1" not in listed  # keeps Rita out
+    assert "Contact2" in listed and "Person2" in listed
+    assert {c["id"] for c in json.loads(archive.read("connections.json"))["contacts"]} == {
+        seen_only.handle, keeping_out.handle, open_.handle
+    }  # fmt: skip
+    [refused] = events(session, subject_id=keeping_out.id, place="self-export")
+    assert (refused.action.value, released(refused)) == ("download", [])
 
 
 def test_the_people_list_and_its_logged_views_appear_only_when_choosing_people(
@@ -342,3 +371,43 @@ def test_the_self_export_holds_my_grants_blocks_and_security_history(
     assert ("CRM Sync", "revoked-by-member") in history and ("Spam Cannon", "blocked") in history
     assert {a["name"] for a in document["apps_you_registered"]} == {"CRM Sync", "Spam Cannon"}
     assert secret not in archive.read("app_grants.json").decode()
+
+
+MANIFEST_V1 = {  # as stored before manifest version 2: one person, their reason named
+    "generated_at": "2026-01-01T00:00:00Z",
+    "format": "csv",
+    "purpose": "recruiting",
+    "contacts_selected": 1,
+    "contacts": 0,
+    "contacts_with_contact_details": 0,
+    "left_out": {"suppressed": 1},
+    "fields": ["email"],
+    "released_values": {"email": 0},
+    "withheld_values": {},
+}
+
+
+def test_the_self_export_shows_old_manifests_as_the_manifest_pages_do(
+    client: FlaskClient, auth: Auth, session: Session
+) -> None:
+    rita = make_member(session, "Rita", "Recruiter")
+    run = ExportRun(
+        requester_id=rita.id,
+        format="csv",
+        purpose=Purpose.RECRUITING,
+        fields='["email"]',
+        contacts_selected=1,
+        status="complete",
+        manifest=json.dumps(MANIFEST_V1),
+    )
+    session.add(run)
+    session.commit()
+    auth.login(rita.email)
+    page = client.get(f"/exports/{run.id}/manifest.json").get_json()
+
+    archive = zipfile.ZipFile(io.BytesIO(client.get("/exports/mine").get_data()))
+
+    [kept] = json.loads(archive.read("exports.json"))
+    assert kept["manifest"] == page
+    assert kept["manifest"]["people"]["left_out_by_reason"] is None
+    assert "suppressed" not in json.dumps(kept)
