@@ -37,6 +37,7 @@ from app.models.apps import OAuthClient
 from app.models.audit import Place
 from app.models.exports import ExportRun
 from app.web.inputs import page_number
+from app.web.navigation import carried_query
 from app.web.requester import current_requester
 from app.web.responses import wants_json
 from exporters import UnknownFormat
@@ -135,8 +136,7 @@ def center() -> tuple[str, int]:
 @login_required
 def center_slash() -> WerkzeugResponse:
     """``/exports/`` is the export center too."""
-    query: dict[str, Any] = request.args.to_dict()
-    return redirect(url_for("exports.center", **query))
+    return redirect(url_for("exports.center", **carried_query()))
 
 
 @bp.post("/preview")

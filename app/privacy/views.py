@@ -31,7 +31,7 @@ from app.privacy.suppression import (
     unsuppress,
 )
 from app.profiles.services import values_of
-from app.web.navigation import local_target
+from app.web.navigation import carried_query, local_target
 from app.web.requester import current_requester
 from permissions import PRESETS, Action, Audience, FieldGroup, Purpose
 from permissions.explain import every_explanation
@@ -112,8 +112,7 @@ def save_policies() -> Response | tuple[str, int]:
         return _render(400, errors=exc.per_value, chosen=chosen)
     db.session.commit()
     flash(f"Saved. {len(changed)} value{'s' if len(changed) != 1 else ''} changed.", "success")
-    query: dict[str, Any] = request.args.to_dict()
-    return redirect(url_for("privacy.settings", **query))
+    return redirect(url_for("privacy.settings", **carried_query()))
 
 
 def _first_message(messages: Any) -> str:
@@ -168,6 +167,8 @@ def _requester(handle: str) -> Member:
     requester = db.session.scalar(select(Member).where(Member.handle == handle[:16]))
     if requester is None:
         abort(404, "There is no member at this address.")
+    if requester.deleted_at is not None:
+        abort(404, "This member deleted their account.")
     return requester
 
 

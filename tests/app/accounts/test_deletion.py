@@ -175,6 +175,14 @@ def test_the_page_deletes_signs_out_and_the_account_is_gone(app: Flask, oauth: H
     sign_in_as(bobs, bob)
     connections = bobs.get("/connections").get_data(as_text=True)
     assert ann.handle not in connections
+    for path in (
+        f"/privacy/suppressions/{ann.handle}",
+        f"/privacy/suppressions/{ann.handle}/remove",
+    ):
+        kept_out = post_form(bobs, path)
+        assert kept_out.status_code == 404, path
+        assert "deleted their account" in kept_out.get_data(as_text=True)
+    assert _rows_of(oauth.session, ann.id)["suppressions"] == 0
     # Bob's access log still says his profile was read, by a former member.
     log = bobs.get("/access").get_data(as_text=True)
     assert "A former member" in log and ann.handle not in log

@@ -179,3 +179,20 @@ def test_the_narrowest_audience_reads_only_me_on_the_page_and_in_the_history(cli
     history = client.get("/privacy/history").get_data(as_text=True)
     assert "Only me</strong>" in history and "Only you" not in history
     assert "Nobody but you can see this phone." in client.get("/profile").get_data(as_text=True)
+
+
+def test_a_query_with_url_for_names_is_carried_without_them(client, session, auth):
+    # ?_method=DELETE reached url_for: the redirect was a 500 after the change was saved.
+    member = make_member(session, email="ada@example.com")
+    auth.login("ada@example.com")
+    value = values_of(session, member.id)[0]
+    data = {
+        f"policy-{value.id}-view": "members",
+        f"policy-{value.id}-download": "nobody",
+        f"policy-{value.id}-sync": "nobody",
+    }
+    saved = post_form(client, "/privacy/policies?viewpoint=public&_method=DELETE&_anchor=x", data)
+    assert saved.status_code == 302
+    assert saved.headers["Location"] == "/privacy?viewpoint=public"
+    moved = client.get("/exports/?contacts=people&_method=DELETE&_external=1")
+    assert moved.status_code == 302 and moved.headers["Location"] == "/exports?contacts=people"
