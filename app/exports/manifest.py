@@ -10,7 +10,11 @@ A manifest must never tell the requester who withheld what. So:
   download";
 - for a selection of fewer than :data:`MIN_PEOPLE_FOR_REASONS` people, no
   reasons and no per-field withheld counts are given at all: with one or two
-  people ticked, "2 e-mails withheld" would say what one person hides.
+  people ticked, "2 e-mails withheld" would say what one person hides;
+- nor for people ticked by hand or found by name, however many: the
+  requester could preview five people, then the same five and one more, and
+  the difference would be that one person's choices. Reasons are given only
+  for "all my connections", a set the requester cannot shape at will.
 
 Every number says what it counts: people, or values (one person may have
 several e-mails). Old manifests stored before these rules are shown through
@@ -72,6 +76,7 @@ class ManifestTally:
     format: str
     purpose: Purpose
     fields: Sequence[Field]
+    chosen_by_hand: bool = False  # people ticked or found by name: no reasons (see above)
     selected: int = 0
     contacts: int = 0
     with_contact_details: int = 0
@@ -119,6 +124,7 @@ class ManifestTally:
             left_out=dict(self.left_out),
             released={f.value: self.released[f] for f in self.fields},
             withheld={(f.value, kind): n for (f, kind), n in self.withheld.items()},
+            chosen_by_hand=self.chosen_by_hand,
         )
 
 
@@ -134,8 +140,9 @@ def _document(
     left_out: Mapping[str, int],
     released: Mapping[str, int],
     withheld: Mapping[tuple[str, str], int],
+    chosen_by_hand: bool = False,
 ) -> dict[str, Any]:
-    show_reasons = selected >= MIN_PEOPLE_FOR_REASONS
+    show_reasons = selected >= MIN_PEOPLE_FOR_REASONS and not chosen_by_hand
     withheld_by_field: dict[str, dict[str, int]] = {}
     for (name, kind), n in withheld.items():
         withheld_by_field.setdefault(name, {})[kind] = n
@@ -163,8 +170,8 @@ def _document(
         "note": (
             "Counts only: 'people' counts each contact once; 'values' counts each value "
             "(one person may have several e-mails). Reasons and withheld values are given "
-            f"only for {MIN_PEOPLE_FOR_REASONS} people or more, and a member's own choices "
-            "are never told apart."
+            f"only for all your connections, {MIN_PEOPLE_FOR_REASONS} people or more, and a "
+            "member's own choices are never told apart."
         ),
     }
 

@@ -38,7 +38,7 @@ from app.exports.quota import (
     reserve,
     settle,
 )
-from app.exports.selection import Selection, resolve
+from app.exports.selection import Selection, SelectionKind, resolve
 from app.gc_tuning import each_step_with_fewer_collections, fewer_collections
 from app.models.audit import Place
 from app.models.exports import ExportRun
@@ -97,13 +97,18 @@ def _chunks(ids: Sequence[int], size: int) -> Iterator[Sequence[int]]:
         yield ids[start : start + size]
 
 
+def _by_hand(order: ExportOrder) -> bool:
+    """True if the people were ticked or found by name (the manifest then gives no reasons)."""
+    return order.selection.kind is not SelectionKind.ALL
+
+
 def preview(
     session: Session, requester: Requester, order: ExportOrder, *, chunk_size: int = CHUNK
 ) -> dict[str, Any]:
     """The manifest the export would have now, computed by the engine; nothing is released."""
     subject_ids = resolve(session, requester, order.selection)
     get_exporter(order.format)
-    tally = ManifestTally(order.format, order.purpose, order.fields)
+    tally = ManifestTally(order.format, order.purpose, order.fields, _by_hand(order))
     for chunk in _chunks(subject_ids, chunk_size):
         outcomes = decide_for(
             session,
@@ -153,7 +158,7 @@ class _Streamer:
         self.session, self.requester, self.order = session, requester, order
         self.run_id = run.id
         self.store, self.reservation = store, reservation
-        self.tally = ManifestTally(order.format, order.purpose, order.fields)
+        self.tally = ManifestTally(order.format, order.purpose, order.fields, _by_hand(order))
         self.done = 0
 
     def disclosed(self, chunks: Iterator[Sequence[int]]) -> DisclosedChunks:
@@ -256,7 +261,7 @@ def contacts_with_details(
     """How many of ``subject_ids`` the export would include with an e-mail or phone (no log)."""
     if not any(f.is_contact_detail for f in order.fields):
         return 0
-    tally = ManifestTally(order.format, order.purpose, order.fields)
+    tally = ManifestTally(order.format, order.purpose, order.fields, _by_hand(order))
     for chunk in _chunks(subject_ids, chunk_size):
         tally.add(
             decide_for(

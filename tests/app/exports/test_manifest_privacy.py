@@ -17,6 +17,7 @@ from typing import Any
 from flask import Flask
 from hypothesis import given
 from hypothesis import strategies as st
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.disclosure.service import Requester
@@ -27,9 +28,11 @@ from app.exports.manifest import (
     THEIR_SETTINGS,
     ManifestTally,
 )
-from app.exports.selection import Selection
+from app.exports.selection import Selection, SelectionKind
 from app.exports.service import ExportOrder, preview
+from app.models.accounts import Member
 from app.models.exports import ExportRun
+from app.models.network import Connection
 from app.network.services import connect
 from app.privacy.services import set_purposes
 from app.privacy.suppression import suppress
@@ -129,6 +132,42 @@ def test_a_manifest_never_tells_who_withheld_what(
         assert (
             _without_time(kept) == _without_time(carried) == _without_time(seen | {"format": fmt})
         )
+
+
+def test_people_chosen_by_hand_get_no_reasons_however_many(app: Flask, session: Session) -> None:
+    # Five known people, then the same five and one more: with reasons, the
+    # difference would be exactly what the sixth person chose.
+    rita = _world(session, ["shares"] * 5 + ["suppressed"], Purpose.RECRUITING)
+    handles = [m.handle for m in _connections_of(session, rita.id)]
+    by_hand = [Selection(SelectionKind.PEOPLE, handles=tuple(handles))]
+    by_hand.append(Selection(SelectionKind.SEARCH, query="Person"))
+    with app.test_request_context():
+        everyone = preview(session, Requester(rita.id), _order(Purpose.RECRUITING))
+        chosen = [
+            preview(
+                session,
+                Requester(rita.id),
+                ExportOrder(selection, FIELDS, "json", Purpose.RECRUITING),
+            )
+            for selection in by_hand
+        ]
+    assert everyone["people"]["left_out_by_reason"] == {"own_choice": 1}
+    assert everyone["values"]["withheld"] is not None
+    for seen in chosen:
+        assert seen["people"]["selected"] == 6 and seen["people"]["left_out"] == 1
+        assert seen["people"]["left_out_by_reason"] is None
+        assert seen["values"]["withheld"] is None
+
+
+def _connections_of(session: Session, member_id: int) -> list[Any]:
+    return list(
+        session.scalars(
+            select(Member)
+            .join(Connection, Connection.other_id == Member.id)
+            .where(Connection.member_id == member_id)
+            .order_by(Member.id)
+        )
+    )
 
 
 def test_the_tally_counts_people_and_values_by_field_and_why_they_were_withheld():

@@ -72,7 +72,7 @@ def test_the_preview_shows_counts_and_releases_nothing(
     assert "Left out: <strong>1 person</strong>" in page
     # Two people: the reason would say what one of them chose, so none is given.
     assert "objected" not in page and "by their own choice" not in page
-    assert "reasons are shown only for 5 people or more" in page
+    assert "reasons are shown only for all your connections, 5 people or more" in page
     assert open_.email not in page
     assert len(events(session, action="download")) == before
 
