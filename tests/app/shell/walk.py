@@ -524,6 +524,14 @@ RECIPES: dict[tuple[str, str], Recipe] = {
             },
         )
     ],
+    ("accounts.delete", "GET"): lambda w: [Call("accounts.delete", "GET")],
+    ("accounts.delete", "POST"): lambda w: [
+        Call(
+            "accounts.delete",
+            "POST",
+            form={"current_password": TEST_PASSWORD, "understood": "y"},
+        )
+    ],
     ("accounts.confirm_email_page", "GET"): lambda w: [
         Call("accounts.confirm_email_page", "GET", {"token": w.email_link})
     ],
@@ -873,5 +881,10 @@ RECIPES: dict[tuple[str, str], Recipe] = {
     ("partner_api.docs", "GET"): lambda w: [Call("partner_api.docs", "GET", anonymous=True)],
 }
 # Routes that sign the walker out; the walk signs in again after them.
-# (A new password ends every session and starts a fresh one, which the rollback then undoes.)
-SIGNS_OUT = {("accounts.signout", "POST"), ("accounts.password", "POST")}
+# (A new password ends every session and starts a fresh one, which the rollback then undoes;
+# so is a deleted account brought back.)
+SIGNS_OUT = {
+    ("accounts.signout", "POST"),
+    ("accounts.password", "POST"),
+    ("accounts.delete", "POST"),
+}
