@@ -139,8 +139,14 @@ def center_slash() -> WerkzeugResponse:
     return redirect(url_for("exports.center", **carried_query()))
 
 
+# A preview decides every selected contact (thousands, for a big network)
+# and writes nothing, so it gets a limit of its own, well above a person's use.
+PREVIEW_LIMIT = "120 per hour"
+
+
 @bp.post("/preview")
 @login_required
+@limiter.limit(PREVIEW_LIMIT)
 def manifest_preview() -> tuple[str, int]:
     """The manifest the export would have now: counts only, nothing released."""
     form = ExportForm()

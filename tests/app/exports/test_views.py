@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session
 from app.apps.blocks import block
 from app.apps.grants import consent, revoke
 from app.clock import FixedClock
+from app.exports.views import PREVIEW_LIMIT
+from app.extensions import limiter
 from app.models.apps import OAuthEventKind
 from app.models.exports import ExportRun
 from app.privacy.services import set_purposes
@@ -24,8 +26,10 @@ from permissions import Audience, Field, Policy, Purpose, Scope, ValueLabel, pol
 from tests.app.apps.helpers import new_app
 from tests.app.audit.helpers import events, released
 from tests.app.exports.helpers import recruiter_with
-from tests.conftest import Auth, post_form
+from tests.conftest import Auth, post_form, sign_in_as
+from tests.database import short_lived_app
 from tests.factories import make_member, set_policy
+from tests.settings import app_config
 
 DOWNLOADABLE = policy(Audience.CONNECTIONS, Audience.CONNECTIONS, Audience.NOBODY)
 ORDER = {
@@ -411,3 +415,24 @@ def test_the_self_export_shows_old_manifests_as_the_manifest_pages_do(
     assert kept["manifest"] == page
     assert kept["manifest"]["people"]["left_out_by_reason"] is None
     assert "suppressed" not in json.dumps(kept)
+
+
+def test_previews_have_a_limit_of_their_own(
+    app: Flask, database_url: str, session: Session
+) -> None:
+    rita, _ = recruiter_with(session, 1)
+    session.commit()
+    allowed = int(PREVIEW_LIMIT.split()[0])
+    try:
+        with short_lived_app(app_config(database_url, RATELIMIT_ENABLED=True)) as limited:
+            browser = limited.test_client()
+            sign_in_as(browser, rita)
+            answers = [
+                post_form(browser, "/exports/preview", ORDER).status_code
+                for _ in range(allowed + 1)
+            ]
+    finally:
+        limiter.reset()
+        limiter.init_app(app)  # one limiter object for every app: give it back, limits off
+    assert answers[:allowed] == [200] * allowed
+    assert answers[-1] == 429
