@@ -135,7 +135,11 @@ def add() -> Response | tuple[str, int]:
             db.session.commit()
             # Say what it really starts with (a website is not private by default).
             starts = explain(default_policy(field), "it")
-            flash(f"{field.caption} added. {starts} Change that in Privacy.", "success")
+            # Shown in the field's own box: the page reopens scrolled to it.
+            flash(
+                f"{field.caption} added. {starts} Change that in Privacy.",
+                f"at:section-{field.value}",
+            )
             return redirect(url_for("profiles.edit"))
     db.session.rollback()
     return _render_edit(_saved_profile_form(), 400, adding=form)

@@ -61,6 +61,23 @@ def _nav() -> dict[str, Any]:
     }
 
 
+# A flash message with the category "at:<element id>" belongs next to that
+# element (the page opens scrolled to it, so one at the top would be out of
+# view): base.html shows the others, the page shows these where they belong.
+PLACED = "at:"
+Flashes = list[tuple[str, str]]
+
+
+def unplaced(messages: Flashes) -> Flashes:
+    """The flash messages that go at the top of the page."""
+    return [(c, m) for c, m in messages if not c.startswith(PLACED)]
+
+
+def placed(messages: Flashes, where: str) -> list[str]:
+    """The flash messages that go next to the element ``where``."""
+    return [m for c, m in messages if c == PLACED + where]
+
+
 def register_templating(app: Flask) -> None:
     """Attach filters, globals and the navigation context to ``app``."""
     app.jinja_env.filters["when"] = format_when
@@ -68,6 +85,8 @@ def register_templating(app: Flask) -> None:
     app.jinja_env.filters["explain"] = explain
     app.jinja_env.filters["short"] = short
     app.jinja_env.filters["shown"] = shown
+    app.jinja_env.filters["unplaced"] = unplaced
+    app.jinja_env.filters["placed"] = placed
     app.jinja_env.globals.update(
         Field=Field, Action=Action, Audience=Audience, ValueLabel=ValueLabel
     )

@@ -302,6 +302,10 @@ def test_adding_a_value_says_what_it_really_starts_with(client, session, auth):
         said[field] = client.get("/profile/edit").get_data(as_text=True)
     assert "Every signed-in member can see it, and connections may put it" in said["website"]
     assert "private" not in said["website"]
+    # In the website's own box, where the page reopens, not at the top out of view.
+    box = said["website"].split('id="section-website"', 1)[1]
+    assert box.split('id="section-', 1)[0].count("Website added.") == 1
+    assert 'class="flashes"' not in said["website"]
     assert (
         "Your connections can see it, but it is never put into anyone&#39;s downloads"
         in (said["email"])
