@@ -12,6 +12,7 @@ from app.apps.grants import GrantedApp, grants_of
 from app.apps.history import security_history
 from app.apps.received import Received, apps_by_id, received_by_apps
 from app.apps.scopes import PURPOSE_MEANING, describe_all
+from app.clock import utcnow
 from app.models.apps import OAuthClient, OAuthEvent
 from permissions import Scope
 
@@ -52,14 +53,18 @@ class ConnectedAppsPage:
 
 def connected_apps_page(session: Session, member_id: int) -> ConnectedAppsPage:
     """Everything the member's connected apps page shows (names of values, never values)."""
-    granted = grants_of(session, member_id, live_only=True)
+    # Every grant ever given, newest first: the live ones are listed, and the
+    # last ended one of an app no longer allowed says until when it was.
+    given = grants_of(session, member_id, live_only=False)
+    now = utcnow()
+    granted = [g for g in given if g.grant.is_active(now)]
     blocked = blocked_apps(session, member_id)
     received = received_by_apps(session, member_id)
     mine = {g.app.id for g in granted} | {b.app.id for b in blocked}
     other_ids = sorted(set(received) - mine)
     others = apps_by_id(session, other_ids)
     ended: dict[int, datetime] = {}
-    for g in grants_of(session, member_id, live_only=False):  # newest first
+    for g in given:
         if g.app.id in others and g.app.id not in ended:
             ended[g.app.id] = g.grant.revoked_at or g.grant.expires_at
     return ConnectedAppsPage(

@@ -44,21 +44,16 @@ AUTH_METHOD_TITLES = {
 
 # The registration service checks all of this again; checking here too puts
 # every problem at its box in one answer, instead of one per submission.
-def _text_rule(what: str, *, multiline: bool = False) -> Callable[[FlaskForm, FormField], None]:
-    def check(form: FlaskForm, field: FormField) -> None:
+def _rule(check: Callable[[str], object]) -> Callable[[FlaskForm, FormField], None]:
+    """A form validator from a registration check: its AppError becomes the field's error."""
+
+    def validate(form: FlaskForm, field: FormField) -> None:
         try:
-            check_text(field.data or "", what, multiline=multiline)
+            check(field.data or "")
         except AppError as exc:
             raise ValidationError(str(exc)) from exc
 
-    return check
-
-
-def _homepage_rule(form: FlaskForm, field: FormField) -> None:
-    try:
-        check_url((field.data or "").strip(), "homepage")
-    except AppError as exc:
-        raise ValidationError(str(exc)) from exc
+    return validate
 
 
 def _redirect_uris_rule(form: FlaskForm, field: FormField) -> None:
@@ -86,18 +81,26 @@ class MultiCheckboxField(SelectMultipleField):
 class AppForm(FlaskForm):
     """Register an app: who it is, why it wants data, where members return, what it may ask."""
 
-    name = StringField("App name", validators=[DataRequired(), Length(max=80), _text_rule("name")])
+    name = StringField(
+        "App name",
+        validators=[DataRequired(), Length(max=80), _rule(lambda t: check_text(t, "name"))],
+    )
     description = TextAreaField(
         "What the app does",
         validators=[
             DataRequired(),
             Length(max=1000),
-            _text_rule("description", multiline=True),
+            _rule(lambda t: check_text(t, "description", multiline=True)),
         ],
         description="Shown to members on the consent page.",
     )
     homepage = URLField(
-        "Homepage", validators=[DataRequired(), Length(max=MAX_URI_LENGTH), _homepage_rule]
+        "Homepage",
+        validators=[
+            DataRequired(),
+            Length(max=MAX_URI_LENGTH),
+            _rule(lambda u: check_url(u.strip(), "homepage")),
+        ],
     )
     purpose = SelectField(
         "Purpose",

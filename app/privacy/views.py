@@ -111,7 +111,7 @@ def save_policies() -> Response | tuple[str, int]:
             flash(f"Nothing was saved: {_first_message(exc.details)}", "error")
         return _render(400, errors=exc.per_value, chosen=chosen)
     db.session.commit()
-    flash(f"Saved. {len(changed)} value{'s' if len(changed) != 1 else ''} changed.", "success")
+    flash(f"Saved. {_values(len(changed))} changed.", "success")
     return redirect(url_for("privacy.settings", **carried_query()))
 
 
