@@ -11,11 +11,15 @@ import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from flask import Flask
 from playwright.sync_api import Browser, Page, sync_playwright
 from werkzeug.serving import make_server
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 from app import create_app
 from app.extensions import db
@@ -47,10 +51,32 @@ def live_app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
         db.engine.dispose()
 
 
+def _closed_before_sent(application: WSGIApplication) -> WSGIApplication:
+    """Hand werkzeug's test server each response whole, its iterable already closed.
+
+    When a browser hangs up mid-response (a favicon it stopped wanting), the
+    server's clean-up read raises before it closes the response, and the file
+    behind a static response is left open: a ResourceWarning, an error under
+    ``-W error``, in whichever test runs then. Production runs gunicorn; here a
+    whole body costs nothing and no response is left for the server to close.
+    """
+
+    def closed(environ: WSGIEnvironment, start_response: StartResponse) -> list[bytes]:
+        body = application(environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            close = getattr(body, "close", None)
+            if close is not None:
+                close()
+
+    return closed
+
+
 @pytest.fixture(scope="session")
 def live_server(live_app: Flask) -> Iterator[str]:
     """Serve ``live_app`` on a free local port for the whole run."""
-    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    server = make_server("127.0.0.1", 0, _closed_before_sent(live_app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
