@@ -7,10 +7,10 @@ runs anyway, and its older generations walk every live object of the app.
 bench/export.py measured this at more than half the cost of loading values.
 
 :func:`fewer_collections` raises the first-generation threshold for the
-duration of a bulk step and puts it back after. It never disables the
-collector: cycles are still found, only less often. It is process-wide, so
-overlapping steps in several threads are counted and the threshold is
-restored when the last one ends. No library offers this; it is a few lines
+duration of a bulk step (an export's whole stream) and puts it back after.
+It never disables the collector: cycles are still found, only less often.
+It is process-wide, so overlapping steps in several threads are counted and
+the threshold is restored when the last one ends. No library offers this; it is a few lines
 around :func:`gc.set_threshold`.
 """
 
@@ -53,16 +53,20 @@ def fewer_collections() -> Iterator[None]:
                 gc.set_threshold(*_saved)
 
 
-def each_step_with_fewer_collections(steps: Iterator[T]) -> Iterator[T]:
-    """Yield from ``steps``, producing each item under :func:`fewer_collections`.
+def streaming_with_fewer_collections(steps: Iterator[T]) -> Iterator[T]:
+    """Yield from ``steps`` under :func:`fewer_collections`, from the first item to the last.
 
-    The threshold is raised only while an item is being made, never while
-    the consumer holds it (a web server writing it to a slow client).
+    The threshold stays raised while the consumer holds an item, too (a web
+    server writing it to the client): an export decides 5,000 contacts at
+    once and writes them out as some ten pieces, so the chunk's objects live
+    across many steps. Restoring the threshold between steps made the
+    collector walk all of them after the first piece, and again in the older
+    generation: about a tenth of a CSV export of 30,000 contacts on SQLite
+    (bench/export.py, per-step against whole-stream, same run, 1.66 against
+    1.53 times the floor). Collections still run, every BULK_THRESHOLD
+    allocations. The threshold comes back when the stream ends or is closed:
+    web servers close a response's iterable, and a generator dropped
+    unfinished is closed when it is freed.
     """
-    while True:
-        with fewer_collections():
-            try:
-                item = next(steps)
-            except StopIteration:
-                return
-        yield item
+    with fewer_collections():
+        yield from steps

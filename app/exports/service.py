@@ -39,7 +39,7 @@ from app.exports.quota import (
     settle,
 )
 from app.exports.selection import Selection, SelectionKind, resolve
-from app.gc_tuning import each_step_with_fewer_collections, fewer_collections
+from app.gc_tuning import fewer_collections, streaming_with_fewer_collections
 from app.models.audit import Place
 from app.models.exports import ExportRun
 from exporters import ContactRecord, Layout, get_exporter
@@ -187,7 +187,7 @@ class _Streamer:
 
     def records(self, first: list[ContactRecord], rest: DisclosedChunks) -> Iterator[ContactRecord]:
         yield from first
-        for chunk, outcomes in rest:  # each step of the body runs with fewer collections
+        for chunk, outcomes in rest:  # the whole body runs with fewer collections
             yield from self.take(chunk, outcomes)
 
     def manifest(self) -> dict[str, Any]:
@@ -327,7 +327,7 @@ def start_export(
 
     def body() -> Iterator[bytes]:
         try:
-            yield from each_step_with_fewer_collections(
+            yield from streaming_with_fewer_collections(
                 iter(exporter.stream(streamer.records(first, disclosed), layout, streamer.manifest))
             )
         except BaseException:
