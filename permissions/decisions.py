@@ -183,9 +183,14 @@ def decide(
 ACCOUNTABLE_FIELDS = frozenset({Field.FIRST_NAME, Field.LAST_NAME})
 
 
+# A member's own access log is read on a page (view) or kept as a file
+# (download); never synced, never through an app.
+_ACCOUNTABLE_ACTIONS = frozenset({Action.VIEW, Action.DOWNLOAD})
+
+
 def _accountable(request: AccessRequest, subject: SubjectContext) -> bool:
-    """True when the accountability rule lets the requester view the subject's name."""
-    return subject.accountable and request.action is Action.VIEW and request.scopes is None
+    """True when the accountability rule names the subject to the requester (view or download)."""
+    return subject.accountable and request.action in _ACCOUNTABLE_ACTIONS and request.scopes is None
 
 
 def decide_many(request: AccessRequest, subjects: Iterable[SubjectRecord]) -> Iterator[Outcome]:

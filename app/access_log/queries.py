@@ -27,7 +27,7 @@ from app.disclosure.service import Requester
 from app.models.accounts import Member
 from app.models.apps import OAuthClient
 from app.models.audit import AccessEvent, EventAction, EventOutcome, Place
-from permissions import Field, Purpose, Reason
+from permissions import Action, Field, Purpose, Reason
 
 PER_PAGE = 25
 BATCH = 1000  # events read at once by downloads
@@ -223,12 +223,20 @@ def _event_row(e: Row[Any], label: RequesterLabel) -> EventRow:
 
 
 def _rows(
-    session: Session, reader: Requester, events: Sequence[Row[Any]], place: Place, labels: Labels
+    session: Session,
+    reader: Requester,
+    events: Sequence[Row[Any]],
+    place: Place,
+    labels: Labels,
+    action: Action = Action.VIEW,
 ) -> list[EventRow]:
-    """Rows named as the reader may see; names not in ``labels`` yet are decided (and logged)."""
+    """Rows named as the reader may see (``action``: view or download) them.
+
+    Names not in ``labels`` yet are decided (and logged).
+    """
     unnamed = {e.requester_id for e in events} - labels.keys()
     if unnamed:
-        labels.update(requester_labels(session, reader, unnamed, place))
+        labels.update(requester_labels(session, reader, unnamed, place, action))
     return [_event_row(e, labels[e.requester_id]) for e in events]
 
 
@@ -312,8 +320,9 @@ def iter_events(
 ) -> Iterator[EventRow]:
     """Every matching event of the reader, oldest first, in batches (for downloads).
 
-    Each requester is named once per download: their name is decided (and
-    the view logged) with the first batch they appear in.
+    Each requester is named once per download: their name is decided as a
+    download (the names go into a file) and logged with the first batch they
+    appear in.
 
     Raises:
         AccessLogUnavailable: the views of requesters' names could not be logged.
@@ -326,7 +335,7 @@ def iter_events(
         batch = list(session.execute(stmt))
         if not batch:
             return
-        yield from _rows(session, reader, batch, place, labels)
+        yield from _rows(session, reader, batch, place, labels, Action.DOWNLOAD)
         last = batch[-1]
         beyond = [_later(last.occurred_at, last.seq)]
 

@@ -1,14 +1,15 @@
 """How a member's access log names the people who read their data.
 
-A name in someone's access log is a view of that name, decided and logged
-like any other. The one exception, the accountability rule, is decided by
-the engine too (``SubjectContext.accountable``): whoever **downloaded or
-synced** a member's data is named to that member even if they hide their
-name from them. Those are the actions a requester chooses, so only they can
-trigger it; a view can be caused by the person who would learn the name (an
-invitation makes the recipient view the sender's card, a search result makes
-the searcher view the found), so a view never does. Apps are always named:
-they are not members and hold no privacy settings.
+A name in someone's access log is a view of that name (a download, when the
+log is downloaded), decided and logged like any other. The one exception,
+the accountability rule, is decided by the engine too
+(``SubjectContext.accountable``): whoever **downloaded or synced** a
+member's data is named to that member even if they hide their name from
+them. Those are the actions a requester chooses, so only they can trigger
+it; a view can be caused by the person who would learn the name (an
+invitation makes the recipient view the sender's card, a search result
+makes the searcher view the found), so a view never does. Apps are always
+named: they are not members and hold no privacy settings.
 
 :func:`requester_labels` is the one place that decides this; the access-log
 page, its downloads and the self export all call it.
@@ -27,7 +28,7 @@ from app.disclosure.handles import handles_of
 from app.disclosure.service import Circumstances, Requester, disclose
 from app.disclosure.values import NAME_FIELDS
 from app.models.audit import AccessEvent, EventAction, Place
-from permissions import Action
+from permissions import Action, Purpose
 
 ACCOUNTABLE_ACTIONS = (EventAction.DOWNLOAD, EventAction.SYNC)
 ANONYMOUS_LABEL = "An anonymous visitor"
@@ -65,12 +66,15 @@ def requester_labels(
     reader: Requester,
     requester_ids: Collection[int | None],
     place: Place,
+    action: Action = Action.VIEW,
 ) -> dict[int | None, RequesterLabel]:
     """How ``reader``'s access log (shown at ``place``) names each of ``requester_ids``.
 
-    Each requester's first and last name go through :func:`disclose` (a view
-    by the reader, logged in the requester's own access log), with the
-    accountability rule for those who downloaded or synced the reader's data.
+    Each requester's first and last name go through :func:`disclose` (logged
+    in the requester's own access log) for ``action``: a view on a page; a
+    download, for purpose ``personal``, when the names go into a file the
+    reader keeps. The accountability rule names those who downloaded or
+    synced the reader's data either way.
     A hidden name shows as "A member (handle)"; ``None`` is an anonymous
     visitor; the reader is "You".
 
@@ -87,8 +91,9 @@ def requester_labels(
         session,
         reader,
         present,
-        action=Action.VIEW,
+        action=action,
         place=place,
+        purpose=Purpose.PERSONAL if action is Action.DOWNLOAD else None,
         fields=NAME_FIELDS,
         circumstances=Circumstances(accountable=frozenset(accountable_to(session, me, present))),
     )

@@ -135,11 +135,14 @@ HIDDEN = policy(A.NOBODY, A.NOBODY, A.NOBODY)
         (AccessRequest(Action.VIEW), Field.LAST_NAME, True),
         (AccessRequest(Action.VIEW), Field.HEADLINE, False),
         (AccessRequest(Action.VIEW), Field.EMAIL, False),
-        (AccessRequest(Action.DOWNLOAD, Purpose.PERSONAL), Field.FIRST_NAME, False),
+        (AccessRequest(Action.DOWNLOAD, Purpose.PERSONAL), Field.FIRST_NAME, True),
+        (AccessRequest(Action.DOWNLOAD, Purpose.PERSONAL), Field.EMAIL, False),
+        (AccessRequest(Action.SYNC, Purpose.PERSONAL), Field.FIRST_NAME, False),
         (AccessRequest(Action.VIEW, scopes=frozenset(Scope)), Field.FIRST_NAME, False),
+        (AccessRequest(Action.DOWNLOAD, scopes=frozenset(Scope)), Field.FIRST_NAME, False),
     ],
 )
-def test_the_accountability_rule_names_only_to_a_direct_viewer(request_, field, allowed):
+def test_the_accountability_rule_names_only_to_the_member_in_person(request_, field, allowed):
     context = _ctx(R.MEMBER, accountable=True)
     assert decide(request_, context, field, HIDDEN).allowed is allowed
     assert decide(request_, _ctx(R.MEMBER), field, HIDDEN).allowed is False
@@ -188,7 +191,8 @@ def reference(request, context, field, pol):
         if f"{group}:{request.action.value}" not in {s.value for s in request.scopes}:
             return False, "scope"
     names = field.value in {"first_name", "last_name"}
-    if context.accountable and request.action is Action.VIEW and request.scopes is None and names:
+    direct = request.action in (Action.VIEW, Action.DOWNLOAD) and request.scopes is None
+    if context.accountable and direct and names:
         return True, None
     audience = {Action.VIEW: pol.view, Action.DOWNLOAD: pol.download, Action.SYNC: pol.sync}[
         request.action

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from app.models.accounts import Member
 from app.models.audit import EventAction, Place
 from app.network.services import invite
-from permissions import Audience, Field, Reason, policy
+from permissions import Audience, Field, Purpose, Reason, policy
 from tests.app.audit.helpers import events, released, write_events
 from tests.app.exports.helpers import recruiter_with, run_export
 from tests.conftest import Auth
@@ -111,6 +111,33 @@ def test_csv_and_json_downloads_hold_only_the_members_own_events(
     assert document["events"][0]["place"] == "profile"
 
 
+def test_a_download_names_requesters_as_they_allow_downloads_not_views(
+    client: FlaskClient, auth: Auth, session: Session
+) -> None:
+    # Names are public to view and downloadable by connections (the defaults):
+    # a stranger's name is on the page, but a file is a download.
+    ada, stranger = make_member(session, "Ada", "Byron"), make_member(session, "Sol", "Stranger")
+    session.commit()
+    _viewed(client, auth, stranger, ada)
+    auth.login(ada.email)
+
+    page = client.get("/access").get_data(as_text=True)
+    rows = list(
+        csv.DictReader(io.StringIO(client.get("/access/events.csv").get_data(as_text=True)))
+    )
+    document = client.get("/access/events.json").get_json()
+
+    assert "Sol Stranger" in page
+    assert [r["requester"] for r in rows] == [f"A member ({stranger.handle})"]
+    assert [e["requester"] for e in document["events"]] == [f"A member ({stranger.handle})"]
+    named = [e for e in events(session, subject_id=stranger.id) if e.place is Place.ACCESS_LOG]
+    assert {(e.action, e.purpose) for e in named} == {
+        (EventAction.VIEW, None),
+        (EventAction.DOWNLOAD, Purpose.PERSONAL),
+    }
+    assert all(e.requester_id == ada.id for e in named)
+
+
 HIDDEN = policy(Audience.CONNECTIONS, Audience.NOBODY, Audience.NOBODY)
 
 
@@ -171,11 +198,15 @@ def test_whoever_downloads_your_data_is_named_to_you_even_if_they_hide_their_nam
 
     auth.login(contact.email)
     page = client.get("/access").get_data(as_text=True)
+    download = client.get("/access/events.csv").get_data(as_text=True)
 
     assert "Rita Recruiter" in page
-    [named] = [e for e in events(session, subject_id=recruiter.id) if e.place.value == "access-log"]
-    assert named.requester_id == contact.id
-    assert set(released(named)) == {"first_name", "last_name"}
+    assert "Rita Recruiter" in download  # kept in the member's own file too
+    named = [e for e in events(session, subject_id=recruiter.id) if e.place is Place.ACCESS_LOG]
+    assert sorted(e.action for e in named) == [EventAction.DOWNLOAD, EventAction.VIEW]
+    for event in named:
+        assert event.requester_id == contact.id
+        assert set(released(event)) == {"first_name", "last_name"}
 
 
 def test_refusals_read_as_refusals_with_the_reason_in_words_and_repeats_are_grouped(
