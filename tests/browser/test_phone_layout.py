@@ -18,7 +18,9 @@ from app.extensions import db
 from app.models.accounts import Member
 from app.models.audit import Place
 from app.models.exports import ExportRun
+from app.models.notifications import Notification
 from app.network.services import connect, invite
+from app.notifications.services import ACCESS_DIGEST
 from app.privacy.services import apply_updates, preset_updates
 from app.profiles.services import add_value
 from permissions import Action, Field, Purpose, Scope, ValueLabel
@@ -188,10 +190,28 @@ def test_the_phone_menu_opens_in_the_page_and_search_stays_in_reach(new_page, li
     expect(page.locator(".person").get_by_role("link", name="Bob Babbage")).to_be_visible()
 
 
+def _unread(app, email: str, how_many: int) -> None:
+    """Give a member ``how_many`` unread digests, so the bar carries a two-digit count."""
+    member = find_member(app, email)
+    with app.app_context():
+        for n in range(how_many):
+            db.session.add(
+                Notification(
+                    member_id=member.id, kind=ACCESS_DIGEST, body=f"Digest {n}: 1 profile view."
+                )
+            )
+        db.session.commit()
+
+
 def test_the_desktop_keeps_its_one_line_top_bar(new_page, live_app):
     page = new_page()
     sign_up(page, "Ada", "Lovelace", "ada@example.com")
     handles = _populate(live_app)
+    _unread(live_app, "ada@example.com", 12)
+    page.reload()
+    # Both counts at once: an invitation (from _populate) and twelve digests.
+    expect(page.locator(".nav a", has_text="Notifications").locator(".count")).to_have_text("12")
+    expect(page.locator(".nav a", has_text="Invitations").locator(".count")).to_have_text("1")
     expect(page.locator("summary", has_text="Menu")).to_be_hidden()
     nav = page.get_by_role("navigation", name="Main")
     expect(nav.get_by_role("link", name="Notifications")).to_be_visible()
