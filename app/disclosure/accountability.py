@@ -44,8 +44,21 @@ class RequesterLabel:
     handle: str | None = None
 
 
+# Downloads a member makes of their own data name other people without the
+# member choosing them: the requesters in their access log, their connections
+# in their self export. Those never make the member accountable: if they did,
+# viewing someone would name the viewer back to them the next time the viewed
+# member downloaded their log (the reviewer's case), refused name or not.
+OWN_DATA_PLACES = (Place.ACCESS_LOG, Place.SELF_EXPORT)
+
+
 def accountable_to(session: Session, subject_id: int, requester_ids: Collection[int]) -> set[int]:
-    """Those requesters who downloaded or synced ``subject_id``'s data (or tried to)."""
+    """Those requesters who downloaded or synced ``subject_id``'s data (or tried to).
+
+    Exports and syncs count, refused ones too (trying to take someone's data
+    into a file is what the rule is about); downloads of one's own data
+    (``OWN_DATA_PLACES``) do not.
+    """
     if not requester_ids:
         return set()
     return set(
@@ -54,6 +67,7 @@ def accountable_to(session: Session, subject_id: int, requester_ids: Collection[
             .where(
                 AccessEvent.subject_id == subject_id,
                 AccessEvent.action.in_(ACCOUNTABLE_ACTIONS),
+                AccessEvent.place.not_in(OWN_DATA_PLACES),
                 AccessEvent.requester_id.in_(list(requester_ids)),
             )
             .distinct()

@@ -209,6 +209,33 @@ def test_whoever_downloads_your_data_is_named_to_you_even_if_they_hide_their_nam
         assert set(released(event)) == {"first_name", "last_name"}
 
 
+def test_downloading_ones_own_log_never_names_one_back_to_the_people_in_it(
+    client: FlaskClient, auth: Auth, session: Session
+) -> None:
+    # Found by review: Quintessa's download of her own log decided Sol's name
+    # as a download (refused), and that refused "download" made her accountable
+    # to him, so his log named her, though she hides her name from him.
+    quintessa = make_member(session, "Quintessa", "Hiddenname")
+    sol = make_member(session, "Sol", "Stranger")
+    _hide_name(session, quintessa)
+    session.commit()
+    auth.login(sol.email)
+    assert client.get(f"/m/{quintessa.handle}").status_code == 200
+    auth.logout()
+
+    auth.login(quintessa.email)
+    document = client.get("/access/events.json").get_json()
+    assert {e["requester"] for e in document["events"]} == {f"A member ({sol.handle})"}
+    assert client.get("/exports/mine").status_code == 200  # her self export names him too
+    auth.logout()
+
+    auth.login(sol.email)
+    page = client.get("/access").get_data(as_text=True)
+
+    assert "Quintessa" not in page and "Hiddenname" not in page
+    assert quintessa.handle in page
+
+
 def test_refusals_read_as_refusals_with_the_reason_in_words_and_repeats_are_grouped(
     app, client: FlaskClient, auth: Auth, session: Session
 ) -> None:
