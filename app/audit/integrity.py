@@ -9,7 +9,8 @@
 - every stored sealed event: its leaf, recomputed from its columns, is the
   leaf hash stored at its place in the tree (a changed, moved or swapped
   event is caught), and no leaf from the pruning mark to the end lacks its
-  event (a deleted event is caught);
+  event (a deleted event is caught), and none is stored below that mark (a
+  mark raised by hand to hide a deletion is caught);
 - no committed event older than the sealing delay is outside every checkpoint.
 """
 
@@ -98,6 +99,17 @@ def _sealed(session: Session, first: int) -> Iterator[Any]:
 
 
 def _events_problem(session: Session, tree: AuditTree) -> tuple[int, str]:
+    # A prune deletes every event below its mark, so a stored one there means
+    # the mark was raised by hand: it would hide a deleted event, and stop
+    # every check of the events it leaves behind (found by review).
+    below = session.scalar(
+        select(func.min(AccessEvent.leaf_index)).where(AccessEvent.leaf_index < tree.pruned_below)
+    )
+    if below is not None:
+        return 0, (
+            f"the event at leaf {below} lies below the pruning mark ({tree.pruned_below}); "
+            "pruning removes those, so the mark was moved"
+        )
     expected, checked = tree.pruned_below, 0
     for rows in _sealed(session, tree.pruned_below):
         stored = leaf_hashes(session, rows[0].leaf_index, rows[-1].leaf_index + 1)

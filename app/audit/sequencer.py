@@ -25,7 +25,7 @@ from sqlalchemy import or_, update
 from sqlalchemy.orm import Session
 
 from app.audit.signing import signer_key
-from app.audit.tree import BATCH, Sealed, seal_pending
+from app.audit.tree import BATCH, Sealed, TreeForked, Witness, seal_pending
 from app.clock import utcnow
 from app.database import affected
 from app.extensions import db
@@ -67,7 +67,14 @@ def release_lease(session: Session, holder: str) -> None:
     session.commit()
 
 
-def seal_all(session: Session, signer: str, origin: str, *, batch: int = BATCH) -> list[Sealed]:
+def seal_all(
+    session: Session,
+    signer: str,
+    origin: str,
+    *,
+    batch: int = BATCH,
+    witness: Witness | None = None,
+) -> list[Sealed]:
     """Seal batches until one comes back short of ``batch``; the caller holds the lease.
 
     A short batch means the sequencer has caught up: it stops there and rests
@@ -77,19 +84,21 @@ def seal_all(session: Session, signer: str, origin: str, *, batch: int = BATCH) 
     would seal in tiny batches, a checkpoint and the partial tiles rewritten
     for each, without ever resting).
     """
-    rounds = [seal_pending(session, signer, origin, batch=batch)]
+    rounds = [seal_pending(session, signer, origin, batch=batch, witness=witness)]
     while rounds[-1].events >= batch:
-        rounds.append(seal_pending(session, signer, origin, batch=batch))
+        rounds.append(seal_pending(session, signer, origin, batch=batch, witness=witness))
     return rounds
 
 
-def run_round(app: Flask, holder: str) -> int:
+def run_round(app: Flask, holder: str, witness: Witness | None = None) -> int:
     """One round: take the lease, seal what is pending; returns how many events were sealed."""
     with app.app_context():
         try:
             if not take_lease(db.session, holder):
                 return 0
-            rounds = seal_all(db.session, signer_key(app), app.config["AUDIT_LOG_ORIGIN"])
+            rounds = seal_all(
+                db.session, signer_key(app), app.config["AUDIT_LOG_ORIGIN"], witness=witness
+            )
             return sum(r.events for r in rounds)
         finally:
             db.end_session()
@@ -97,11 +106,13 @@ def run_round(app: Flask, holder: str) -> int:
 
 def run(app: Flask, stop: threading.Event, interval: float = INTERVAL_SECONDS) -> None:
     """Seal until ``stop`` is set; errors are logged and the next round tries again."""
-    holder = holder_name()
+    holder, witness = holder_name(), Witness()
     try:
         while not stop.is_set():
             try:
-                run_round(app, holder)
+                run_round(app, holder, witness)
+            except TreeForked as exc:  # an alarm, not a glitch: the history was rewritten
+                app.logger.critical("the access log was tampered with: %s", exc)
             except Exception:  # a bad round must not end the loop; the next one retries
                 app.logger.exception("the access-log sequencer failed a round")
             stop.wait(interval)

@@ -79,6 +79,24 @@ class Sealed:
     checkpoint: str | None
 
 
+class TreeForked(ValueError):
+    """The stored tree does not extend a checkpoint already signed; it is not signed again."""
+
+
+@dataclass(slots=True)
+class Witness:
+    """The last checkpoint one sequencer signed, kept in its own memory for its lifetime.
+
+    Checkpoints are rows, and whoever can write to the database can delete
+    them; a running sequencer still remembers what it signed and refuses to
+    sign a tree that does not extend it. (After a restart it knows only the
+    rows: then the checkpoints members kept are the witnesses, see the README.)
+    """
+
+    size: int = 0
+    root: bytes = b""
+
+
 def tree_state(session: Session, *, for_update: bool = False) -> AuditTree:
     """The tree's one row (locked for the transaction when the sequencer seals)."""
     stmt = select(AuditTree).where(AuditTree.id == TREE_ID)
@@ -92,13 +110,25 @@ def latest_checkpoint(session: Session) -> AuditCheckpoint | None:
     return session.scalar(select(AuditCheckpoint).order_by(AuditCheckpoint.size.desc()).limit(1))
 
 
-def seal_pending(session: Session, signer_key: str, origin: str, *, batch: int = BATCH) -> Sealed:
+def seal_pending(
+    session: Session,
+    signer_key: str,
+    origin: str,
+    *,
+    batch: int = BATCH,
+    witness: Witness | None = None,
+) -> Sealed:
     """Seal up to ``batch`` pending events, sign a checkpoint if the tree grew, and commit.
 
     The caller must hold the sequencer lease; the tree row is locked too, so
     even a second sequencer that slipped past the lease cannot interleave.
+    A checkpoint is signed only for a tree that extends the latest stored
+    checkpoint and the ``witness``'s (what this sequencer signed last).
 
     Raises:
+        TreeForked: the tree does not extend a signed checkpoint (nothing is
+            signed or committed; the events stay pending, and ``flask audit
+            verify`` reports both).
         ValueError: the stored tree and tiles do not line up (tampering).
     """
     tree = tree_state(session, for_update=True)
@@ -115,8 +145,10 @@ def seal_pending(session: Session, signer_key: str, origin: str, *, batch: int =
     )
     if rows:
         _append(session, tree, rows)
-    checkpoint = _sign_if_grown(session, tree, signer_key, origin)
+    checkpoint = _sign_if_grown(session, tree, signer_key, origin, witness)
     session.commit()
+    if checkpoint is not None and witness is not None:
+        witness.size, witness.root = tree.size, bytes(tree.root)
     return Sealed(len(rows), tree.size, checkpoint)
 
 
@@ -181,11 +213,22 @@ def _number_leaves(session: Session, seqs: Sequence[int], first: int) -> None:
         raise ValueError(f"{len(seqs)} pending events were read, {numbered} could be numbered")
 
 
-def _sign_if_grown(session: Session, tree: AuditTree, signer_key: str, origin: str) -> str | None:
+def _sign_if_grown(
+    session: Session, tree: AuditTree, signer_key: str, origin: str, witness: Witness | None
+) -> str | None:
     last = latest_checkpoint(session)
-    if last is not None and last.size >= tree.size:
-        return None
-    if last is None and tree.size == 0:
+    signed = [] if last is None else [(last.size, bytes(last.root))]
+    if witness is not None and witness.size:
+        signed.append((witness.size, witness.root))
+    for size, root in signed:
+        # Without this, a tree rebuilt in the database (events deleted, the tree
+        # row reset) was signed as it stood by the next round (found by review).
+        if tree.size < size or root_at(session, size) != root:
+            raise TreeForked(
+                f"the tree ({tree.size} leaves) does not extend the checkpoint signed at size "
+                f"{size}: not signing it"
+            )
+    if tree.size == 0 or (last is not None and last.size == tree.size):
         return None
     note = sign_checkpoint(signer_key, origin, tree.size, tree.root)
     session.add(AuditCheckpoint(size=tree.size, root=tree.root, note=note, signed_at=utcnow()))

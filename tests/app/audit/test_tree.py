@@ -25,7 +25,14 @@ from app.audit.note import (
     verifier_key_for,
 )
 from app.audit.sequencer import seal_all, take_lease
-from app.audit.tree import _number_leaves, latest_checkpoint, seal_pending, tree_state
+from app.audit.tree import (
+    TreeForked,
+    Witness,
+    _number_leaves,
+    latest_checkpoint,
+    seal_pending,
+    tree_state,
+)
 from app.clock import FixedClock
 from app.models.audit import AccessEvent, AuditCheckpoint, AuditTile, AuditTree
 from permissions import Field
@@ -68,14 +75,26 @@ def rebuild_tree(session: Session, *, forget_checkpoints: bool = False) -> None:
     With ``forget_checkpoints`` the old checkpoints go too, so the log itself
     no longer shows the rewrite: only a checkpoint a member kept can.
     """
-    if forget_checkpoints:
-        session.execute(delete(AuditCheckpoint))
+    # The sequencer refuses to sign a tree that forks a stored checkpoint, so
+    # the rewriter sets the old checkpoints aside while re-signing (with the
+    # key, as the sequencer does) and puts them back unless told to forget them.
+    kept = [
+        (c.size, bytes(c.root), c.note, c.signed_at)
+        for c in session.scalars(select(AuditCheckpoint))
+    ]
+    session.execute(delete(AuditCheckpoint))
     session.execute(delete(AuditTile))
     session.execute(update(AccessEvent).values(leaf_index=None))
     session.execute(
         update(AuditTree).values(size=0, root=EMPTY_ROOT, frontier=Frontier().to_bytes())
     )
     _seal(session)
+    if not forget_checkpoints:
+        new = {c.size for c in session.scalars(select(AuditCheckpoint))}
+        for size, root, note, signed_at in kept:
+            if size not in new:
+                session.add(AuditCheckpoint(size=size, root=root, note=note, signed_at=signed_at))
+        session.flush()
 
 
 def test_sealing_numbers_leaves_in_seq_order_and_signs_each_growth(
@@ -154,6 +173,66 @@ def test_a_tree_rebuilt_without_an_event_does_not_extend_the_checkpoints(
     result = _check(sealed, clock)
 
     assert not result.ok and "does not extend the checkpoint signed at size" in result.problem
+
+
+def _forge_rebuilt_tree(session: Session) -> None:
+    """What someone with SQL access alone can do: reset the tree so the sequencer rebuilds it."""
+    session.execute(delete(AuditTile))
+    session.execute(update(AccessEvent).values(leaf_index=None))
+    session.execute(
+        update(AuditTree).values(size=0, root=EMPTY_ROOT, frontier=Frontier().to_bytes())
+    )
+
+
+def test_the_sequencer_will_not_sign_a_tree_that_forks_a_stored_checkpoint(
+    sealed: Session, clock: FixedClock
+) -> None:
+    sealed.execute(delete(AccessEvent).where(AccessEvent.leaf_index == 4))
+    _forge_rebuilt_tree(sealed)
+    sealed.commit()
+
+    with pytest.raises(TreeForked, match="does not extend the checkpoint signed at size 9"):
+        seal_pending(sealed, TEST_SIGNER_KEY, TEST_ORIGIN)
+    sealed.rollback()
+
+    assert sorted(sealed.scalars(select(AuditCheckpoint.size))) == [3, 6, 9]
+    assert not _check(sealed, clock).ok
+
+
+def test_a_running_sequencer_remembers_what_it_signed_when_the_rows_are_deleted(
+    app: Flask, session: Session, clock: FixedClock
+) -> None:
+    witness = Witness()
+    for start in (1, 4, 7):
+        write_events(app, session, range(start, start + 3), fields=[Field.EMAIL])
+        seal_all(session, TEST_SIGNER_KEY, TEST_ORIGIN, witness=witness)
+    assert (witness.size, witness.root) == (9, bytes(tree_state(session).root))
+    # SQL access only: drop an event, every checkpoint and the tree, so nothing in
+    # the database remembers the old history.
+    session.execute(delete(AccessEvent).where(AccessEvent.leaf_index == 4))
+    session.execute(delete(AuditCheckpoint))
+    _forge_rebuilt_tree(session)
+    session.commit()
+
+    with pytest.raises(TreeForked, match="signed at size 9"):
+        seal_all(session, TEST_SIGNER_KEY, TEST_ORIGIN, witness=witness)
+    session.rollback()
+
+    assert list(session.scalars(select(AuditCheckpoint.size))) == []
+    clock.advance(seconds=6)  # the events stay pending, and past the delay that shows
+    assert "in no signed checkpoint" in _check(session, clock).problem
+
+
+def test_a_pruning_mark_raised_by_hand_is_caught(sealed: Session, clock: FixedClock) -> None:
+    # Found by review: deleting an event and raising the mark above it read as a prune,
+    # and the events left below the mark were no longer checked at all.
+    sealed.execute(delete(AccessEvent).where(AccessEvent.leaf_index == 6))
+    sealed.execute(update(AuditTree).values(pruned_below=7))
+    sealed.execute(update(AccessEvent).where(AccessEvent.leaf_index == 2).values(subject_id=99))
+
+    result = _check(sealed, clock)
+
+    assert not result.ok and "lies below the pruning mark (7)" in result.problem
 
 
 def test_a_checkpoint_signed_with_another_key_is_caught(sealed: Session, clock: FixedClock) -> None:
