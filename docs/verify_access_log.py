@@ -164,18 +164,23 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with open(args.events, encoding="utf-8") as file:
             download = json.load(file)
+        if not isinstance(download.get("checkpoint"), str):
+            raise Failed(
+                "this download carries no checkpoint: the log had signed none yet when it was"
+                " made; download it again in a minute"
+            )
         origin, size, root = open_checkpoint(download["checkpoint"], args.key)
         events = download["events"]
         if not all(isinstance(event, dict) for event in events):
             raise Failed("the events are not JSON objects")
         print(f"checkpoint: {origin}, a log of {size} events, signed by the key")
         failures = check_growth(args, origin, size, root) if args.old_checkpoint else 0
-    except (Failed, ValueError, KeyError, TypeError, OSError) as error:
+    except (Failed, ValueError, KeyError, TypeError, AttributeError, OSError) as error:
         print(f"FAILED: {error}")
         return 1
     seen: set[int] = set()
     for event in events:
-        label = f"event {event.get('event', '?')}"
+        label = f"event {event.get('seq', '?')}"
         try:
             print(f"{label}: {check_event(event, size, root, seen)}")
         except (Failed, ValueError, KeyError, TypeError) as error:

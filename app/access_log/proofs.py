@@ -68,6 +68,7 @@ def event_document(row: EventRow, proof: list[bytes] | None) -> dict[str, Any]:
         "refused": [[name, reason.value] for name, reason in row.refused],
         "outcome": row.outcome.value,
         "request_id": row.request_id,
+        "salt": row.salt if sealed else None,
         "requester": row.requester_name,
         "requester_handle": row.requester_handle,
         "released_titles": [value_title(v) for v in row.released],

@@ -67,6 +67,7 @@ class EventRow:
     request_id: str = ""
     stored_released: str = "[]"  # the value lists as stored, for the leaf
     stored_refused: str = "[]"
+    salt: str | None = None  # the leaf's secret: only ever shown to the event's subject
 
     @property
     def sealed(self) -> bool:
@@ -88,6 +89,7 @@ class EventRow:
                 "released": self.stored_released,
                 "request_id": self.request_id,
                 "requester_id": self.requester_id,
+                "salt": self.salt,
                 "seq": self.seq,
                 "subject_id": self.subject_id,
             }
@@ -159,6 +161,7 @@ _COLUMNS = (
     AccessEvent.outcome,
     AccessEvent.request_id,
     AccessEvent.leaf_index,
+    AccessEvent.salt,
 )
 _NEWEST_FIRST = (AccessEvent.occurred_at.desc(), AccessEvent.seq.desc())
 _OLDEST_FIRST = (AccessEvent.occurred_at, AccessEvent.seq)
@@ -219,6 +222,7 @@ def _event_row(e: Row[Any], label: RequesterLabel) -> EventRow:
         request_id=e.request_id,
         stored_released=e.released,
         stored_refused=e.refused,
+        salt=e.salt,
     )
 
 

@@ -1,7 +1,15 @@
 """The bytes of an event's Merkle leaf: a canonical JSON object of its columns.
 
 Canonical means: keys sorted, no whitespace, ASCII only (other characters
-escaped), times as ``YYYY-MM-DDTHH:MM:SS.ffffffZ``. The value lists are the
+escaped), times as ``YYYY-MM-DDTHH:MM:SS.ffffffZ``.
+
+``salt`` is 128 random bits the sequencer gives each event as it seals it,
+shown to nobody but the event's subject. Without it, an inclusion proof
+handed a member the leaf hash of the event next to theirs, and the events of
+one request share all but a few guessable columns: a member could try the
+subjects and value lists until one hashed right, and learn whom else the
+requester listed or exported (found by review). Events sealed before salts
+existed keep their leaves, with no ``salt`` key. The value lists are the
 event's stored compact JSON, taken as they are. Anyone holding a leaf can
 parse it with any JSON library and compare it with the event's fields; the
 log hashes exactly these bytes (``SHA-256(0x00 || leaf)``, RFC 9162).
@@ -30,9 +38,11 @@ LEAF_KEYS = (
     "released",
     "request_id",
     "requester_id",
+    "salt",
     "seq",
     "subject_id",
 )
+SALT_AT = LEAF_KEYS.index("salt")
 
 
 def leaf_time(moment: datetime) -> str:
@@ -49,8 +59,11 @@ def _number(value: int | None) -> str:
 
 
 def leaf_bytes(event: Mapping[str, Any]) -> bytes:
-    """The canonical leaf of one event, from its columns (``released``/``refused`` as stored)."""
-    return leaf_bytes_of([event[key] for key in LEAF_KEYS])
+    """The canonical leaf of one event, from its columns (``released``/``refused`` as stored).
+
+    ``salt`` may be missing (as in events sealed before salts): the leaf then has none.
+    """
+    return leaf_bytes_of([event.get(key) if key == "salt" else event[key] for key in LEAF_KEYS])
 
 
 def leaf_bytes_of(columns: Sequence[Any]) -> bytes:
@@ -66,9 +79,12 @@ def leaf_bytes_of(columns: Sequence[Any]) -> bytes:
         released,
         request_id,
         requester_id,
+        salt,
         seq,
         subject_id,
     ) = columns
+    salted = "" if salt is None else f'"salt":{_text(salt)},'
+
     return (
         f'{{"action":{_text(action)},'
         f'"app_id":{_number(app_id)},'
@@ -80,6 +96,7 @@ def leaf_bytes_of(columns: Sequence[Any]) -> bytes:
         f'"released":{released},'
         f'"request_id":{_text(request_id)},'
         f'"requester_id":{_number(requester_id)},'
+        f"{salted}"
         f'"seq":{_number(seq)},'
         f'"subject_id":{_number(subject_id)}}}'
     ).encode("ascii")

@@ -10,16 +10,18 @@ answering one never rereads events.
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, String, select, tuple_, type_coerce
+from sqlalchemy import Row, String, null, select, tuple_, type_coerce
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from app.audit.leaves import LEAF_KEYS, leaf_bytes_of
+from app.audit.leaves import LEAF_KEYS, SALT_AT, leaf_bytes_of
 from app.audit.merkle import Frontier, batch_inclusion_proofs, leaf_hash, tree_root
 from app.audit.note import sign_checkpoint
 from app.audit.tiles import TILE_WIDTH, Tile, TileKey, TileNodeReader, tiles_to_store
@@ -28,6 +30,7 @@ from app.database import EnumText, affected, bigint_array
 from app.models.audit import TREE_ID, AccessEvent, AuditCheckpoint, AuditTile, AuditTree
 
 BATCH = 10_000
+_SALT = re.compile(r"[0-9a-f]{32}")
 
 
 def _as_stored(column: Any) -> Any:
@@ -39,6 +42,11 @@ def _as_stored(column: Any) -> Any:
 
 
 _LEAF_COLUMNS = [_as_stored(getattr(AccessEvent, key)) for key in LEAF_KEYS]
+# Before migration 0012 the events had no salt column: its sealing reads none.
+_UNSALTED_COLUMNS = [
+    null().label("salt") if key == "salt" else column
+    for key, column in zip(LEAF_KEYS, _LEAF_COLUMNS, strict=True)
+]
 
 
 class StoredTiles:
@@ -117,6 +125,7 @@ def seal_pending(
     *,
     batch: int = BATCH,
     witness: Witness | None = None,
+    salted: bool = True,
 ) -> Sealed:
     """Seal up to ``batch`` pending events, sign a checkpoint if the tree grew, and commit.
 
@@ -124,6 +133,8 @@ def seal_pending(
     even a second sequencer that slipped past the lease cannot interleave.
     A checkpoint is signed only for a tree that extends the latest stored
     checkpoint and the ``witness``'s (what this sequencer signed last).
+    ``salted=False`` seals as before salts (only migration 0008 does, on a
+    schema that has no salt column yet).
 
     Raises:
         TreeForked: the tree does not extend a signed checkpoint (nothing is
@@ -136,7 +147,7 @@ def seal_pending(
     rows = (
         session.connection()
         .execute(
-            select(*_LEAF_COLUMNS)
+            select(*(_LEAF_COLUMNS if salted else _UNSALTED_COLUMNS))
             .where(AccessEvent.leaf_index.is_(None))
             .order_by(AccessEvent.seq)
             .limit(batch)
@@ -144,7 +155,7 @@ def seal_pending(
         .all()
     )
     if rows:
-        _append(session, tree, rows)
+        _append(session, tree, rows, salted=salted)
     checkpoint = _sign_if_grown(session, tree, signer_key, origin, witness)
     session.commit()
     if checkpoint is not None and witness is not None:
@@ -152,12 +163,25 @@ def seal_pending(
     return Sealed(len(rows), tree.size, checkpoint)
 
 
-def _append(session: Session, tree: AuditTree, rows: Sequence[Row[Any]]) -> None:
+def _salts(count: int) -> list[str]:
+    """``count`` fresh salts of 128 random bits, as 32 hex digits (one call to the OS)."""
+    drawn = os.urandom(16 * count).hex()
+    return [drawn[i : i + 32] for i in range(0, 32 * count, 32)]
+
+
+def _append(
+    session: Session, tree: AuditTree, rows: Sequence[Row[Any]], *, salted: bool = True
+) -> None:
     frontier = Frontier.from_bytes(tree.frontier)
     first = frontier.size
-    nodes = frontier.append(leaf_hash(leaf_bytes_of(row)) for row in rows)
+    salts = _salts(len(rows)) if salted else None
+    in_leaves: Sequence[str | None] = salts or [None] * len(rows)
+    nodes = frontier.append(
+        leaf_hash(leaf_bytes_of((*row[:SALT_AT], salt, *row[SALT_AT + 1 :])))
+        for row, salt in zip(rows, in_leaves, strict=True)
+    )
     _store_tiles(session, tiles_to_store(nodes, StoredTiles(session)))
-    _number_leaves(session, [row.seq for row in rows], first)
+    _number_leaves(session, [row.seq for row in rows], first, salts)
     tree.size, tree.root, tree.frontier = frontier.size, frontier.root(), frontier.to_bytes()
     tree.updated_at = utcnow()
 
@@ -179,8 +203,13 @@ def _store_tiles(session: Session, tiles: Iterable[Tile]) -> None:
     connection.execute(statement, rows)
 
 
-def _number_leaves(session: Session, seqs: Sequence[int], first: int) -> None:
+def _number_leaves(
+    session: Session, seqs: Sequence[int], first: int, salts: Sequence[str] | None = None
+) -> None:
     """Give the events ``seqs`` the leaf indexes ``first``, ``first + 1``, ... in that order.
+
+    With ``salts``, each event gets its salt in the same statement (the one
+    its leaf was made with).
 
     Hand-written on the driver because SQLAlchemy's bulk UPDATE by primary
     key costs several times the update itself at thousands of events per
@@ -192,6 +221,40 @@ def _number_leaves(session: Session, seqs: Sequence[int], first: int) -> None:
     Raises:
         ValueError: not every event was there to number (tampering).
     """
+    connection = session.connection()
+    if salts is None:
+        _number_unsalted(session, seqs, first)
+        return
+    given = list(salts)
+    if len(given) != len(seqs) or not all(_SALT.fullmatch(s) for s in given):
+        raise ValueError("one salt of 32 lowercase hex digits per event")
+    if connection.dialect.name == "postgresql":
+        # Salts are hex digits only (checked above), so the array literal needs no quoting.
+        salt_array = "{" + ",".join(given) + "}"
+        numbered = affected(
+            connection.exec_driver_sql(
+                "UPDATE access_events SET leaf_index = %s + v.ord - 1, salt = v.salt"
+                " FROM unnest(%s::bigint[], %s::text[]) WITH ORDINALITY AS v(seq, salt, ord)"
+                " WHERE access_events.seq = v.seq AND access_events.leaf_index IS NULL",
+                (int(first), bigint_array(seqs), salt_array),
+            )
+        )
+    else:
+        numbered = affected(
+            connection.exec_driver_sql(
+                "UPDATE access_events SET leaf_index = ?, salt = ?"
+                " WHERE seq = ? AND leaf_index IS NULL",
+                [
+                    (first + i, salt, seq)
+                    for i, (seq, salt) in enumerate(zip(seqs, given, strict=True))
+                ],
+            )
+        )
+    _all_numbered(seqs, numbered)
+
+
+def _number_unsalted(session: Session, seqs: Sequence[int], first: int) -> None:
+    """:func:`_number_leaves` as before salts, for migration 0008's schema."""
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         numbered = affected(
@@ -209,6 +272,10 @@ def _number_leaves(session: Session, seqs: Sequence[int], first: int) -> None:
                 [(first + i, seq) for i, seq in enumerate(seqs)],
             )
         )
+    _all_numbered(seqs, numbered)
+
+
+def _all_numbered(seqs: Sequence[int], numbered: int) -> None:
     if numbered != len(seqs):
         raise ValueError(f"{len(seqs)} pending events were read, {numbered} could be numbered")
 

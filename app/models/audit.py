@@ -153,6 +153,10 @@ class AccessEvent(Base):
     request_id: Mapped[str] = mapped_column(String(64))
     fields_mask: Mapped[int] = mapped_column(Integer, default=0)
     leaf_index: Mapped[int | None] = mapped_column(BigInteger)
+    # 32 hex digits the sequencer draws when it seals the event, in its leaf
+    # only: see app/audit/leaves.py. None before sealing, and on events sealed
+    # before salts existed.
+    salt: Mapped[str | None] = mapped_column(String(32))
 
 
 class AuditTree(Base):

@@ -190,7 +190,7 @@ def _seed_and_seal(connection) -> None:
     session.flush()
     if connection.execute(sa.text("SELECT COUNT(*) FROM access_events")).scalar():
         key, origin = signer_key(current_app), current_app.config["AUDIT_LOG_ORIGIN"]
-        while seal_pending(session, key, origin).events:
+        while seal_pending(session, key, origin, salted=False).events:
             pass
     session.commit()
     session.close()

@@ -87,7 +87,20 @@ def test_a_download_checks_out_with_the_members_own_script(
     result = _script(tmp_path, data)
 
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "pending" in result.stdout
+    assert f"event {pending[0]['seq']}: pending" in result.stdout  # each event by its number
+    assert f"event {sealed[0]['seq']}: sealed in the log" in result.stdout
+
+
+def test_a_download_made_before_any_checkpoint_fails_with_a_reason(
+    client: FlaskClient, ada: Member, tmp_path: Path
+) -> None:
+    document = json.loads(_download(client))
+    document["checkpoint"] = None  # what a download says before the log's first checkpoint
+
+    result = _script(tmp_path, json.dumps(document).encode())
+
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "carries no checkpoint" in result.stdout
 
 
 def test_a_changed_event_fails_the_script(
