@@ -11,13 +11,26 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import models  # noqa: F401  (registers every table on the metadata)
-from app.config import load_config
+from app.audit.signing import SigningKeyError, signer_key
+from app.config import ConfigurationError, load_config
 from app.database import tune_engine
 from app.extensions import csrf, db, limiter, login_manager, migrate
 from app.shell import register_shell
 from app.web.inputs import IdConverter
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def _check_signing_key(app: Flask) -> None:
+    """Refuse to start with a signing key that cannot sign (it would fail at every round).
+
+    Raises:
+        ConfigurationError: AUDIT_SIGNING_KEY is malformed or named for another origin.
+    """
+    try:
+        signer_key(app)
+    except SigningKeyError as exc:
+        raise ConfigurationError(str(exc)) from exc
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -33,6 +46,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if config:
         app.config.from_mapping(config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if app.config["ENV_NAME"] == "production":
+        _check_signing_key(app)
     if app.config["ENV_NAME"] == "development" and not app.logger.level:
         # Flask logs only warnings unless debugging; in development the server
         # log also carries what would be e-mailed (the e-mail change link).

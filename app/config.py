@@ -8,8 +8,13 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 
 class ConfigurationError(RuntimeError):
@@ -42,6 +47,38 @@ def normalise_database_url(url: str) -> str:
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _database_url(url: str) -> str:
+    """``DATABASE_URL``, normalised, once SQLAlchemy can read it (a clear error otherwise)."""
+    normalised = normalise_database_url(url)
+    try:
+        parsed = make_url(normalised)
+        parsed.port  # noqa: B018 (a port that is not a number fails only when read)
+    except (ArgumentError, ValueError) as exc:
+        raise ConfigurationError(
+            "DATABASE_URL is not a database URL (e.g. postgresql://user@host:5432/fieldgate"
+            f" or sqlite:////path/to/fieldgate.sqlite3): {exc}"
+        ) from exc
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise ConfigurationError(
+            f"DATABASE_URL names {parsed.get_backend_name()!r}; Fieldgate runs on SQLite or"
+            " PostgreSQL"
+        )
+    return normalised
+
+
+REDIS_SCHEMES = ("redis", "rediss", "redis+unix", "redis+sentinel", "redis+cluster")
+
+
+def _redis_url(url: str | None) -> str | None:
+    """``REDIS_URL`` if it names Redis (the rate limiter would fail on the first request)."""
+    if url is not None and urlsplit(url).scheme not in REDIS_SCHEMES:
+        raise ConfigurationError(
+            f"REDIS_URL must start with one of {', '.join(s + '://' for s in REDIS_SCHEMES)};"
+            f" got {url!r}"
+        )
     return url
 
 
@@ -107,10 +144,13 @@ def load_config(
     instance = Path(instance_path)
     production = env.get("FIELDGATE_ENV", "development") == "production"
     default_db = f"sqlite:///{instance / 'fieldgate.sqlite3'}"
-    redis_url = env.get("REDIS_URL") or None
+    redis_url = _redis_url(env.get("REDIS_URL") or None)
     secret_key = _secret(env, "SECRET_KEY", production, instance, given)
     if production and not (given.get("AUDIT_SIGNING_KEY") or env.get("AUDIT_SIGNING_KEY")):
-        raise ConfigurationError("AUDIT_SIGNING_KEY must be set when FIELDGATE_ENV=production")
+        raise ConfigurationError(
+            "AUDIT_SIGNING_KEY must be set when FIELDGATE_ENV=production"
+            " (make one with: .venv/bin/python -m app.audit.keygen)"
+        )
     return {
         "ENV_NAME": "production" if production else "development",
         "SECRET_KEY": secret_key,
@@ -125,13 +165,15 @@ def load_config(
             ("thread", "external", "off"),
             "external" if production else "thread",
         ),
-        "SQLALCHEMY_DATABASE_URI": normalise_database_url(env.get("DATABASE_URL") or default_db),
+        "SQLALCHEMY_DATABASE_URI": _database_url(env.get("DATABASE_URL") or default_db),
         "REDIS_URL": redis_url,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "SESSION_COOKIE_SECURE": production,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        # The cookie lives no longer than the session it carries (Flask's default is 31 days).
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=_int(env, "SESSION_ABSOLUTE_HOURS", 12)),
         "REMEMBER_COOKIE_SECURE": production,
         "SESSION_IDLE_MINUTES": _int(env, "SESSION_IDLE_MINUTES", 60),
         "SESSION_ABSOLUTE_HOURS": _int(env, "SESSION_ABSOLUTE_HOURS", 12),

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import importlib
+import os
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
 from app import create_app
+from app.audit.note import generate_signer_key, verifier_key_for
 from app.config import ConfigurationError, load_config, normalise_database_url
 from tests.settings import app_config
 
@@ -140,3 +146,76 @@ def test_forwarded_headers_count_only_behind_a_configured_proxy():
     # A test app's configuration: no access-log sequencer thread left running after it.
     assert _reached_as(create_app(app_config("sqlite://"))) == "http://localhost"
     assert _reached_as(create_app(app_config("sqlite://", PROXY_HOPS=1))) == "https://id.example"
+
+
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        ("not-a-url", "not a database URL"),
+        ("postgresql://postgres@127.0.0.1:notaport/test", "not a database URL"),
+        ("mysql://root@localhost/fieldgate", "runs on SQLite or PostgreSQL"),
+    ],
+)
+def test_a_database_url_that_cannot_work_is_refused_with_an_example(tmp_path, url, said):
+    with pytest.raises(ConfigurationError, match=said):
+        load_config(str(tmp_path), {"SECRET_KEY": "k", "AUDIT_KEY": "a", "DATABASE_URL": url})
+
+
+def test_a_redis_url_that_is_not_redis_is_refused(tmp_path):
+    with pytest.raises(ConfigurationError, match="REDIS_URL must start with"):
+        load_config(str(tmp_path), {"SECRET_KEY": "k", "AUDIT_KEY": "a", "REDIS_URL": "notaurl"})
+
+
+def test_the_session_cookie_lives_no_longer_than_a_session(tmp_path):
+    config = load_config(
+        str(tmp_path), {"SECRET_KEY": "k", "AUDIT_KEY": "a", "SESSION_ABSOLUTE_HOURS": "8"}
+    )
+    assert config["PERMANENT_SESSION_LIFETIME"] == timedelta(hours=8)
+
+
+def test_production_refuses_a_signing_key_that_cannot_sign(monkeypatch, tmp_path):
+    monkeypatch.setenv("FIELDGATE_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "k")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/db.sqlite3")
+    monkeypatch.setenv("AUDIT_SIGNING_KEY", "garbage")
+    with pytest.raises(ConfigurationError, match="not a signer key"):
+        create_app()
+    monkeypatch.setenv("AUDIT_SIGNING_KEY", generate_signer_key("other.example/log"))
+    with pytest.raises(ConfigurationError, match="AUDIT_LOG_ORIGIN"):
+        create_app()
+
+
+def _run(args: list[str], **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("FIELDGATE", "AUDIT"))}
+    return subprocess.run(  # noqa: S603 (our own interpreter and module)
+        [sys.executable, *args],
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parent.parent,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_a_misconfigured_server_says_what_to_fix_without_a_traceback(tmp_path):
+    result = _run(
+        ["-c", "import wsgi"],
+        FIELDGATE_ENV="production",
+        DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3",
+    )
+    assert result.returncode == 1
+    assert "Fieldgate is not configured: SECRET_KEY" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_the_signing_key_is_made_before_production_can_start(tmp_path):
+    # Production refuses to start without AUDIT_SIGNING_KEY, so making one must not need it.
+    made = _run(
+        ["-m", "app.audit.keygen", "--origin", "logs.example/access-log"],
+        FIELDGATE_ENV="production",
+    )
+    assert made.returncode == 0, made.stderr
+    key = made.stdout.strip().removeprefix("AUDIT_SIGNING_KEY=")
+    assert verifier_key_for(key).startswith("logs.example/access-log+")
+    assert "Verifier key (publish it): logs.example/access-log+" in made.stderr

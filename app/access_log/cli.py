@@ -13,11 +13,12 @@ from flask.cli import AppGroup
 from app.access_log.report import format_report, processing_report
 from app.audit.integrity import LogTampered, prune, verify
 from app.audit.note import generate_signer_key, verifier_key_for
-from app.audit.sequencer import holder_name, run, run_round
-from app.audit.signing import origin, verifier_key
+from app.audit.sequencer import holder_name, release_lease, run, seal_all, take_lease
+from app.audit.signing import origin, signer_key, verifier_key
 from app.audit.tree import tree_state
 from app.clock import utcnow
 from app.extensions import db
+from app.models.audit import LEASE_ID, SequencerLease
 
 audit_cli = AppGroup("audit", help="Verify, prune and report on the access log; sign and seal it.")
 
@@ -63,6 +64,14 @@ def verify_command() -> None:
 @click.option("--before", type=DAY, required=True, help="Remove events older than this UTC day.")
 def prune_command(before: datetime) -> None:
     """Remove old sealed events; the tree and its checkpoints stay, so the rest still verifies."""
+    if before > utcnow():
+        # A mistyped year would erase members' whole history, sealed seconds ago included.
+        click.echo(
+            f"Refusing to prune: {before:%Y-%m-%d} is in the future, so every event would go."
+            " Give a past day.",
+            err=True,
+        )
+        raise SystemExit(2)
     try:
         result = prune(db.session, verifier_key(), origin(), before, now=utcnow(), delay=_delay())
     except LogTampered as exc:
@@ -88,6 +97,21 @@ def keygen_command(name: str | None) -> None:
     click.echo("Keep the signing key out of the database's reach.", err=True)
 
 
+def _seal_once() -> None:
+    """One round with a lease of its own, given back at once (not left to lapse in 30 s)."""
+    holder = holder_name()
+    if not take_lease(db.session, holder):
+        lease = db.session.get(SequencerLease, LEASE_ID)
+        who = f"{lease.holder}, until {lease.expires_at:%H:%M:%S} UTC" if lease else "another"
+        click.echo(f"Another sequencer ({who}) is sealing the log; nothing done.", err=True)
+        return
+    try:
+        rounds = seal_all(db.session, signer_key(), origin())
+    finally:
+        release_lease(db.session, holder)
+    click.echo(f"Sealed {sum(r.events for r in rounds)} events.")
+
+
 @audit_cli.command("sequencer")
 @click.option("--interval", default=1.0, show_default=True, help="Seconds between rounds.")
 @click.option("--once", is_flag=True, help="Seal what is pending now, then stop.")
@@ -95,8 +119,7 @@ def sequencer_command(interval: float, once: bool) -> None:
     """Seal committed events into the tree and sign checkpoints (one works at a time)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if once:
-        sealed = run_round(app, holder_name())
-        click.echo(f"Sealed {sealed} events.")
+        _seal_once()
         return
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_args: stop.set())

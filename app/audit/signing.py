@@ -10,6 +10,7 @@ development, the first use writes one into ``instance/audit_signing_key``
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 from flask import Flask, current_app
@@ -61,9 +62,19 @@ def _instance_key(app: Flask) -> str:
         return path.read_text().strip()
     key = generate_signer_key(app.config["AUDIT_LOG_ORIGIN"])
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    # Written whole under a name of its own, then linked into place: the first
+    # request and the sequencer thread (or several workers) may both get here,
+    # and a reader must never see the file before its key is in it.
+    draft = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
         handle.write(key)
+    try:
+        os.link(draft, path)
+    except FileExistsError:
+        return path.read_text().strip()  # another made it first: theirs is the key
+    finally:
+        draft.unlink()
     app.logger.warning(
         "Made the access log's signing key at %s (development only; set AUDIT_SIGNING_KEY "
         "in production). Its verifier key is %s",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
@@ -19,6 +20,9 @@ demo_cli = AppGroup("demo", help="Demo data.")
 @demo_cli.command("load")
 def load_command() -> None:
     """Load the demo network (safe to run again: it adds only what is missing)."""
+    if current_app.config["ENV_NAME"] == "production":
+        # 240 accounts whose password is in the README have no place in production.
+        raise click.ClickException("The demo network is for development; refusing in production.")
     summary = load_demo(db.session)
     members = db.session.scalars(select(Member.id).order_by(Member.id)).all()
     recruiter = db.session.scalar(select(Member.id).where(Member.email == RECRUITER_EMAIL))

@@ -51,4 +51,7 @@ def register_security(app: Flask) -> None:
         if not request.path.startswith("/static/"):
             # Pages carry personal data: never keep them in shared caches or history.
             response.headers["Cache-Control"] = "no-store"
+        if request.is_secure and app.config["ENV_NAME"] == "production":
+            # Once a browser has met the site over TLS, it never tries plain HTTP.
+            response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
         return response

@@ -34,8 +34,12 @@ CODES = {
 
 
 def wants_json() -> bool:
-    """True for API clients: ``/api/`` paths, or JSON preferred over HTML."""
-    if request.path.startswith("/api/"):
+    """True for API clients: ``/api/`` and ``/.well-known/`` paths, or JSON preferred over HTML.
+
+    The log's and the OAuth server's well-known endpoints are read by programs
+    (``curl > consistency.json`` in the README): their errors are JSON too.
+    """
+    if request.path.startswith(("/api/", "/.well-known/")):
         return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return best == "application/json"

@@ -7,7 +7,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.audit.note import verifier_key_for
-from app.models.audit import AccessEvent, EventAction, Place
+from app.audit.sequencer import take_lease
+from app.clock import utcnow
+from app.models.audit import LEASE_ID, AccessEvent, EventAction, Place, SequencerLease
 from permissions import Field, Purpose, Reason
 from tests.app.audit.helpers import write_events
 
@@ -92,3 +94,36 @@ def test_report_groups_exports_and_syncs_by_purpose_and_app(app: Flask, session:
     assert recruiting.split() == ["recruiting", "download", "1", "4", "2"]
     assert ["9", "sync", "1", "3", "0"] in [line.split() for line in lines]
     assert "view" not in result.output.split("By app")[1]
+
+
+def test_prune_refuses_a_day_in_the_future(app: Flask, session: Session) -> None:
+    # Found by review: "--before 2999-01-01" (a mistyped year) removed every event.
+    _log(app, session, EventAction.VIEW, None, 3)
+    _sequence(app)
+
+    result = app.test_cli_runner().invoke(args=["audit", "prune", "--before", "2999-01-01"])
+
+    assert result.exit_code == 2 and "is in the future" in result.output
+    assert len(list(session.scalars(select(AccessEvent.seq)))) == 3
+
+
+def test_one_round_gives_its_lease_back_at_once(app: Flask, session: Session) -> None:
+    # Found by review: `--once` kept the lease for its 30 s, so the running sequencer
+    # sealed nothing meanwhile and `verify` reported events left unsealed.
+    _log(app, session, EventAction.VIEW, None, 2)
+    _sequence(app)
+
+    lease = session.get(SequencerLease, LEASE_ID)
+    assert lease is not None and lease.expires_at < utcnow()
+    assert take_lease(session, "the long-running sequencer")
+
+
+def test_one_round_says_so_when_another_sequencer_is_at_work(app: Flask, session: Session) -> None:
+    assert take_lease(session, "host-a:42:running")
+    _log(app, session, EventAction.VIEW, None, 2)
+
+    result = app.test_cli_runner().invoke(args=["audit", "sequencer", "--once"])
+
+    assert result.exit_code == 0
+    assert "Another sequencer (host-a:42:running, until" in result.output
+    assert session.scalar(select(AccessEvent.leaf_index).limit(1)) is None  # not sealed here

@@ -204,3 +204,11 @@ def test_an_untouched_log_passes_against_a_kept_checkpoint(
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_logs_public_endpoints_answer_errors_in_json_to_curl(client: FlaskClient) -> None:
+    # Found by review: the README's plain `curl ... > consistency.json` stored an HTML page.
+    response = client.get("/.well-known/fieldgate-log/consistency?first=0&second=x")
+
+    assert response.status_code == 400 and response.is_json
+    assert "'second' must be a tree size" in response.get_json()["message"]

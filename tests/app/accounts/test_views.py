@@ -121,6 +121,17 @@ def test_pages_need_sign_in(client, session):
         assert "/signin" in response.headers["Location"]
 
 
+def test_production_over_tls_tells_browsers_to_stay_on_tls(app, client, session, monkeypatch):
+    assert "Strict-Transport-Security" not in client.get("/signin").headers  # development
+    monkeypatch.setitem(app.config, "ENV_NAME", "production")
+
+    secure = client.get("/signin", base_url="https://fieldgate.example")
+    plain = client.get("/signin")
+
+    assert secure.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+    assert "Strict-Transport-Security" not in plain.headers  # only a TLS answer may set it
+
+
 def test_security_headers_are_set(client, session):
     response = client.get("/signin")
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]

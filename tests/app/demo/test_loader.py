@@ -85,3 +85,14 @@ def test_demo_phone_numbers_are_real_numbers_in_e164(session):
         assert phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164) == number
     assert len({number for number, _ in phones}) > 50, "numbers should vary"
     assert "mobile" in {label for _, label in phones}
+
+
+def test_the_demo_is_refused_in_production(app, session, monkeypatch) -> None:
+    # Found by review: `flask demo load` made 240 accounts, with the README's password,
+    # on a production server.
+    monkeypatch.setitem(app.config, "ENV_NAME", "production")
+
+    result = app.test_cli_runner().invoke(args=["demo", "load"])
+
+    assert result.exit_code == 1 and "refusing in production" in result.output
+    assert session.scalar(select(func.count()).select_from(Member)) == 0
