@@ -168,6 +168,12 @@ def load_config(
         "SQLALCHEMY_DATABASE_URI": _database_url(env.get("DATABASE_URL") or default_db),
         "REDIS_URL": redis_url,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        # Redis down: limits fall back to each worker's memory (still limits, only
+        # per worker) instead of every request failing, sign-in included.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2}
+        if redis_url
+        else {},
         "RATELIMIT_HEADERS_ENABLED": True,
         "SESSION_COOKIE_SECURE": production,
         "SESSION_COOKIE_HTTPONLY": True,

@@ -88,6 +88,7 @@ def test_redis_url_backs_rate_limits(tmp_path):
         {"SECRET_KEY": "k", "AUDIT_KEY": "a", "REDIS_URL": "redis://127.0.0.1:6379/0"},
     )
     assert config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/0"
+    assert config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] is True  # Redis down: per worker
 
 
 def test_bad_numbers_are_refused_with_the_variable_name(tmp_path):

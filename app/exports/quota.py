@@ -10,11 +10,13 @@ workers on one database) and Redis (a Lua script, when ``REDIS_URL`` is set).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 
+import redis
 from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -155,8 +157,16 @@ return left
 """
 
 
+class QuotaUnavailable(RuntimeError):
+    """The shared quota store cannot be reached: no export may start (fail closed)."""
+
+
 class RedisQuota:
-    """Counters in Redis, shared by every worker; each update is one atomic script."""
+    """Counters in Redis, shared by every worker; each update is one atomic script.
+
+    Redis being unreachable raises :class:`QuotaUnavailable`: an export never
+    starts without its quota reserved, and the page says why.
+    """
 
     def __init__(self, client: object, prefix: str = "fieldgate:quota") -> None:
         self.client = client
@@ -170,15 +180,28 @@ class RedisQuota:
     def reserve(self, requester_id: int, day: date, kind: str, n: int, limit: int) -> int | None:
         # Kept an hour past the reset (and at least an hour), then Redis forgets the day.
         ttl = max(int((resets_at(day) - utcnow()).total_seconds()), 0) + 3600
-        total = int(self._reserve(keys=[self._key(requester_id, day, kind)], args=[n, limit, ttl]))
+        with _reachable():
+            total = int(
+                self._reserve(keys=[self._key(requester_id, day, kind)], args=[n, limit, ttl])
+            )
         return None if total < 0 else total
 
     def release(self, requester_id: int, day: date, kind: str, n: int) -> None:
         if n > 0:
-            self._release(keys=[self._key(requester_id, day, kind)], args=[n])
+            with _reachable():
+                self._release(keys=[self._key(requester_id, day, kind)], args=[n])
 
     def used(self, requester_id: int, day: date, kind: str) -> int:
-        return int(self.client.get(self._key(requester_id, day, kind)) or 0)  # type: ignore[attr-defined]
+        with _reachable():
+            return int(self.client.get(self._key(requester_id, day, kind)) or 0)  # type: ignore[attr-defined]
+
+
+@contextmanager
+def _reachable() -> Iterator[None]:
+    try:
+        yield
+    except (redis.ConnectionError, redis.TimeoutError) as exc:
+        raise QuotaUnavailable(f"the quota store (Redis) cannot be reached: {exc}") from exc
 
 
 @dataclass(slots=True)

@@ -26,5 +26,7 @@ def quota_store(app: Flask, session: Session) -> QuotaStore:
         return DatabaseQuota(session)
     store = app.extensions.get("fieldgate_quota")
     if store is None:
-        store = app.extensions["fieldgate_quota"] = RedisQuota(redis.Redis.from_url(url))
+        # Short timeouts: a Redis that stopped answering must not hold a request for minutes.
+        client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+        store = app.extensions["fieldgate_quota"] = RedisQuota(client)
     return store

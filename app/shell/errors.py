@@ -11,6 +11,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from app.audit.recorder import AccessLogUnavailable
+from app.exports.quota import QuotaUnavailable
 from app.extensions import limiter
 from app.web.responses import error_response
 
@@ -33,6 +34,15 @@ def register_error_handlers(app: Flask) -> None:
             503,
             "We could not record this access in the access log, so nothing was shown "
             "or sent. Please try again in a moment.",
+        )
+
+    @app.errorhandler(QuotaUnavailable)
+    def _quota(exc: QuotaUnavailable) -> tuple[Response | str, int]:
+        app.logger.error("%s", exc)
+        return error_response(
+            503,
+            "Export limits cannot be checked right now, so nothing was exported. "
+            "Please try again in a few minutes.",
         )
 
     @app.errorhandler(RateLimitExceeded)

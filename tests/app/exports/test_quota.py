@@ -25,7 +25,10 @@ from app.exports.quota import (
 )
 from app.exports.runtime import quota_store
 from app.extensions import db
-from tests.factories import make_member
+from tests.conftest import post_form
+from tests.database import short_lived_app
+from tests.factories import TEST_PASSWORD, make_member
+from tests.settings import app_config
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 DAY = date(2026, 11, 22)
@@ -201,3 +204,32 @@ def test_with_redis_url_every_request_shares_one_redis_store(app: Flask, session
     finally:
         app.config["REDIS_URL"] = None
         app.extensions.pop("fieldgate_quota", None)
+
+
+UNREACHABLE = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+
+
+def test_with_redis_down_sign_in_works_and_exports_say_why_they_cannot_start(
+    app: Flask, session: Session, database_url: str
+) -> None:
+    # Found by review: one unreachable Redis made sign-in a bare 500 (the rate
+    # limiter failed, and again in the error page) and an export a traceback.
+    member = make_member(session, "Ada", "Byron")
+    session.commit()
+    config = app_config(
+        database_url,
+        REDIS_URL=UNREACHABLE,
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_STORAGE_URI=UNREACHABLE,
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
+        RATELIMIT_STORAGE_OPTIONS={"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    )
+    with short_lived_app(config) as down:
+        client = down.test_client()
+        signed_in = post_form(client, "/signin", {"email": member.email, "password": TEST_PASSWORD})
+        assert signed_in.status_code == 302
+
+        response = client.get("/exports")
+
+        assert response.status_code == 503
+        assert "Export limits cannot be checked right now" in response.get_data(as_text=True)
