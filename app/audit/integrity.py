@@ -165,8 +165,9 @@ def prune(
     """Delete the sealed events older than ``before``; the tree and its checkpoints stay.
 
     Only a prefix of leaves is removed (up to the first sealed event at or
-    after ``before``), and the tree remembers where it starts, so what is
-    left still verifies and every checkpoint still checks. The caller commits.
+    after ``before``, and never the newest one), and the tree remembers where
+    it starts, so what is left still verifies and every checkpoint still
+    checks. The caller commits.
 
     Raises:
         LogTampered: the log does not verify; pruning would destroy evidence.
@@ -181,6 +182,9 @@ def prune(
         )
     )
     cut = tree.size if first_kept is None else int(first_kept)
+    # The newest sealed event always stays: SQLite hands a deleted highest rowid
+    # out again, and a new event must never take an old one's number (found by review).
+    cut = min(cut, max(tree.size - 1, 0))
     if cut <= tree.pruned_below:
         return Pruning(0, tree.pruned_below)
     removed = affected(session.execute(delete(AccessEvent).where(AccessEvent.leaf_index < cut)))

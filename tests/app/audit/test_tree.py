@@ -281,6 +281,24 @@ def test_pruning_keeps_the_rest_verifiable_and_the_checkpoints_checkable(
     assert "leaves 10 to 10 are missing" in _check(sealed, clock).problem
 
 
+def test_pruning_everything_keeps_the_newest_event_so_its_number_is_never_reused(
+    app: Flask, sealed: Session, clock: FixedClock
+) -> None:
+    newest = max(_seqs(sealed))
+    clock.advance(days=40)
+
+    result = prune(
+        sealed, _verifier(), TEST_ORIGIN, clock() - timedelta(days=1), now=clock(), delay=DELAY
+    )
+    sealed.flush()
+    write_events(app, sealed, [60], fields=[Field.EMAIL])
+
+    assert (result.removed, result.pruned_below) == (8, 8)
+    assert _seqs(sealed)[0] == newest and _seqs(sealed)[1] > newest
+    _seal(sealed)
+    assert _check(sealed, clock).ok
+
+
 def test_a_broken_log_is_not_pruned(sealed: Session, clock: FixedClock) -> None:
     sealed.execute(update(AccessEvent).where(AccessEvent.leaf_index == 0).values(place="search"))
 
