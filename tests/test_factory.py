@@ -14,6 +14,7 @@ import pytest
 from app import create_app
 from app.audit.note import generate_signer_key, verifier_key_for
 from app.config import ConfigurationError, load_config, normalise_database_url
+from tests.database import short_lived_app
 from tests.settings import app_config
 
 
@@ -220,3 +221,13 @@ def test_the_signing_key_is_made_before_production_can_start(tmp_path):
     key = made.stdout.strip().removeprefix("AUDIT_SIGNING_KEY=")
     assert verifier_key_for(key).startswith("logs.example/access-log+")
     assert "Verifier key (publish it): logs.example/access-log+" in made.stderr
+
+
+def test_a_command_on_a_database_not_migrated_says_to_migrate(tmp_path):
+    config = app_config(f"sqlite:///{tmp_path}/empty.sqlite3")
+    with short_lived_app(config) as app:
+        result = app.test_cli_runner().invoke(args=["audit", "verify"])
+
+    assert result.exit_code == 1
+    assert "Run `flask --app wsgi db upgrade` first." in result.output
+    assert "Traceback" not in result.output

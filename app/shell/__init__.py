@@ -30,6 +30,7 @@ from app.partner_api.api import bp as partner_api_bp
 from app.privacy.api import bp as privacy_api_bp
 from app.privacy.views import bp as privacy_bp
 from app.profiles.views import bp as profiles_bp
+from app.shell.commands import explaining_database_errors
 from app.shell.errors import register_error_handlers
 from app.shell.home import bp as home_bp
 from app.shell.security import register_security
@@ -83,5 +84,5 @@ def register_shell(app: Flask) -> None:
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     for command in COMMANDS:
-        app.cli.add_command(command)
+        app.cli.add_command(explaining_database_errors(command))
     register_sequencer(app)
