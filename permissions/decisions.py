@@ -168,13 +168,16 @@ def decide(
     request: AccessRequest, subject: SubjectContext, field: Field, policy: Policy
 ) -> Decision:
     """Decide one value: may the requester take ``request.action`` on it?"""
+    if _accountable(request, subject) and field in ACCOUNTABLE_FIELDS:
+        # Before the subject's own purposes and suppressions too: who took your
+        # data is named to you whatever they set (found by review: objecting to
+        # "personal", or suppressing the member, hid an exporter's name).
+        return Decision.allow()
     reason = subject_reason(request, subject)
     if reason is not None:
         return Decision.denied(reason)
     if request.scopes is not None and Scope.for_(field, request.action) not in request.scopes:
         return Decision.denied(Reason.SCOPE)
-    if _accountable(request, subject) and field in ACCOUNTABLE_FIELDS:
-        return Decision.allow()
     if not policy.audience(request.action).admits(subject.relation):
         return Decision.denied(Reason.AUDIENCE)
     return Decision.allow()
@@ -203,13 +206,21 @@ def decide_many(request: AccessRequest, subjects: Iterable[SubjectRecord]) -> It
     audience_of = attrgetter(request.action.value)
     scope_ok = _scope_table(request)
     for subject_id, context, values in subjects:
+        named = ACCOUNTABLE_FIELDS if _accountable(request, context) else frozenset()
         reason = subject_reason(request, context)
         if reason is not None:
+            if named:  # the accountable name leaves all the same (see decide)
+                yield Outcome(
+                    subject_id,
+                    context.relation,
+                    [v for v in values if v.field in named],
+                    [(v, reason) for v in values if v.field not in named],
+                )
+                continue
             withheld_all = [(value, reason) for value in values]
             yield Outcome(subject_id, context.relation, [], withheld_all, reason)
             continue
         rank = RELATION_RANK[context.relation]
-        named = ACCOUNTABLE_FIELDS if _accountable(request, context) else frozenset()
         released: list[ValueRecord] = []
         withheld: list[tuple[ValueRecord, Reason]] = []
         for value in values:

@@ -173,6 +173,10 @@ GROUP = {
 
 
 def reference(request, context, field, pol):
+    names = field.value in {"first_name", "last_name"}
+    direct = request.action in (Action.VIEW, Action.DOWNLOAD) and request.scopes is None
+    if context.accountable and direct and names:
+        return True, None  # whoever took M's data is named to M, whatever else they set
     if request.scopes is not None and context.app_blocked:
         return False, "app_blocked"
     if context.relation is not R.SELF:
@@ -190,10 +194,6 @@ def reference(request, context, field, pol):
         group = next(g for g, names in GROUP.items() if field.value in names)
         if f"{group}:{request.action.value}" not in {s.value for s in request.scopes}:
             return False, "scope"
-    names = field.value in {"first_name", "last_name"}
-    direct = request.action in (Action.VIEW, Action.DOWNLOAD) and request.scopes is None
-    if context.accountable and direct and names:
-        return True, None
     audience = {Action.VIEW: pol.view, Action.DOWNLOAD: pol.download, Action.SYNC: pol.sync}[
         request.action
     ]

@@ -5,12 +5,15 @@ from __future__ import annotations
 import csv
 import io
 
+import pytest
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from app.models.accounts import Member
 from app.models.audit import EventAction, Place
 from app.network.services import invite
+from app.privacy.services import set_purposes
+from app.privacy.suppression import suppress
 from permissions import Audience, Field, Purpose, Reason, policy
 from tests.app.audit.helpers import events, released, write_events
 from tests.app.exports.helpers import recruiter_with, run_export
@@ -207,6 +210,28 @@ def test_whoever_downloads_your_data_is_named_to_you_even_if_they_hide_their_nam
     for event in named:
         assert event.requester_id == contact.id
         assert set(released(event)) == {"first_name", "last_name"}
+
+
+@pytest.mark.parametrize("hides_by", ["objecting to purpose personal", "suppressing the member"])
+def test_an_exporter_stays_named_in_the_exported_members_file_whatever_she_sets(
+    app, client: FlaskClient, auth: Auth, session: Session, hides_by: str
+) -> None:
+    # Found by review: purposes and suppressions were decided before the
+    # accountability rule, so they kept her name out of the member's download.
+    recruiter, (contact,) = recruiter_with(session, 1)
+    _hide_name(session, recruiter)
+    session.commit()
+    run_export(app, session, recruiter)
+    if hides_by == "objecting to purpose personal":
+        set_purposes(session, recruiter.id, {Purpose.PERSONAL: False})
+    else:
+        suppress(session, recruiter.id, contact.id)
+    session.commit()
+    auth.login(contact.email)
+
+    rows = csv.DictReader(io.StringIO(client.get("/access/events.csv").get_data(as_text=True)))
+
+    assert {r["requester"] for r in rows} == {"Rita Recruiter"}
 
 
 def test_downloading_ones_own_log_never_names_one_back_to_the_people_in_it(
