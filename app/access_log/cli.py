@@ -73,7 +73,7 @@ def prune_command(before: datetime) -> None:
         )
         raise SystemExit(2)
     try:
-        result = prune(db.session, verifier_key(), origin(), before, now=utcnow(), delay=_delay())
+        result = prune(db.session, signer_key(), origin(), before, now=utcnow(), delay=_delay())
     except LogTampered as exc:
         db.session.rollback()
         click.echo(f"Refusing to prune a log that does not verify: {exc}.", err=True)

@@ -5,12 +5,16 @@
 - every signed checkpoint: its signature (with the log's verifier key) and
   that the stored tree, read from its tiles, has that root at that size: so
   a tree that does not extend an earlier checkpoint is caught;
-- the tree's own row (size, root, frontier) against its tiles;
+- the tree's own row (size, root, frontier) against its tiles, and the
+  tree rebuilt from its leaf hashes alone against every signed root (a leaf
+  entry changed under intact upper tiles is caught);
 - every stored sealed event: its leaf, recomputed from its columns, is the
   leaf hash stored at its place in the tree (a changed, moved or swapped
   event is caught), and no leaf from the pruning mark to the end lacks its
   event (a deleted event is caught), and none is stored below that mark (a
   mark raised by hand to hide a deletion is caught);
+- the pruning mark: the one the last prune signed with the log's key (events
+  deleted by hand with the mark raised over them are caught);
 - no committed event older than the sealing delay is outside every checkpoint.
 """
 
@@ -26,10 +30,10 @@ from sqlalchemy.orm import Session
 
 from app.audit.leaves import LEAF_KEYS, leaf_bytes
 from app.audit.merkle import Frontier, leaf_hash
-from app.audit.note import NoteError, parse_checkpoint
+from app.audit.note import NoteError, open_note, parse_checkpoint, sign_note, verifier_key_for
 from app.audit.tree import leaf_hashes, root_at, tree_state
 from app.database import affected
-from app.models.audit import TREE_ID, AccessEvent, AuditCheckpoint, AuditTree
+from app.models.audit import TREE_ID, AccessEvent, AuditCheckpoint, AuditPrune, AuditTree
 
 BATCH = 5000
 
@@ -70,6 +74,59 @@ def _checkpoint_problem(session: Session, verifier_key: str, origin: str, size: 
                 f"the tree does not extend the checkpoint signed at size {checkpoint.size} "
                 "(its leaves were changed)"
             )
+    return ""
+
+
+def _leaves_problem(session: Session, tree: AuditTree) -> str:
+    """Rebuild the tree from its leaf hashes alone and meet every signed root on the way.
+
+    The other checks read upper tiles (their stored nodes) for roots and the
+    leaf tiles for events; a leaf entry changed inside a full tile, with the
+    nodes above it left alone, passed both (found by review). Hashing the
+    leaves up again ties every event checked to every checkpoint.
+    """
+    signed = list(
+        session.execute(
+            select(AuditCheckpoint.size, AuditCheckpoint.root).order_by(AuditCheckpoint.size)
+        )
+    )
+    frontier, wanted = Frontier(), [*signed, (tree.size, bytes(tree.root))]
+    for size, root in wanted:
+        while frontier.size < size:
+            upto = min(size, frontier.size + BATCH)
+            frontier.append(leaf_hashes(session, frontier.size, upto))
+        if frontier.root() != bytes(root):
+            return f"the tree's leaves do not hash up to the root signed at size {size}"
+    return ""
+
+
+PRUNE_LINE = "fieldgate-prune"
+
+
+def prune_text(origin: str, pruned_below: int) -> str:
+    """The text of a signed prune record: the log, what it is, the new mark."""
+    return f"{origin}\n{PRUNE_LINE}\n{int(pruned_below)}\n"
+
+
+def _prune_problem(session: Session, tree: AuditTree, verifier_key: str, origin: str) -> str:
+    """The pruning mark must be the one the last prune signed, and below the tree's end.
+
+    Found by review: deleting the oldest events and raising the mark over them
+    by hand looked exactly like a prune.
+    """
+    if tree.pruned_below == 0:
+        return ""
+    if tree.size and tree.pruned_below >= tree.size:
+        return f"the pruning mark ({tree.pruned_below}) covers every leaf; a prune keeps the newest"
+    record = session.scalar(select(AuditPrune).order_by(AuditPrune.id.desc()).limit(1))
+    if record is None:
+        return f"the pruning mark ({tree.pruned_below}) has no signed prune record"
+    try:
+        text = open_note(record.note, verifier_key)
+    except NoteError as exc:
+        return f"the prune record is not validly signed: {exc}"
+    if text != prune_text(origin, tree.pruned_below):
+        return f"the pruning mark ({tree.pruned_below}) is not the one the last prune signed"
     return ""
 
 
@@ -143,8 +200,11 @@ def verify(
 ) -> Verification:
     """Check checkpoints, tree, every stored event and the sealing delay (see module doc)."""
     tree = tree_state(session)
-    problem = _checkpoint_problem(session, verifier_key, origin, tree.size) or _tree_problem(
-        session, tree
+    problem = (
+        _checkpoint_problem(session, verifier_key, origin, tree.size)
+        or _tree_problem(session, tree)
+        or _leaves_problem(session, tree)
+        or _prune_problem(session, tree, verifier_key, origin)
     )
     if problem:
         return Verification(False, 0, problem)
@@ -155,7 +215,7 @@ def verify(
 
 def prune(
     session: Session,
-    verifier_key: str,
+    signer_key: str,
     origin: str,
     before: datetime,
     *,
@@ -172,7 +232,7 @@ def prune(
     Raises:
         LogTampered: the log does not verify; pruning would destroy evidence.
     """
-    result = verify(session, verifier_key, origin, now=now, delay=delay)
+    result = verify(session, verifier_key_for(signer_key), origin, now=now, delay=delay)
     if not result.ok:
         raise LogTampered(result.problem)
     tree = tree_state(session, for_update=True)
@@ -189,4 +249,9 @@ def prune(
         return Pruning(0, tree.pruned_below)
     removed = affected(session.execute(delete(AccessEvent).where(AccessEvent.leaf_index < cut)))
     session.execute(update(AuditTree).where(AuditTree.id == TREE_ID).values(pruned_below=cut))
+    session.add(
+        AuditPrune(
+            pruned_below=cut, note=sign_note(signer_key, prune_text(origin, cut)), pruned_at=now
+        )
+    )
     return Pruning(removed, cut)

@@ -297,6 +297,10 @@ def _sign_if_grown(
             )
     if tree.size == 0 or (last is not None and last.size == tree.size):
         return None
+    if root_at(session, tree.size) != bytes(tree.root):
+        # The row's right edge can be written by hand; sign only what the tiles say
+        # (found by review: a forged frontier was signed as it stood).
+        raise TreeForked(f"the tree's tiles do not give its root at size {tree.size}: not signing")
     note = sign_checkpoint(signer_key, origin, tree.size, tree.root)
     session.add(AuditCheckpoint(size=tree.size, root=tree.root, note=note, signed_at=utcnow()))
     return note

@@ -8,6 +8,7 @@ from enum import StrEnum
 from sqlalchemy import BigInteger, Identity, Index, Integer, LargeBinary, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.clock import utcnow
 from app.database import Base, EnumText, UTCDateTime
 from permissions import Action, Purpose
 
@@ -211,3 +212,19 @@ class SequencerLease(Base):
 
 
 TREE_ID = LEASE_ID = 1
+
+
+class AuditPrune(Base):
+    """One prune of the access log: the mark it set, signed with the log's key.
+
+    SQL alone can delete old events and raise ``AuditTree.pruned_below`` over
+    them, but cannot sign the mark: ``flask audit verify`` accepts a mark only
+    as the newest of these records states it (app/audit/integrity.py).
+    """
+
+    __tablename__ = "audit_prunes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pruned_below: Mapped[int] = mapped_column(BigInteger)
+    note: Mapped[str] = mapped_column(Text)
+    pruned_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

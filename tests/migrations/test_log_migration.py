@@ -16,7 +16,7 @@ from flask_migrate import upgrade
 from sqlalchemy import text
 
 from app import create_app
-from app.audit.integrity import verify
+from app.audit.integrity import Verification, verify
 from app.audit.note import verifier_key_for
 from app.extensions import db
 from tests.database import isolated_database
@@ -101,18 +101,22 @@ def _bindable(conn, row: dict) -> dict:
     return row
 
 
+def _verify() -> Verification:
+    return verify(
+        db.session,
+        verifier_key_for(TEST_SIGNER_KEY),
+        TEST_ORIGIN,
+        now=datetime(2026, 12, 1, tzinfo=UTC),
+        delay=timedelta(seconds=5),
+    )
+
+
 def test_the_chain_is_sealed_into_the_tree_and_verifies_after(old_app: Flask) -> None:
     _write_legacy_chain(old_app, 12)
 
     with old_app.app_context():
         upgrade()
-        result = verify(
-            db.session,
-            verifier_key_for(TEST_SIGNER_KEY),
-            TEST_ORIGIN,
-            now=datetime(2026, 12, 1, tzinfo=UTC),
-            delay=timedelta(seconds=5),
-        )
+        result = _verify()
         leaves = db.session.execute(
             text("SELECT seq, leaf_index FROM access_events ORDER BY seq")
         ).all()
@@ -139,3 +143,21 @@ def test_a_chain_that_does_not_verify_is_not_migrated(
         tables = db.session.execute(text("SELECT COUNT(*) FROM audit_chain")).scalar()
         db.end_session()
     assert tables == 1  # nothing was changed: the chain is still there to look into
+
+
+def test_a_log_pruned_before_signed_prune_records_still_verifies_after(old_app: Flask) -> None:
+    _write_legacy_chain(old_app, 12)
+    with old_app.app_context():
+        upgrade(revision="0012")
+        # What `flask audit prune` did before 0013: delete a prefix, raise the mark.
+        db.session.execute(text("DELETE FROM access_events WHERE leaf_index < 5"))
+        db.session.execute(text("UPDATE audit_tree SET pruned_below = 5"))
+        db.session.commit()
+
+        upgrade()
+        result = _verify()
+        records = db.session.execute(text("SELECT pruned_below FROM audit_prunes")).all()
+        db.end_session()
+
+    assert result.ok, result.problem
+    assert result.checked == 7 and [r.pruned_below for r in records] == [5]

@@ -16,12 +16,14 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from app.audit import sequencer
-from app.audit.integrity import LogTampered, prune, verify
-from app.audit.merkle import EMPTY_ROOT, Frontier
+from app.audit.integrity import LogTampered, Pruning, prune, prune_text, verify
+from app.audit.leaves import LEAF_KEYS, leaf_bytes
+from app.audit.merkle import EMPTY_ROOT, Frontier, leaf_hash
 from app.audit.note import (
     generate_signer_key,
     parse_checkpoint,
     sign_checkpoint,
+    sign_note,
     verifier_key_for,
 )
 from app.audit.sequencer import seal_all, take_lease
@@ -34,7 +36,7 @@ from app.audit.tree import (
     tree_state,
 )
 from app.clock import FixedClock
-from app.models.audit import AccessEvent, AuditCheckpoint, AuditTile, AuditTree
+from app.models.audit import AccessEvent, AuditCheckpoint, AuditPrune, AuditTile, AuditTree
 from permissions import Field
 from tests.app.audit.helpers import write_events
 from tests.conftest import QueryCounter
@@ -223,6 +225,91 @@ def test_a_running_sequencer_remembers_what_it_signed_when_the_rows_are_deleted(
     assert "in no signed checkpoint" in _check(session, clock).problem
 
 
+def _leaf_hashes_of_events(session: Session, **where: object) -> list[bytes]:
+    columns = [getattr(AccessEvent, key) for key in LEAF_KEYS]
+    rows = session.execute(select(*columns).filter_by(**where).order_by(AccessEvent.leaf_index))
+    return [leaf_hash(leaf_bytes(row._mapping)) for row in rows]
+
+
+def test_the_sequencer_signs_only_the_root_its_tiles_give(
+    app: Flask, session: Session, clock: FixedClock
+) -> None:
+    # Found by review: an event changed and the tree row's right edge rewritten to
+    # match was signed by the next round, witness and all, as the row said.
+    witness = Witness()
+    write_events(app, session, range(1, 4), fields=[Field.EMAIL])
+    seal_all(session, TEST_SIGNER_KEY, TEST_ORIGIN, witness=witness)
+    session.execute(update(AccessEvent).where(AccessEvent.leaf_index == 1).values(requester_id=99))
+    forged = Frontier()
+    forged.append(_leaf_hashes_of_events(session))
+    session.execute(
+        update(AuditTree).values(size=forged.size, root=forged.root(), frontier=forged.to_bytes())
+    )
+    session.commit()
+    write_events(app, session, [4], fields=[Field.EMAIL])
+
+    with pytest.raises(TreeForked, match="tiles do not give its root"):
+        seal_all(session, TEST_SIGNER_KEY, TEST_ORIGIN, witness=witness)
+    session.rollback()
+
+    assert sorted(session.scalars(select(AuditCheckpoint.size))) == [3]
+
+
+def test_a_leaf_changed_under_intact_upper_tiles_is_caught(
+    app: Flask, session: Session, clock: FixedClock
+) -> None:
+    # Found by review: with a full leaf tile (256 leaves), roots are read from the
+    # tile above, so changing an event and its leaf entry together passed verify.
+    write_events(app, session, range(1, 301), fields=[Field.EMAIL])
+    _seal(session)
+    session.execute(update(AccessEvent).where(AccessEvent.leaf_index == 5).values(requester_id=42))
+    tile = bytearray(session.scalar(select(AuditTile.hashes).filter_by(level=0, number=0)))
+    tile[5 * 32 : 6 * 32] = _leaf_hashes_of_events(session, leaf_index=5)[0]
+    session.execute(update(AuditTile).filter_by(level=0, number=0).values(hashes=bytes(tile)))
+
+    result = _check(session, clock)
+
+    assert not result.ok and "do not hash up to the root signed at size 300" in result.problem
+
+
+@pytest.mark.parametrize("mark", [6, 9])
+def test_events_deleted_by_hand_under_a_raised_mark_are_caught(
+    sealed: Session, clock: FixedClock, mark: int
+) -> None:
+    # Found by review: deleting the oldest events and raising the mark over them
+    # looked exactly like a prune (and mark 9 emptied the log).
+    sealed.execute(delete(AccessEvent).where(AccessEvent.leaf_index < mark))
+    sealed.execute(update(AuditTree).values(pruned_below=mark))
+
+    result = _check(sealed, clock)
+
+    assert not result.ok
+    assert "no signed prune record" in result.problem or "covers every leaf" in result.problem
+
+
+def _prune_the_nine_after_forty_days(app: Flask, sealed: Session, clock: FixedClock) -> Pruning:
+    """Two newer events sealed forty days on, then everything older than 30 days pruned."""
+    clock.advance(days=40)
+    write_events(app, sealed, [50, 51], fields=[Field.EMAIL])
+    _seal(sealed)
+    return prune(
+        sealed, TEST_SIGNER_KEY, TEST_ORIGIN, clock() - timedelta(days=30), now=clock(), delay=DELAY
+    )
+
+
+def test_a_signed_prune_record_cannot_be_stretched_over_more_events(
+    app: Flask, sealed: Session, clock: FixedClock
+) -> None:
+    _prune_the_nine_after_forty_days(app, sealed, clock)
+    assert _check(sealed, clock).ok
+    sealed.execute(delete(AccessEvent).where(AccessEvent.leaf_index == 9))
+    sealed.execute(update(AuditTree).values(pruned_below=10))
+
+    result = _check(sealed, clock)
+
+    assert not result.ok and "not the one the last prune signed" in result.problem
+
+
 def test_a_pruning_mark_raised_by_hand_is_caught(sealed: Session, clock: FixedClock) -> None:
     # Found by review: deleting an event and raising the mark above it read as a prune,
     # and the events left below the mark were no longer checked at all.
@@ -232,7 +319,12 @@ def test_a_pruning_mark_raised_by_hand_is_caught(sealed: Session, clock: FixedCl
 
     result = _check(sealed, clock)
 
-    assert not result.ok and "lies below the pruning mark (7)" in result.problem
+    assert not result.ok
+    assert "no signed prune record" in result.problem  # nor could one be: events lie below it
+    sealed.add(
+        AuditPrune(pruned_below=7, note=sign_note(TEST_SIGNER_KEY, prune_text(TEST_ORIGIN, 7)))
+    )  # even with the key (the operator's own prune record), the events below are caught
+    assert "lies below the pruning mark (7)" in _check(sealed, clock).problem
 
 
 def test_a_checkpoint_signed_with_another_key_is_caught(sealed: Session, clock: FixedClock) -> None:
@@ -266,13 +358,7 @@ def test_committed_events_left_unsealed_past_the_delay_are_flagged(
 def test_pruning_keeps_the_rest_verifiable_and_the_checkpoints_checkable(
     app: Flask, sealed: Session, clock: FixedClock
 ) -> None:
-    clock.advance(days=40)
-    write_events(app, sealed, [50, 51], fields=[Field.EMAIL])
-    _seal(sealed)
-
-    result = prune(
-        sealed, _verifier(), TEST_ORIGIN, clock() - timedelta(days=30), now=clock(), delay=DELAY
-    )
+    result = _prune_the_nine_after_forty_days(app, sealed, clock)
     sealed.flush()
 
     assert (result.removed, result.pruned_below) == (9, 9)
@@ -288,7 +374,7 @@ def test_pruning_everything_keeps_the_newest_event_so_its_number_is_never_reused
     clock.advance(days=40)
 
     result = prune(
-        sealed, _verifier(), TEST_ORIGIN, clock() - timedelta(days=1), now=clock(), delay=DELAY
+        sealed, TEST_SIGNER_KEY, TEST_ORIGIN, clock() - timedelta(days=1), now=clock(), delay=DELAY
     )
     sealed.flush()
     write_events(app, sealed, [60], fields=[Field.EMAIL])
@@ -303,7 +389,7 @@ def test_a_broken_log_is_not_pruned(sealed: Session, clock: FixedClock) -> None:
     sealed.execute(update(AccessEvent).where(AccessEvent.leaf_index == 0).values(place="search"))
 
     with pytest.raises(LogTampered, match="changed or moved"):
-        prune(sealed, _verifier(), TEST_ORIGIN, clock(), now=clock(), delay=DELAY)
+        prune(sealed, TEST_SIGNER_KEY, TEST_ORIGIN, clock(), now=clock(), delay=DELAY)
 
 
 def test_writing_events_locks_nothing_and_only_inserts(
