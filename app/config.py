@@ -69,7 +69,8 @@ def _database_url(url: str) -> str:
     return normalised
 
 
-REDIS_SCHEMES = ("redis", "rediss", "redis+unix", "redis+sentinel", "redis+cluster")
+# Those both the rate limiter and the quota store's client (redis-py) read alike.
+REDIS_SCHEMES = ("redis", "rediss")
 
 
 def _redis_url(url: str | None) -> str | None:

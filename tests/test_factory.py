@@ -163,9 +163,11 @@ def test_a_database_url_that_cannot_work_is_refused_with_an_example(tmp_path, ur
         load_config(str(tmp_path), {"SECRET_KEY": "k", "AUDIT_KEY": "a", "DATABASE_URL": url})
 
 
-def test_a_redis_url_that_is_not_redis_is_refused(tmp_path):
+@pytest.mark.parametrize("url", ["notaurl", "redis+unix:///run/redis.sock", "memcached://x"])
+def test_a_redis_url_both_redis_clients_cannot_read_is_refused(tmp_path, url):
+    # redis+unix:// suits the rate limiter but not the quota store's client (found by review).
     with pytest.raises(ConfigurationError, match="REDIS_URL must start with"):
-        load_config(str(tmp_path), {"SECRET_KEY": "k", "AUDIT_KEY": "a", "REDIS_URL": "notaurl"})
+        load_config(str(tmp_path), {"SECRET_KEY": "k", "AUDIT_KEY": "a", "REDIS_URL": url})
 
 
 def test_the_session_cookie_lives_no_longer_than_a_session(tmp_path):

@@ -9,6 +9,7 @@ exporter (see :func:`app.disclosure.service.disclose`).
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -33,6 +34,7 @@ from app.exports.quota import (
     MARKETING,
     QuotaExceeded,
     QuotaStore,
+    QuotaUnavailable,
     Reservation,
     app_kind,
     reserve,
@@ -46,6 +48,8 @@ from exporters import ContactRecord, Layout, get_exporter
 from permissions import Action, Field, Outcome, Purpose
 
 CHUNK = 5000
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,8 +204,6 @@ class _Streamer:
             if any(f.is_contact_detail for f in self.order.fields)
             else 0
         )
-        # Every kind this export holds (the member's, marketing, the app's) used as many.
-        settle(self.store, self.reservation, dict.fromkeys(self.reservation.held, used))
         self.session.execute(
             update(ExportRun)
             .where(ExportRun.id == self.run_id)
@@ -213,6 +215,16 @@ class _Streamer:
             )
         )
         self.session.commit()
+        # The run is recorded first: a quota store gone mid-export (Redis) must not
+        # leave it "running" with no manifest (found by review). The unused part of
+        # the reservation then stays held until the day resets: never more quota.
+        try:
+            # Every kind this export holds (the member's, marketing, the app's) used as many.
+            settle(self.store, self.reservation, dict.fromkeys(self.reservation.held, used))
+        except QuotaUnavailable as exc:
+            logging.getLogger(__name__).error(
+                "export %s kept its whole quota: %s", self.run_id, exc
+            )
 
 
 def _needs(order: ExportOrder, people: int, app_id: int | None) -> dict[str, int]:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 from flask import Flask
+from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -16,7 +17,7 @@ import app.audit.recorder as recorder
 from app.audit.recorder import AccessLogUnavailable
 from app.clock import FixedClock
 from app.disclosure.service import Requester
-from app.exports.quota import CONTACTS, DatabaseQuota, QuotaExceeded
+from app.exports.quota import CONTACTS, DatabaseQuota, QuotaExceeded, QuotaUnavailable
 from app.exports.selection import Selection, SelectionError, SelectionKind
 from app.exports.service import ExportLimits, ExportOrder, start_export
 from app.models.audit import EventAction, EventOutcome, Place
@@ -325,3 +326,29 @@ def test_unused_quota_is_given_back(app: Flask, session: Session) -> None:
             limits=limits,
             selection=Selection(SelectionKind.PEOPLE, (contacts[1].handle,)),
         )
+
+
+class _GoneMidExport(DatabaseQuota):
+    """A quota store that reserves, then becomes unreachable (Redis gone mid-export)."""
+
+    def release(self, requester_id: int, day, kind: str, n: int) -> None:
+        raise QuotaUnavailable("the quota store (Redis) cannot be reached: connection refused")
+
+
+def test_a_quota_store_lost_mid_export_still_leaves_the_run_recorded(
+    app: Flask, session: Session
+) -> None:
+    # Found by review: settling the quota came first, so the run stayed "running"
+    # with no manifest when Redis went away during the export.
+    rita, (keen, objector) = recruiter_with(session, 2)
+    for contact in (keen, objector):  # both count in the quota reserved up front...
+        set_policy(session, contact.id, Field.EMAIL, DOWNLOADABLE)
+    set_purposes(session, objector.id, {Purpose.RECRUITING: False})  # ...one is given back
+    order = ExportOrder(Selection(), (Field.FIRST_NAME, Field.EMAIL), "csv", Purpose.RECRUITING)
+
+    prepared = start_export(session, Requester(rita.id), order, GENEROUS, _GoneMidExport(session))
+    b"".join(prepared.body)
+
+    run = session.scalars(select(ExportRun).where(ExportRun.requester_id == rita.id)).one()
+    assert run.status == "complete" and run.finished_at is not None
+    assert json.loads(run.manifest)["people"]["included"] == 1
