@@ -24,7 +24,7 @@ from app.exports.quota import (
     settle,
 )
 from app.exports.runtime import quota_store
-from app.extensions import db
+from app.extensions import db, limiter
 from tests.conftest import post_form
 from tests.database import short_lived_app
 from tests.factories import TEST_PASSWORD, make_member
@@ -224,12 +224,21 @@ def test_with_redis_down_sign_in_works_and_exports_say_why_they_cannot_start(
         RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
         RATELIMIT_STORAGE_OPTIONS={"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
     )
-    with short_lived_app(config) as down:
-        client = down.test_client()
-        signed_in = post_form(client, "/signin", {"email": member.email, "password": TEST_PASSWORD})
-        assert signed_in.status_code == 302
+    try:
+        with short_lived_app(config) as down:
+            client = down.test_client()
+            signed_in = post_form(
+                client, "/signin", {"email": member.email, "password": TEST_PASSWORD}
+            )
+            assert signed_in.status_code == 302
 
-        response = client.get("/exports")
+            response = client.get("/exports")
 
-        assert response.status_code == 503
-        assert "Export limits cannot be checked right now" in response.get_data(as_text=True)
+            assert response.status_code == 503
+            assert "Export limits cannot be checked right now" in response.get_data(as_text=True)
+    finally:
+        # One limiter object serves every app: give it back to the suite's app, and
+        # forget the dead storage (Flask-Limiter keeps that flag across init_app, and
+        # a later test's limits then went to a fallback instead).
+        limiter.init_app(app)
+        limiter._storage_dead = False
