@@ -147,6 +147,7 @@ def load_config(
     default_db = f"sqlite:///{instance / 'fieldgate.sqlite3'}"
     redis_url = _redis_url(env.get("REDIS_URL") or None)
     secret_key = _secret(env, "SECRET_KEY", production, instance, given)
+    absolute_hours = _int(env, "SESSION_ABSOLUTE_HOURS", 12)
     if production and not (given.get("AUDIT_SIGNING_KEY") or env.get("AUDIT_SIGNING_KEY")):
         raise ConfigurationError(
             "AUDIT_SIGNING_KEY must be set when FIELDGATE_ENV=production"
@@ -180,10 +181,10 @@ def load_config(
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         # The cookie lives no longer than the session it carries (Flask's default is 31 days).
-        "PERMANENT_SESSION_LIFETIME": timedelta(hours=_int(env, "SESSION_ABSOLUTE_HOURS", 12)),
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=absolute_hours),
         "REMEMBER_COOKIE_SECURE": production,
         "SESSION_IDLE_MINUTES": _int(env, "SESSION_IDLE_MINUTES", 60),
-        "SESSION_ABSOLUTE_HOURS": _int(env, "SESSION_ABSOLUTE_HOURS", 12),
+        "SESSION_ABSOLUTE_HOURS": absolute_hours,
         "INVITATIONS_PER_DAY": _int(env, "INVITATIONS_PER_DAY", 50),
         "INVITATION_COOLDOWN_DAYS": 21,
         "EXPORT_CONTACTS_PER_DAY": _int(env, "EXPORT_CONTACTS_PER_DAY", 1000),

@@ -12,8 +12,9 @@ from flask.cli import AppGroup
 
 from app.access_log.report import format_report, processing_report
 from app.audit.integrity import LogTampered, prune, verify
-from app.audit.note import generate_signer_key, verifier_key_for
-from app.audit.sequencer import holder_name, release_lease, run, seal_all, take_lease
+from app.audit.keygen import announcement
+from app.audit.note import generate_signer_key
+from app.audit.sequencer import run, seal_once
 from app.audit.signing import origin, signer_key, verifier_key
 from app.audit.tree import tree_state
 from app.clock import utcnow
@@ -91,25 +92,21 @@ def prune_command(before: datetime) -> None:
 )
 def keygen_command(name: str | None) -> None:
     """Make a signing key for checkpoints; print it (for AUDIT_SIGNING_KEY) and its verifier key."""
-    key = generate_signer_key(name or current_app.config["AUDIT_LOG_ORIGIN"])
-    click.echo(f"AUDIT_SIGNING_KEY={key}")
-    click.echo(f"Verifier key (publish it): {verifier_key_for(key)}", err=True)
-    click.echo("Keep the signing key out of the database's reach.", err=True)
+    secret, advice = announcement(
+        generate_signer_key(name or current_app.config["AUDIT_LOG_ORIGIN"])
+    )
+    click.echo(secret)
+    click.echo("\n".join(advice), err=True)
 
 
 def _seal_once() -> None:
-    """One round with a lease of its own, given back at once (not left to lapse in 30 s)."""
-    holder = holder_name()
-    if not take_lease(db.session, holder):
+    sealed = seal_once(db.session, signer_key(), origin())
+    if sealed is None:
         lease = db.session.get(SequencerLease, LEASE_ID)
         who = f"{lease.holder}, until {lease.expires_at:%H:%M:%S} UTC" if lease else "another"
         click.echo(f"Another sequencer ({who}) is sealing the log; nothing done.", err=True)
         return
-    try:
-        rounds = seal_all(db.session, signer_key(), origin())
-    finally:
-        release_lease(db.session, holder)
-    click.echo(f"Sealed {sum(r.events for r in rounds)} events.")
+    click.echo(f"Sealed {sealed} events.")
 
 
 @audit_cli.command("sequencer")

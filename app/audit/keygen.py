@@ -17,6 +17,14 @@ from app.audit.note import NoteError, generate_signer_key, verifier_key_for
 DEFAULT_ORIGIN = "fieldgate.localhost/access-log"
 
 
+def announcement(key: str) -> tuple[str, list[str]]:
+    """What making ``key`` prints: the line for the environment, and advice (for stderr)."""
+    return f"AUDIT_SIGNING_KEY={key}", [
+        f"Verifier key (publish it): {verifier_key_for(key)}",
+        "Keep the signing key out of the database's reach.",
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m app.audit.keygen", description=__doc__)
     parser.add_argument(
@@ -30,9 +38,9 @@ def main(argv: list[str] | None = None) -> int:
     except NoteError as exc:
         print(f"Cannot make a key for origin {args.origin!r}: {exc}", file=sys.stderr)
         return 2
-    print(f"AUDIT_SIGNING_KEY={key}")
-    print(f"Verifier key (publish it): {verifier_key_for(key)}", file=sys.stderr)
-    print("Keep the signing key out of the database's reach.", file=sys.stderr)
+    secret, advice = announcement(key)
+    print(secret)
+    print("\n".join(advice), file=sys.stderr)
     return 0
 
 

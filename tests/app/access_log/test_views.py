@@ -191,13 +191,19 @@ def test_a_search_cannot_buy_the_searchers_hidden_name(
     assert searcher.handle in page
 
 
-def test_whoever_downloads_your_data_is_named_to_you_even_if_they_hide_their_name(
-    app, client: FlaskClient, auth: Auth, session: Session
-) -> None:
+def _exported_by_a_hidden_name(app, session: Session) -> tuple[Member, Member]:
+    """Rita, who hides her name, and the one contact she exported."""
     recruiter, (contact,) = recruiter_with(session, 1)
     _hide_name(session, recruiter)
     session.commit()
     run_export(app, session, recruiter)
+    return recruiter, contact
+
+
+def test_whoever_downloads_your_data_is_named_to_you_even_if_they_hide_their_name(
+    app, client: FlaskClient, auth: Auth, session: Session
+) -> None:
+    recruiter, contact = _exported_by_a_hidden_name(app, session)
 
     auth.login(contact.email)
     page = client.get("/access").get_data(as_text=True)
@@ -218,10 +224,7 @@ def test_an_exporter_stays_named_in_the_exported_members_file_whatever_she_sets(
 ) -> None:
     # Found by review: purposes and suppressions were decided before the
     # accountability rule, so they kept her name out of the member's download.
-    recruiter, (contact,) = recruiter_with(session, 1)
-    _hide_name(session, recruiter)
-    session.commit()
-    run_export(app, session, recruiter)
+    recruiter, contact = _exported_by_a_hidden_name(app, session)
     if hides_by == "objecting to purpose personal":
         set_purposes(session, recruiter.id, {Purpose.PERSONAL: False})
     else:
