@@ -1,7 +1,7 @@
 """Export time and memory: N connections through the whole app, next to a floor from the same run.
 
 Run: ``python -m bench.export --contacts N --format csv|vcard|json|ndjson [--repeat R]``
-(``--profile TOP`` also prints the TOP functions of one more export by cumulative time).
+(``--profile TOP`` also prints the TOP functions of one more export, by cumulative and by own time).
 
 Design. A scratch database is migrated and seeded by ``python -m bench.seed``
 in a subprocess: a SQLite file in a temporary folder, or, when
@@ -221,10 +221,12 @@ def peak_rss_mb() -> float:
 
 
 def print_profile(session: Session, fmt: str, top: int) -> None:
-    """Run one more export under cProfile and print its ``top`` functions by cumulative time."""
+    """Profile one more export; print its ``top`` functions by cumulative, then by own time."""
     profiler = cProfile.Profile()
     profiler.runcall(app_export, session, fmt)
-    pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative").print_stats(top)
+    stats = pstats.Stats(profiler, stream=sys.stdout)
+    stats.sort_stats("cumulative").print_stats(top)
+    stats.sort_stats("tottime").print_stats(top)
 
 
 def measure(session: Session, args: argparse.Namespace) -> dict[str, Any]:
