@@ -63,7 +63,8 @@ def _a_full_account(app: Flask, oauth: Harness) -> tuple[Member, Member]:
         disclose(session, Requester(bob.id), [ann.id], action=Action.VIEW, place=Place.PROFILE)
         disclose(session, Requester(ann.id), [bob.id], action=Action.VIEW, place=Place.PROFILE)
     set_digest_enabled(session, ann.id, True)
-    assert ensure_digest(session, ann.id, utcnow()) is not None
+    with app.app_context():  # the test clock's time, when the events above were written
+        assert ensure_digest(session, ann.id, utcnow() + timedelta(hours=1)) is not None
     session.add(
         ExportRun(
             requester_id=ann.id,
@@ -108,7 +109,8 @@ def test_every_row_that_refers_to_the_member_is_erased(app: Flask, oauth: Harnes
     # Bob keeps his account and his own rows.
     assert _rows_of(oauth.session, bob.id)["profile_values"] > 0
     # Her events stay, but the weekly digest no longer makes her rows again.
-    send_digests(oauth.session, utcnow() + timedelta(hours=1))
+    with app.app_context():
+        send_digests(oauth.session, utcnow() + timedelta(hours=1))
     assert {name: n for name, n in _rows_of(oauth.session, ann.id).items() if n} == {}
     assert _rows_of(oauth.session, bob.id)["notifications"] == 1
 
