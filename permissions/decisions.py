@@ -151,12 +151,21 @@ class Outcome:
 
 def subject_reason(request: AccessRequest, subject: SubjectContext) -> Reason | None:
     """The reason the whole subject is refused (checks 1-5), or None."""
-    if request.scopes is not None and subject.app_blocked:
+    through_app = request.scopes is not None
+    if through_app and subject.app_blocked:
         return Reason.APP_BLOCKED
+    # A member's own data is theirs on their own pages and downloads, whatever
+    # they object to; an app acting for them is held to their purposes like
+    # anyone (found by review: objecting to recruiting left a recruiting app
+    # reading the member's own profile).
+    if (
+        request.purpose is not None
+        and (through_app or subject.relation is not Relation.SELF)
+        and not subject.consent.permits(request.purpose)
+    ):
+        return Reason.PURPOSE
     if subject.relation is Relation.SELF:
         return None
-    if request.purpose is not None and not subject.consent.permits(request.purpose):
-        return Reason.PURPOSE
     if subject.suppressed:
         return Reason.SUPPRESSED
     if subject.over_quota:

@@ -14,6 +14,7 @@ from app.disclosure.cards import MemberCard, member_cards
 from app.disclosure.service import Requester
 from app.models.apps import OAuthClient, OAuthGrant
 from app.models.audit import Place
+from app.privacy.services import purposes_of
 from permissions import Purpose, Scope
 
 
@@ -29,6 +30,7 @@ class ConsentPage:
     already: list[tuple[Scope, str]]  # allowed before, still allowed
     redirect_uri: str
     expires_at: datetime
+    own_purpose_refused: bool = False  # the member objects to the app's purpose (or no opt-in)
 
     @property
     def return_origin(self) -> str:
@@ -70,4 +72,5 @@ def consent_page(
         already=describe_all(scopes & before),
         redirect_uri=redirect_uri,
         expires_at=utcnow() + grant_lifetime,
+        own_purpose_refused=not purposes_of(session, requester.member())[app.purpose],
     )

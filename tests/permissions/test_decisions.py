@@ -179,13 +179,15 @@ def reference(request, context, field, pol):
         return True, None  # whoever took M's data is named to M, whatever else they set
     if request.scopes is not None and context.app_blocked:
         return False, "app_blocked"
-    if context.relation is not R.SELF:
+    # The member's own purposes bind an app acting for them too; their own pages do not.
+    if context.relation is not R.SELF or request.scopes is not None:
         purpose = request.purpose
         if purpose is not None:
             if purpose in context.consent.objections:
                 return False, "purpose"
             if purpose is Purpose.MARKETING and not context.consent.marketing_opt_in:
                 return False, "purpose"
+    if context.relation is not R.SELF:
         if context.suppressed:
             return False, "suppressed"
         if context.over_quota:

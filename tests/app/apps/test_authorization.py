@@ -6,6 +6,8 @@ import pytest
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from app.privacy.services import set_purposes
+from permissions import Purpose
 from tests.app.apps.helpers import CB, LOOPBACK_CB, Harness, pkce_pair, query_of
 
 
@@ -199,6 +201,17 @@ def test_the_consent_page_says_who_asks_why_and_for_what_in_plain_words(oauth: H
     assert "See the names, headlines, companies, positions" in text
     assert "Copy into the app&#39;s own store the e-mail addresses, phone numbers" in text
     assert "contact:view" not in text  # registered, but not asked for
+
+
+def test_the_consent_page_says_when_the_members_own_purposes_keep_their_data_out(
+    oauth: Harness,
+) -> None:
+    params, _ = oauth.authorize_params(scope="basic:view")
+    notice = "do not allow recruiting use of your data"
+    assert notice not in oauth.authorize(params).get_data(as_text=True)
+    set_purposes(oauth.session, oauth.member.id, {Purpose.RECRUITING: False})
+    oauth.session.commit()
+    assert notice in oauth.authorize(params).get_data(as_text=True)
 
 
 def test_a_consent_post_without_the_csrf_token_changes_nothing(oauth: Harness) -> None:

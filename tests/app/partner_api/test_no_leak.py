@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from app.apps.blocks import block
 from app.models.accounts import Member
 from app.models.audit import AccessEvent
+from app.privacy.services import set_purposes
 from exporters import names
 from permissions import Action, Purpose, Scope
 from tests.app.apps.helpers import Harness, new_app
@@ -66,11 +67,14 @@ def world(draw: st.DrawFn) -> dict[str, Any]:
         "blocked": [draw(st.booleans()) for _ in contacts],
         "scopes": frozenset(draw(st.sets(st.sampled_from(READ_SCOPES), min_size=1))),
         "purpose": draw(st.sampled_from(list(Purpose))),
+        # Rita's own answer for that purpose (an objection, or a marketing opt-in).
+        "rita_allows": draw(st.booleans()),
     }
 
 
 def _grant(app: Flask, client: FlaskClient, session: Session, w: dict[str, Any]):
     rita, members = seed(session, w["contacts"])
+    set_purposes(session, rita.id, {w["purpose"]: w["rita_allows"]})
     developer = make_member(session, "Dev", "Eloper")
     session.commit()
     registered, secret = new_app(
@@ -110,12 +114,18 @@ def _check_me(harness: Harness, token: str, w: dict[str, Any]) -> None:
     if Scope.BASIC_VIEW not in w["scopes"]:
         assert response.status_code == 403 and events == []
         return
-    sent = {v["field"] for v in response.get_json()["values"]}
+    document = response.get_json()
+    sent = {v["field"] for v in document["values"]}
+    assert len(events) == 1 and sent <= _released_fields(events[0])
+    if not w["rita_allows"]:
+        # Her own purposes bind the app acting for her: nothing of hers, for that reason.
+        assert sent == set() and rita.email not in response.get_data(as_text=True)
+        assert {v["reason"] for v in document["withheld"]} == {"purpose"}
+        return
     assert (rita.email in response.get_data(as_text=True)) == (Scope.CONTACT_VIEW in w["scopes"])
     assert sent == {"first_name", "last_name"} | (
         {"email"} if Scope.CONTACT_VIEW in w["scopes"] else set()
     )
-    assert len(events) == 1 and sent <= _released_fields(events[0])
 
 
 def _check_views(harness: Harness, token: str, members: list[Member], w: dict[str, Any]) -> None:
