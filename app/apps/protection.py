@@ -95,6 +95,7 @@ def app_access(scope: Scope) -> Callable[[View], View]:
                 scopes=parse_scopes(token.get_scope()),
                 request_id=g.get("request_id"),
                 purpose=token.grant.purpose,
+                token_id=token.row.id,
             )
             now, last = utcnow(), token.grant.last_used_at
             if last is None or last < now - LAST_USED_RESOLUTION:

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from app.audit.recorder import AccessContext, record_outcomes
+from app.disclosure.authority import check_authority
 from app.disclosure.context import blocked_among, consents_of, suppressed_among
 from app.disclosure.relations import relations_to
 from app.disclosure.values import load_values
@@ -42,8 +43,10 @@ class Requester:
 
     An app acts through a member's grant: ``app_id`` names it, ``scopes`` are
     what the grant allows and ``purpose`` is the purpose the grant was given
-    for, which every read through it declares. ``request_id`` ties the access
-    events of one request together.
+    for, which every read through it declares; ``token_id`` is the access
+    token it presented, whose grant is checked again before each read's
+    values leave (:mod:`app.disclosure.authority`). ``request_id`` ties the
+    access events of one request together.
     """
 
     member_id: int | None
@@ -51,10 +54,13 @@ class Requester:
     scopes: frozenset[Scope] | None = None
     request_id: str | None = None
     purpose: Purpose | None = None
+    token_id: int | None = None  # the access token an app reads through
 
     def __post_init__(self) -> None:
         if self.app_id is not None and self.scopes is None:
             raise ValueError("an app acts only within the scopes of a grant")
+        if self.app_id is not None and self.token_id is None:
+            raise ValueError("an app acts only through a token, checked with every read")
 
     def declared(self, purpose: Purpose | None) -> Purpose | None:
         """The purpose a read declares: the grant's, for an app.
@@ -205,6 +211,7 @@ def disclose(
 
     Raises:
         AccessLogUnavailable: the events could not be written; show nothing.
+        AuthorityEnded: the app's token or grant was revoked meanwhile; show nothing.
         ValueError: an app's read declares a purpose other than its grant's.
     """
     outcomes = decide_for(
@@ -229,6 +236,9 @@ def _log(
     place: Place,
     purpose: Purpose | None,
 ) -> None:
+    if requester.token_id is not None:
+        # In the transaction that commits the events, just before the values leave.
+        check_authority(session, requester.token_id)
     context = AccessContext(
         requester_id=requester.member_id,
         action=EventAction.of(action, through_app=requester.app_id is not None),

@@ -5,12 +5,13 @@ from __future__ import annotations
 import math
 import time
 
-from flask import Flask, Response
+from flask import Flask, Response, jsonify
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from app.audit.recorder import AccessLogUnavailable
+from app.disclosure.authority import AuthorityEnded
 from app.exports.quota import QuotaUnavailable
 from app.extensions import limiter
 from app.web.responses import error_response
@@ -35,6 +36,14 @@ def register_error_handlers(app: Flask) -> None:
             "We could not record this access in the access log, so nothing was shown "
             "or sent. Please try again in a moment.",
         )
+
+    @app.errorhandler(AuthorityEnded)
+    def _authority_ended(exc: AuthorityEnded) -> tuple[Response, int]:
+        # Only an app's reads carry a token: its grant ended between the token
+        # check and the read. What a dead token gets at the door (protection.py).
+        response = jsonify(code="invalid_token", message=str(exc))
+        response.headers["WWW-Authenticate"] = 'Bearer realm="fieldgate", error="invalid_token"'
+        return response, 401
 
     @app.errorhandler(QuotaUnavailable)
     def _quota(exc: QuotaUnavailable) -> tuple[Response | str, int]:

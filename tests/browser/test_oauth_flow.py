@@ -14,11 +14,12 @@ from flask import Flask
 from playwright.sync_api import Page, Route, expect
 
 from app.apps import registration
-from app.disclosure.service import Requester, disclose
+from app.disclosure.service import disclose
 from app.extensions import db
 from app.models.audit import Place
 from app.network.services import connect
 from permissions import Action, Purpose, Reason, Scope
+from tests.app.apps.helpers import through_app
 from tests.browser.conftest import screenshot
 from tests.browser.helpers import find_member, seed_member, sign_in, sign_out
 
@@ -243,7 +244,7 @@ def test_a_member_blocks_an_app_that_reads_through_someone_elses_grant(
                 scopes=frozenset({Scope.BASIC_VIEW}),
             ),
         )
-        through_bob = Requester(bob.id, app_id=radar.id, scopes=frozenset({Scope.BASIC_VIEW}))
+        through_bob = through_app(db.session, bob.id, radar, frozenset({Scope.BASIC_VIEW}))
         disclose(db.session, through_bob, [ann.id], action=Action.VIEW, place=Place.API)
         db.session.commit()
 

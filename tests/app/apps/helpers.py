@@ -7,6 +7,7 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -15,10 +16,16 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
+from app.apps.credentials import digest
+from app.apps.grants import consent
 from app.apps.registration import AppDetails, register_app
+from app.apps.scopes import scope_string
+from app.apps.tokens import store_tokens
+from app.clock import utcnow
+from app.disclosure.service import Requester
 from app.extensions import db
 from app.models.accounts import Member
-from app.models.apps import OAuthClient
+from app.models.apps import AuthorizationCode, OAuthClient
 from permissions import Purpose, Scope
 
 BASE = "http://localhost"  # the test client's origin; Authlib allows plain http there
@@ -167,3 +174,50 @@ def reload(session: Session, row: Any) -> Any:
     """``row`` as the database has it now."""
     session.expire_all()
     return session.get(type(row), db.inspect(row).identity[0])
+
+
+def through_app(
+    session: Session,
+    member_id: int,
+    app: OAuthClient,
+    scopes: frozenset[Scope] = frozenset(Scope),
+    purpose: Purpose | None = None,
+) -> Requester:
+    """The member reading through ``app``: a grant of ``scopes`` and a live token, committed."""
+    grant = consent(session, member_id, app, scopes, timedelta(days=365))
+    now = utcnow()
+    code = AuthorizationCode(
+        code_hash=digest(f"fgac_{secrets.token_hex(8)}"),
+        app_id=app.id,
+        member_id=member_id,
+        grant_id=grant.id,
+        redirect_uri=CB,
+        scope=scope_string(scopes),
+        code_challenge="unused",
+        code_challenge_method="S256",
+        expires_at=now,
+        used_at=now,
+    )
+    session.add(code)
+    session.flush()
+    row = store_tokens(
+        session,
+        {
+            "access_token": f"fgat_{secrets.token_hex(8)}",
+            "refresh_token": f"fgrt_{secrets.token_hex(8)}",
+        },
+        grant=grant,
+        family_id=code.id,
+        parent_id=None,
+        granted_scope=scope_string(scopes),
+        access_expires_at=now + timedelta(hours=1),
+        refresh_expires_at=now + timedelta(days=30),
+    )
+    session.commit()
+    return Requester(
+        member_id,
+        app_id=app.id,
+        scopes=scopes,
+        purpose=purpose or app.purpose,
+        token_id=row.id,
+    )

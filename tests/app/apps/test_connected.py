@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import Flask
 from sqlalchemy import select
 
-from app.disclosure.service import Requester, disclose
+from app.disclosure.service import disclose
 from app.models.apps import OAuthGrant
 from app.models.audit import Place
 from permissions import Action, Scope
-from tests.app.apps.helpers import Harness, new_app
+from tests.app.apps.helpers import Harness, new_app, through_app
 from tests.conftest import post_form
 from tests.factories import connect_members, make_member
 
@@ -36,7 +36,7 @@ def test_an_app_reading_through_someone_elses_grant_is_listed_and_can_be_blocked
     bob = make_member(oauth.session, "Bob", "Granter")
     connect_members(oauth.session, oauth.member, bob)
     radar, _ = new_app(app, oauth.session, bob, name="Talent Radar")
-    through_bob = Requester(bob.id, app_id=radar.id, scopes=frozenset({Scope.BASIC_VIEW}))
+    through_bob = through_app(oauth.session, bob.id, radar, frozenset({Scope.BASIC_VIEW}))
     with app.test_request_context():
         disclose(oauth.session, through_bob, [oauth.member.id], action=Action.VIEW, place=Place.API)
 

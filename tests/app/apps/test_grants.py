@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.clock import FixedClock
 from app.models.apps import AppBlock, OAuthEvent, OAuthEventKind, OAuthGrant
-from tests.app.apps.helpers import Harness, query_of
+from tests.app.apps.helpers import Harness, query_of, through_app
 from tests.conftest import post_form, sign_in_as
 from tests.factories import connect_members, make_member
 
@@ -113,13 +113,13 @@ def test_a_block_holds_through_other_members_grants_but_not_their_browsers(
 ) -> None:
     """Ann blocked CRM Sync; her connection Bob granted it. It gets nothing of Ann's."""
     from app.disclosure.service import Requester, decide_for
-    from permissions import Action, Reason, Scope
+    from permissions import Action, Reason
 
     bob = make_member(oauth.session, "Bob", "Granter")
     connect_members(oauth.session, oauth.member, bob)
     oauth.session.add(AppBlock(member_id=oauth.member.id, app_id=oauth.app.id))
     oauth.session.commit()
-    through_bob = Requester(bob.id, app_id=oauth.app.id, scopes=frozenset(Scope))
+    through_bob = through_app(oauth.session, bob.id, oauth.app)
     assert (
         decide_for(oauth.session, through_bob, [oauth.member.id], action=Action.VIEW)[
             oauth.member.id

@@ -14,14 +14,17 @@ from app.models.apps import AppBlock, OAuthClient
 from app.models.audit import AccessEvent, EventAction, Place
 from app.privacy.services import set_purposes
 from permissions import Action, Purpose, Reason, Scope
+from tests.app.apps.helpers import through_app
 from tests.conftest import QueryCounter
 from tests.factories import connect_members, make_member
 
 ALL_SCOPES = frozenset(Scope)
 
 
-def _through(member_id: int, app_id: int, purpose: Purpose = Purpose.RECRUITING) -> Requester:
-    return Requester(member_id, app_id=app_id, scopes=ALL_SCOPES, purpose=purpose)
+def _through(
+    session: Session, member_id: int, app: OAuthClient, purpose: Purpose = Purpose.RECRUITING
+) -> Requester:
+    return through_app(session, member_id, app, ALL_SCOPES, purpose)
 
 
 def _app(session: Session, developer_id: int, name: str) -> OAuthClient:
@@ -61,7 +64,7 @@ def test_a_blocked_app_gets_app_blocked_through_every_members_grant(
         for requester in (ann, bob, sam):
             outcome = disclose(
                 session,
-                _through(requester.id, crm.id),
+                _through(session, requester.id, crm),
                 [sam.id],
                 action=Action.VIEW,
                 place=Place.API,
@@ -82,8 +85,12 @@ def test_the_same_member_in_the_browser_or_another_app_is_unaffected(
 ) -> None:
     ann, _, sam, crm, other = world
     browser = decide_for(session, Requester(ann.id), [sam.id], action=Action.VIEW)[sam.id]
-    another = decide_for(session, _through(ann.id, other.id), [sam.id], action=Action.VIEW)[sam.id]
-    blocked = decide_for(session, _through(ann.id, crm.id), [sam.id], action=Action.VIEW)[sam.id]
+    another = decide_for(session, _through(session, ann.id, other), [sam.id], action=Action.VIEW)[
+        sam.id
+    ]
+    blocked = decide_for(session, _through(session, ann.id, crm), [sam.id], action=Action.VIEW)[
+        sam.id
+    ]
     assert browser.released and browser.subject_reason is None
     assert another.released and another.subject_reason is None
     assert blocked.subject_reason is Reason.APP_BLOCKED
@@ -95,10 +102,11 @@ def test_blocks_load_in_one_query_whatever_the_number_of_subjects(
     ann, _, sam, crm, _ = world
     extra = [make_member(session, f"M{n}", "Bulk") for n in range(30)]
     session.flush()
+    via_crm = _through(session, ann.id, crm)
 
     def statements(subjects: list[int]) -> int:
         before = count_queries.count
-        decide_for(session, _through(ann.id, crm.id), subjects, action=Action.VIEW)
+        decide_for(session, via_crm, subjects, action=Action.VIEW)
         return count_queries.count - before
 
     statements([sam.id])  # warm up: the first call also flushes the new members
@@ -113,7 +121,7 @@ def test_an_apps_reads_declare_the_grants_purpose(app: Flask, session: Session, 
     ann, bob, sam, crm, _ = world
     set_purposes(session, bob.id, {Purpose.MARKETING: True})
     session.commit()
-    marketing = _through(sam.id, crm.id, Purpose.MARKETING)
+    marketing = _through(session, sam.id, crm, Purpose.MARKETING)
     with app.test_request_context():
         outcomes = disclose(
             session, marketing, [ann.id, bob.id], action=Action.SYNC, place=Place.API
@@ -130,10 +138,16 @@ def test_an_app_cannot_declare_another_purpose_than_its_grants(session: Session,
     ann, _, sam, crm, _ = world
     with pytest.raises(ValueError, match="grant is for recruiting"):
         decide_for(
-            session, _through(ann.id, crm.id), [sam.id], action=Action.SYNC, purpose=Purpose.SALES
+            session,
+            _through(session, ann.id, crm),
+            [sam.id],
+            action=Action.SYNC,
+            purpose=Purpose.SALES,
         )
 
 
 def test_an_app_without_scopes_is_not_a_requester() -> None:
     with pytest.raises(ValueError, match="scopes of a grant"):
         Requester(1, app_id=2)
+    with pytest.raises(ValueError, match="through a token"):
+        Requester(1, app_id=2, scopes=ALL_SCOPES)

@@ -1,0 +1,56 @@
+"""An app's authority, checked again in the transaction that logs each of its reads.
+
+An app reads through a token of a member's grant. The token is checked when
+its request arrives, but an export streams for as long as the app takes to
+read it, chunk by chunk: a revocation, a block (which revokes the grant), an
+expired grant or a deleted app must stop the chunks not yet sent (found by
+review: the rest of a file kept streaming after the member revoked the app).
+So every disclosure to an app checks its token and grant once more, just
+before its events are committed and its values leave.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import exists, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from app.clock import utcnow
+from app.models.apps import OAuthClient, OAuthGrant, OAuthToken
+
+
+class AuthorityEnded(PermissionError):
+    """The token or grant an app reads through was revoked or expired, or the app deleted."""
+
+
+def check_authority(session: Session, token_id: int) -> None:
+    """Pass if the access token ``token_id``, its grant and its app still hold.
+
+    The token holds while it is not revoked, or when it was retired only by
+    its own refresh (its family has a live successor: an app that refreshes
+    while a file streams keeps its file). Its expiry is checked when its
+    request arrives, not here: a file begun under a live token may finish
+    after the hour is up. A revocation (by the member, a block, the app's own
+    RFC 7009 request, a replayed code), the grant's expiry and the app's
+    deletion stop it.
+
+    Raises:
+        AuthorityEnded: any of them no longer holds; nothing more may leave.
+    """
+    successor = aliased(OAuthToken)
+    family_lives = exists().where(
+        successor.family_id == OAuthToken.family_id, successor.refresh_revoked_at.is_(None)
+    )
+    live = session.scalar(
+        select(OAuthToken.id)
+        .join(OAuthGrant, OAuthGrant.id == OAuthToken.grant_id)
+        .join(OAuthClient, OAuthClient.id == OAuthToken.app_id)
+        .where(
+            OAuthToken.id == token_id,
+            or_(OAuthToken.access_revoked_at.is_(None), family_lives),
+            OAuthGrant.revoked_at.is_(None),
+            OAuthGrant.expires_at > utcnow(),
+            OAuthClient.deleted_at.is_(None),
+        )
+    )
+    if live is None:
+        raise AuthorityEnded("The app's access was revoked or has ended; nothing more is sent.")
