@@ -49,7 +49,6 @@ from app.partner_api.services import (
     BadCursor,
     NotAConnection,
     connections_page,
-    decode_cursor,
     one_connection,
 )
 from app.web.inputs import MAX_ID
@@ -79,20 +78,21 @@ def _fields(chosen: list[Field] | None) -> list[Field]:
 @app_access(Scope.BASIC_VIEW)
 def connections() -> Response | tuple[Response, int]:
     """A page of the member's connections, each with what the app may view."""
+    key = current_app.secret_key or ""
     try:
         args = load_query(ConnectionsQuerySchema(), request.args)
-        after = decode_cursor(args["cursor"]) if args["cursor"] else None
+        page = connections_page(
+            db.session,
+            token_requester(),
+            limit=args["limit"],
+            cursor=args["cursor"] or None,
+            key=key if isinstance(key, bytes) else key.encode(),
+            fields=_fields(args["field_names"]),
+        )
     except ValidationError as exc:
         return _invalid(exc)
     except BadCursor:
         return _error(400, "invalid_request", "'cursor': not a cursor this API gave out.")
-    page = connections_page(
-        db.session,
-        token_requester(),
-        limit=args["limit"],
-        after=after,
-        fields=_fields(args["field_names"]),
-    )
     return jsonify(connections=page.connections, next_cursor=page.next_cursor)
 
 

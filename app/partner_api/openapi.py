@@ -80,7 +80,9 @@ def _paths(spec: APISpec) -> None:
                 Scope.BASIC_VIEW,
                 "A page of the member's connections",
                 "In a stable order; each connection with only the values the app may view "
-                "(the token's scopes, the connection's policy, blocks). Logged as `api-read`.",
+                "(the token's scopes, the connection's policy, blocks). Logged as `api-read`. "
+                "`next_cursor` is opaque and serves only the member whose page it came from; "
+                "a connection removed between pages does not break the paging.",
                 parameters=[{"in": "query", "schema": ConnectionsQuerySchema}],
                 responses={
                     "200": _json("ConnectionPage", "Connections and the next page's cursor."),

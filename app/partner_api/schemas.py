@@ -67,8 +67,11 @@ class ConnectionsQuerySchema(ConnectionQuerySchema):
     )
     cursor = mf.String(
         load_default=None,
-        validate=validate.Length(max=40),
-        metadata={"description": "The `next_cursor` of the previous page."},
+        validate=validate.Length(max=64),
+        metadata={
+            "description": "The `next_cursor` of the previous page, as given: opaque, and "
+            "valid only for the member whose page it came from."
+        },
     )
 
 
@@ -117,7 +120,13 @@ class ConnectionPageSchema(Schema):
     """A page of connections, in a stable order, and the cursor of the next page."""
 
     connections = mf.List(mf.Nested(ConnectionSchema), required=True)
-    next_cursor = mf.String(allow_none=True)
+    next_cursor = mf.String(
+        allow_none=True,
+        metadata={
+            "description": "Send it back as `cursor` for the next page; null on the last page. "
+            "Opaque: it holds no internal ids."
+        },
+    )
 
 
 class ErrorSchema(Schema):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +22,8 @@ from exporters.json_format import contact_fields
 from permissions import Action, Field, Outcome
 
 MAX_LIMIT = 100
+HANDLE_MAX = 16  # members.handle is a String(16)
+CURSOR_MAC_BYTES = 12  # 96 bits: not guessable within any rate limit
 
 
 class BadCursor(ValueError):
@@ -30,26 +34,41 @@ class NotAConnection(LookupError):
     """No connection of the member has that handle."""
 
 
-def encode_cursor(member_id: int) -> str:
-    """An opaque cursor after the connection ``member_id`` (connections are ordered by id)."""
-    return base64.urlsafe_b64encode(f"c{member_id}".encode()).decode().rstrip("=")
+def encode_cursor(handle: str, *, key: bytes, member_id: int) -> str:
+    """An opaque cursor after the connection ``handle``, for ``member_id``'s pages only.
+
+    It names the last connection of a page by its handle (a public id, shown
+    on that page already), never by its row id: row ids count registrations.
+    The MAC makes it a cursor only this API gives out, so an app cannot send
+    any handle it likes and learn from the answer whether that handle is a
+    member, or who registered before whom.
+    """
+    text = f"{handle}.{_cursor_mac(handle, key=key, member_id=member_id)}"
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> int:
-    """The connection id a cursor points after.
+def decode_cursor(cursor: str, *, key: bytes, member_id: int) -> str:
+    """The handle of the connection a cursor points after.
 
     Raises:
-        BadCursor: not a cursor of this API.
+        BadCursor: not a cursor this API gave out for ``member_id``.
     """
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
     except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
         raise BadCursor(cursor) from exc
-    if not text.startswith("c") or not text[1:].isascii() or not text[1:].isdigit():
+    handle, _dot, mac = text.partition(".")
+    if not (handle.isascii() and handle.isalnum() and len(handle) <= HANDLE_MAX):
         raise BadCursor(cursor)
-    if len(text) > 12:
+    if not hmac.compare_digest(mac, _cursor_mac(handle, key=key, member_id=member_id)):
         raise BadCursor(cursor)
-    return int(text[1:])
+    return handle
+
+
+def _cursor_mac(handle: str, *, key: bytes, member_id: int) -> str:
+    message = f"connections-cursor:{member_id}:{handle}".encode()
+    digest = hmac.new(key, message, hashlib.sha256).digest()[:CURSOR_MAC_BYTES]
+    return base64.urlsafe_b64encode(digest).decode()
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,12 +92,16 @@ def connections_page(
     requester: Requester,
     *,
     limit: int,
-    after: int | None,
+    cursor: str | None,
+    key: bytes,
     fields: Collection[Field],
 ) -> ConnectionPage:
-    """The requester's connections after ``after`` in id order, each as the app may view them.
+    """The requester's connections after ``cursor`` in id order, each as the app may view them.
+
+    ``key`` signs the cursors (the app's secret key).
 
     Raises:
+        BadCursor: ``cursor`` is not one this API gave out for the member.
         AccessLogUnavailable: the reads could not be logged; nothing is returned.
     """
     member = requester.member()
@@ -88,8 +111,12 @@ def connections_page(
         .join(Member, Member.id == Connection.other_id)
         .where(Connection.member_id == member)
     )
-    if after is not None:
-        stmt = stmt.where(Connection.other_id > after)
+    if cursor is not None:
+        after = decode_cursor(cursor, key=key, member_id=member)
+        # The member row stays (a tombstone) when its account is deleted, so
+        # the handle still finds its place after a deletion or a disconnection.
+        last = select(Member.id).where(Member.handle == after).scalar_subquery()
+        stmt = stmt.where(Connection.other_id > last)
     rows = session.execute(stmt.order_by(Connection.other_id).limit(limit + 1)).all()
     page = rows[:limit]
     shown = [other for other, _handle in page]
@@ -98,8 +125,10 @@ def connections_page(
         session, requester, shown, action=Action.VIEW, place=Place.API, fields=chosen
     )
     documents = [_document(handle, outcomes[other], chosen) for other, handle in page]
-    more = len(rows) > limit
-    return ConnectionPage(documents, encode_cursor(shown[-1]) if more and shown else None)
+    next_cursor = None
+    if len(rows) > limit and page:
+        next_cursor = encode_cursor(page[-1].handle, key=key, member_id=member)
+    return ConnectionPage(documents, next_cursor)
 
 
 def one_connection(

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import base64
 import json
 
 import pytest
 from sqlalchemy import select
 
+from app.accounts.deletion import delete_account
 from app.apps.blocks import block
 from app.models.accounts import Member
 from app.models.audit import AccessEvent, EventAction, Place
-from app.network.services import connect
+from app.network.services import connect, disconnect
+from app.partner_api.services import BadCursor, decode_cursor, encode_cursor
 from app.privacy.services import set_purposes
 from permissions import Audience, Field, Policy, Purpose
 from tests.app.apps.helpers import Harness
-from tests.factories import make_member, set_policy
+from tests.factories import TEST_PASSWORD, make_member, set_policy
 
 
 def _connections(partner: Harness, n: int) -> list[Member]:
@@ -45,6 +48,95 @@ def test_pages_follow_a_stable_order_and_cover_everyone_once(partner: Harness) -
             break
     assert pages == 3
     assert seen == [p.handle for p in sorted(people, key=lambda m: m.id)]
+
+
+def _pages(partner: Harness, token: str, limit: int) -> list[list[str]]:
+    pages, cursor = [], None
+    while True:
+        path = f"/api/v1/connections?limit={limit}" + (f"&cursor={cursor}" if cursor else "")
+        status, body = _get(partner, token, path)
+        assert status == 200
+        pages.append([c["handle"] for c in body["connections"]])
+        cursor = body["next_cursor"]
+        if cursor is None:
+            return pages
+
+
+def _unbase64(cursor: str) -> str:
+    return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+
+
+@pytest.mark.parametrize("limit", [1, 2, 3])
+def test_every_page_size_covers_everyone_once_in_registration_order(
+    partner: Harness, limit: int
+) -> None:
+    people = _connections(partner, 5)
+    token = partner.full_flow(scope="basic:view")["access_token"]
+    seen = [handle for page in _pages(partner, token, limit) for handle in page]
+    assert seen == [p.handle for p in sorted(people, key=lambda m: m.id)]
+
+
+def test_the_cursor_does_not_reveal_internal_member_ids(partner: Harness) -> None:
+    people = _connections(partner, 2)
+    token = partner.full_flow(scope="basic:view")["access_token"]
+    cursor = partner.api(token, "/api/v1/connections?limit=1").get_json()["next_cursor"]
+    decoded = _unbase64(cursor)
+    first = min(people, key=lambda p: p.id)
+    assert decoded != f"c{first.id}"
+
+
+def test_a_connection_removed_between_pages_does_not_break_the_paging(partner: Harness) -> None:
+    first, second, third, fourth = sorted(_connections(partner, 4), key=lambda m: m.id)
+    token = partner.full_flow(scope="basic:view")["access_token"]
+    body = partner.api(token, "/api/v1/connections?limit=2").get_json()
+    assert [c["handle"] for c in body["connections"]] == [first.handle, second.handle]
+    disconnect(partner.session, partner.member.id, second.id)
+    delete_account(partner.session, third, TEST_PASSWORD)
+    partner.session.commit()
+    status, body = _get(partner, token, f"/api/v1/connections?limit=2&cursor={body['next_cursor']}")
+    assert status == 200
+    assert [c["handle"] for c in body["connections"]] == [fourth.handle]
+    assert body["next_cursor"] is None
+
+
+def test_a_deleted_member_behind_the_cursor_does_not_break_the_paging(partner: Harness) -> None:
+    first, second = sorted(_connections(partner, 2), key=lambda m: m.id)
+    token = partner.full_flow(scope="basic:view")["access_token"]
+    cursor = partner.api(token, "/api/v1/connections?limit=1").get_json()["next_cursor"]
+    delete_account(partner.session, first, TEST_PASSWORD)
+    partner.session.commit()
+    status, body = _get(partner, token, f"/api/v1/connections?limit=1&cursor={cursor}")
+    assert status == 200
+    assert [c["handle"] for c in body["connections"]] == [second.handle]
+
+
+def test_a_cursor_made_up_from_a_handle_is_refused_like_any_other(partner: Harness) -> None:
+    # Were a bare handle accepted, an app could tell members from unknown
+    # handles, and learn who registered before whom, by the answers.
+    (person,) = _connections(partner, 1)
+    stranger = make_member(partner.session, "Stan", "Ger")
+    partner.session.commit()
+    token = partner.full_flow(scope="basic:view")["access_token"]
+    answers = set()
+    for text in (
+        f"{stranger.handle}.AAAAAAAAAAAAAAAA",
+        f"{person.handle}.",
+        "zzzzzzzzzzzz.AAAAAAAAAAAAAAAA",
+        f"c{person.id}",
+    ):
+        cursor = base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+        status, body = _get(partner, token, f"/api/v1/connections?cursor={cursor}")
+        answers.add((status, body["code"], body["message"]))
+    assert answers == {(400, "invalid_request", "'cursor': not a cursor this API gave out.")}
+
+
+def test_a_cursor_serves_only_the_member_it_was_given_for() -> None:
+    cursor = encode_cursor("Abc123", key=b"k", member_id=1)
+    assert decode_cursor(cursor, key=b"k", member_id=1) == "Abc123"
+    with pytest.raises(BadCursor):
+        decode_cursor(cursor, key=b"k", member_id=2)
+    with pytest.raises(BadCursor):
+        decode_cursor(cursor, key=b"another key", member_id=1)
 
 
 def test_values_are_those_of_the_tokens_scopes_and_each_connections_policy(
