@@ -54,7 +54,7 @@ def test_bad_arguments_are_clear_errors_and_release_nothing(app, session):
             "sales",
         ],
         "known fields": [*base, "--fields", "salary"],
-        "not a Fieldgate member": [*base, "--people", "nosuchhandle"],
+        "not among your connections": [*base, "--people", "nosuchhandle"],
         "'xlsx' is not one of": [
             "export",
             "--requester",

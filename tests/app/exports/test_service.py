@@ -207,7 +207,7 @@ def test_non_connections_cannot_be_selected(app: Flask, session: Session) -> Non
     rita, _ = recruiter_with(session, 1)
     stranger = make_member(session, "Stan", "Ger")
 
-    with pytest.raises(SelectionError, match="is not your connection; you can export only"):
+    with pytest.raises(SelectionError, match="is not among your connections"):
         run_export(
             app, session, rita, selection=Selection(SelectionKind.PEOPLE, (stranger.handle,))
         )

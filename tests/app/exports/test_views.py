@@ -120,8 +120,27 @@ def test_choosing_a_stranger_is_a_400_naming_the_problem(
     )
 
     assert response.status_code == 400
-    assert "1 of the chosen people is not your connection" in response.get_data(as_text=True)
+    assert "1 of the chosen people is not among your connections" in response.get_data(as_text=True)
     assert events(session, subject_id=stranger.id) == []
+
+
+def test_a_stranger_and_a_handle_nobody_has_read_alike(
+    client: FlaskClient, auth: Auth, session: Session
+) -> None:
+    rita, (contact,) = recruiter_with(session, 1)
+    stranger = make_member(session, "Stan", "Ger")
+    session.commit()
+    auth.login(rita.email)
+
+    pages = []
+    for handle in (stranger.handle, "zzzzzzzzzzzz"):
+        order = {**ORDER, "contacts": "people", "people": [contact.handle, handle]}
+        response = post_form(client, "/exports/download", order)
+        assert response.status_code == 400
+        pages.append(response.get_data(as_text=True))
+
+    said = "1 of the chosen people is not among your connections."
+    assert said in pages[0] and said in pages[1]
 
 
 def test_over_the_limit_is_a_429_with_the_reset_time(

@@ -202,6 +202,16 @@ def test_people_who_are_not_connections_are_a_400(partner: Harness, token: str) 
     assert "Stan" not in response.get_data(as_text=True)
 
 
+def test_a_stranger_and_nobody_get_the_same_answer(partner: Harness, token: str) -> None:
+    stranger = make_member(partner.session, "Stan", "Ger")
+    partner.session.commit()
+    stranger_answer = partner.api(token, f"{EXPORT}&people={stranger.handle}")
+    nobody_answer = partner.api(token, f"{EXPORT}&people=zzzzzzzzzzzz")
+    assert stranger_answer.status_code == nobody_answer.status_code == 400
+    assert stranger_answer.get_json() == nobody_answer.get_json()
+    assert stranger_answer.get_json()["code"] == "invalid_request"
+
+
 def test_view_scopes_alone_cannot_export(partner: Harness) -> None:
     viewer = partner.full_flow(scope="basic:view contact:view")["access_token"]
     response = partner.api(viewer, EXPORT)
