@@ -69,7 +69,9 @@ class ExportLimits:
     """Daily limits of contacts with contact details: in general, for marketing, per app.
 
     An app exporting for a member counts against that member's limits (an app
-    is no way around them) and against its own per-member limit as well.
+    is no way around them) and against its own per-member limit as well. An
+    app limit of 0 lets no contact details through apps; None (unset) makes it
+    the member's limit.
     """
 
     contacts_per_day: int
@@ -80,7 +82,8 @@ class ExportLimits:
         """The limits keyed as the quota store counts them (with the app's, for an app)."""
         limits = {CONTACTS: self.contacts_per_day, MARKETING: self.marketing_per_day}
         if app_id is not None:
-            limits[app_kind(app_id)] = self.app_contacts_per_day or self.contacts_per_day
+            own = self.app_contacts_per_day
+            limits[app_kind(app_id)] = self.contacts_per_day if own is None else own
         return limits
 
 

@@ -17,7 +17,13 @@ import app.audit.recorder as recorder
 from app.audit.recorder import AccessLogUnavailable
 from app.clock import FixedClock
 from app.disclosure.service import Requester
-from app.exports.quota import CONTACTS, DatabaseQuota, QuotaExceeded, QuotaUnavailable
+from app.exports.quota import (
+    CONTACTS,
+    DatabaseQuota,
+    QuotaExceeded,
+    QuotaUnavailable,
+    app_kind,
+)
 from app.exports.selection import Selection, SelectionError, SelectionKind
 from app.exports.service import ExportLimits, ExportOrder, start_export
 from app.models.audit import EventAction, EventOutcome, Place
@@ -246,6 +252,14 @@ def test_over_the_quota_the_export_is_refused_and_logged(app: Flask, session: Se
     # Without contact details the quota is not touched (the objector stays out).
     data, _ = run_export(app, session, rita, limits=limits, fields=[Field.FIRST_NAME])
     assert len(_rows(data)) == 3
+
+
+def test_an_app_limit_of_0_is_zero_and_unset_is_the_members_limit() -> None:
+    zero = ExportLimits(contacts_per_day=5, marketing_per_day=1, app_contacts_per_day=0)
+    assert zero.by_kind(7)[app_kind(7)] == 0
+    unset = ExportLimits(contacts_per_day=5, marketing_per_day=1)
+    assert unset.by_kind(7)[app_kind(7)] == 5
+    assert app_kind(7) not in unset.by_kind()
 
 
 def test_an_export_that_fits_once_objectors_are_counted_out_is_not_refused(

@@ -253,6 +253,28 @@ def test_the_apps_own_daily_limit_per_member(
     assert int(refused.headers["Retry-After"]) > 0
 
 
+def test_an_app_limit_of_0_lets_no_contact_details_through_apps(
+    app: Flask, partner: Harness, token: str
+) -> None:
+    (person,) = _contacts(partner, 1)
+    before = app.config["EXPORT_APP_CONTACTS_PER_DAY"]
+    app.config["EXPORT_APP_CONTACTS_PER_DAY"] = 0
+    try:
+        bodies = []
+        for path in (EXPORT, EXPORT.replace("csv", "json"), EXPORT.replace("csv", "vcard")):
+            refused = partner.api(token, path)
+            assert refused.status_code == 429
+            assert refused.get_json()["code"] == "quota_exceeded"
+            bodies.append(refused.data)
+        assert all(person.email.encode() not in body for body in bodies)
+        # The refusals took nothing from the member's own limit.
+        center = partner.http.get("/exports/", follow_redirects=True).get_data(as_text=True)
+        limit = app.config["EXPORT_CONTACTS_PER_DAY"]
+        assert f"contact details (e-mail or phone) of {limit} of {limit} people" in center
+    finally:
+        app.config["EXPORT_APP_CONTACTS_PER_DAY"] = before
+
+
 def test_an_apps_exports_count_against_the_members_own_limit(
     app: Flask, partner: Harness, token: str
 ) -> None:
