@@ -159,6 +159,11 @@ def _view(found: tokens.Found | None, kind: TokenKind) -> TokenView | None:
     return None if found is None else TokenView(found.token, kind, found.grant)
 
 
+def find_access_token(token: str) -> TokenView | None:
+    """The access side of the row whose access token is ``token`` (one query), if any."""
+    return _view(tokens.token_by_access(db.session, token), TokenKind.ACCESS)
+
+
 def find_token(token: str, hint: str | None) -> TokenView | None:
     """The view of whichever credential ``token`` is, trying the hinted kind first."""
     kinds = [TokenKind.ACCESS, TokenKind.REFRESH]

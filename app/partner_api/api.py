@@ -8,7 +8,9 @@ GET /api/v1/openapi.json                the OpenAPI 3.1 document; /api/v1/docs r
 
 Every read goes through ``disclose()`` with the app named; errors are JSON
 ``{"code", "message"}``; 401 carries ``WWW-Authenticate: Bearer``, 403
-``insufficient_scope`` names the scope. Each token has its own rate limit.
+``insufficient_scope`` names the scope. Rate limits count per grant (all the
+tokens an app holds for one member), or per address for requests without a
+live token.
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ from app.clock import utcnow
 from app.disclosure.service import Requester
 from app.extensions import db
 from app.models.accounts import Member
-from app.models.apps import AuthorizationCode, OAuthClient
+from app.models.apps import AuthorizationCode, OAuthClient, OAuthToken
 from permissions import Purpose, Scope
 
 BASE = "http://localhost"  # the test client's origin; Authlib allows plain http there
@@ -176,14 +176,10 @@ def reload(session: Session, row: Any) -> Any:
     return session.get(type(row), db.inspect(row).identity[0])
 
 
-def through_app(
-    session: Session,
-    member_id: int,
-    app: OAuthClient,
-    scopes: frozenset[Scope] = frozenset(Scope),
-    purpose: Purpose | None = None,
-) -> Requester:
-    """The member reading through ``app``: a grant of ``scopes`` and a live token, committed."""
+def issue_token(
+    session: Session, member_id: int, app: OAuthClient, scopes: frozenset[Scope] = frozenset(Scope)
+) -> tuple[str, OAuthToken]:
+    """A grant of ``scopes`` and a live access token for it, without a browser; committed."""
     grant = consent(session, member_id, app, scopes, timedelta(days=365))
     now = utcnow()
     code = AuthorizationCode(
@@ -200,12 +196,10 @@ def through_app(
     )
     session.add(code)
     session.flush()
+    access = f"fgat_{secrets.token_hex(8)}"
     row = store_tokens(
         session,
-        {
-            "access_token": f"fgat_{secrets.token_hex(8)}",
-            "refresh_token": f"fgrt_{secrets.token_hex(8)}",
-        },
+        {"access_token": access, "refresh_token": f"fgrt_{secrets.token_hex(8)}"},
         grant=grant,
         family_id=code.id,
         parent_id=None,
@@ -214,10 +208,18 @@ def through_app(
         refresh_expires_at=now + timedelta(days=30),
     )
     session.commit()
+    return access, row
+
+
+def through_app(
+    session: Session,
+    member_id: int,
+    app: OAuthClient,
+    scopes: frozenset[Scope] = frozenset(Scope),
+    purpose: Purpose | None = None,
+) -> Requester:
+    """The member reading through ``app``: a grant of ``scopes`` and a live token, committed."""
+    _access, row = issue_token(session, member_id, app, scopes)
     return Requester(
-        member_id,
-        app_id=app.id,
-        scopes=scopes,
-        purpose=purpose or app.purpose,
-        token_id=row.id,
+        member_id, app_id=app.id, scopes=scopes, purpose=purpose or app.purpose, token_id=row.id
     )

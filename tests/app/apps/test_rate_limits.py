@@ -8,7 +8,6 @@ import pytest
 from flask import Flask
 
 from app.apps.api import ENDPOINT_LIMIT
-from app.apps.protection import RATE_PER_TOKEN
 from app.extensions import limiter
 from tests.database import short_lived_app
 from tests.settings import app_config
@@ -33,27 +32,3 @@ def test_each_endpoint_answers_429_past_its_limit(limited: Flask, path: str) -> 
     ]
     assert 429 not in statuses[:allowed]
     assert statuses[-1] == 429
-
-
-@pytest.fixture
-def limited_on_the_database(app: Flask, database_url: str) -> Iterator[Flask]:
-    """Rate limits on, on the suite's database (the API looks tokens up)."""
-    with short_lived_app(app_config(database_url, RATELIMIT_ENABLED=True)) as limited:
-        yield limited
-    limiter.init_app(app)
-
-
-@pytest.mark.parametrize("path", ["/api/v1/me", "/api/v1/connections"])
-def test_the_api_counts_each_token_on_its_own(limited_on_the_database: Flask, path: str) -> None:
-    allowed = int(RATE_PER_TOKEN.split()[0])
-    client = limited_on_the_database.test_client()
-
-    def call(token: str) -> int:
-        return client.get(path, headers={"Authorization": f"Bearer {token}"}).status_code
-
-    statuses = [call("fgat_busy") for _ in range(allowed + 1)]
-    assert set(statuses[:allowed]) == {401}
-    assert statuses[-1] == 429
-    refused = client.get(path, headers={"Authorization": "Bearer fgat_busy"})
-    assert refused.get_json()["code"] == "rate_limited" and "Retry-After" in refused.headers
-    assert call("fgat_quiet") == 401  # another token is not slowed by the busy one

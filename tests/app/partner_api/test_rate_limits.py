@@ -1,0 +1,70 @@
+"""The partner API's rate limits count per grant, and requests without a live token per address."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from app.apps.protection import RATE_PER_TOKEN
+from app.clock import FixedClock
+from app.extensions import limiter
+from permissions import Scope
+from tests.app.apps.helpers import Harness, issue_token
+from tests.database import short_lived_app
+from tests.factories import make_member
+from tests.settings import app_config
+
+ALLOWED = int(RATE_PER_TOKEN.split()[0])
+PATH = "/api/v1/connections"
+
+
+@pytest.fixture
+def limited(app: Flask, database_url: str, clock: FixedClock) -> Iterator[FlaskClient]:
+    """A client of an app with rate limits on, on the suite's database (it looks tokens up)."""
+    # The suite's clock too: tokens issued through it are live on this app as well.
+    config = app_config(database_url, RATELIMIT_ENABLED=True, CLOCK=clock)
+    with short_lived_app(config) as limited_app:
+        yield limited_app.test_client()
+    limiter.init_app(app)  # the one limiter object goes back to the suite's app, limits off
+
+
+def _call(client: FlaskClient, authorization: str, address: str = "192.0.2.1") -> int:
+    headers = {"Authorization": authorization}
+    return client.get(PATH, headers=headers, environ_base={"REMOTE_ADDR": address}).status_code
+
+
+def test_made_up_tokens_share_one_budget_per_address(
+    limited: FlaskClient, partner: Harness
+) -> None:
+    statuses = [_call(limited, f"Bearer fgat_made_up_{i}") for i in range(ALLOWED + 1)]
+    assert set(statuses[:ALLOWED]) == {401} and statuses[-1] == 429
+    refused = limited.get(
+        PATH, headers={"Authorization": "Bearer x"}, environ_base={"REMOTE_ADDR": "192.0.2.1"}
+    )
+    assert refused.get_json()["code"] == "rate_limited" and "Retry-After" in refused.headers
+    assert _call(limited, "Bearer fgat_other", address="192.0.2.2") == 401  # another address
+    live, _row = issue_token(partner.session, partner.member.id, partner.app)
+    assert _call(limited, f"Bearer {live}") == 200  # a live token is not slowed by them
+
+
+def test_a_grant_keeps_its_count_across_refreshes_spellings_and_addresses(
+    limited: FlaskClient, partner: Harness
+) -> None:
+    issued = partner.full_flow(scope="basic:view")
+    token = issued["access_token"]
+    statuses = [_call(limited, f"Bearer {token}") for _ in range(ALLOWED + 1)]
+    assert set(statuses[:ALLOWED]) == {200} and statuses[-1] == 429
+    # Authlib reads "Bearer<TAB>token" as the same token; so does the count.
+    assert _call(limited, f"Bearer\t{token}", address="198.51.100.7") == 429
+    # A refresh makes a new access token of the same grant: the count goes on.
+    fresh = partner.refresh(issued["refresh_token"]).get_json()["access_token"]
+    assert _call(limited, f"Bearer {fresh}", address="198.51.100.8") == 429
+    # Another member's grant to the same app has its own.
+    other = make_member(partner.session, "Otto", "Other")
+    theirs, _row = issue_token(
+        partner.session, other.id, partner.app, frozenset({Scope.BASIC_VIEW})
+    )
+    assert _call(limited, f"Bearer {theirs}") == 200
