@@ -16,7 +16,8 @@ What stays, and why:
   are sealed in the tamper-evident tree; other members rely on them to know
   who read their data.
 - apps the member registered, deleted as the developer portal deletes them
-  (grants revoked, secret cleared; the row names the app in others' histories).
+  (grants revoked; secret, description, homepage and redirect URIs cleared):
+  the name stays, for the histories of members who used the app.
   Other domains do such steps through ``erasers`` given by the caller, since
   this package may not import theirs.
 """

@@ -259,11 +259,15 @@ def delete_apps_of(session: Session, developer: Member) -> None:
 def delete_app(session: Session, app: OAuthClient) -> int:
     """Delete the app: revoke every grant (tokens die at once); returns how many were live.
 
-    The row stays, without secret or redirect URIs, so that histories still name it.
+    The row stays so that members' histories still name it; what the developer
+    wrote about the app (description, homepage, redirect URIs) and its secret go.
+    Its purpose and scopes are choices from fixed lists and stay with the name.
     """
     revoked = grants.revoke_all_of_app(session, app)
     app.deleted_at = utcnow()
     app.secret_hash = ""
+    app.description = ""
+    app.homepage = ""
     app.redirect_uris = "[]"
     history.record(session, app.developer_id, app, OAuthEventKind.APP_DELETED)
     return revoked

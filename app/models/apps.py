@@ -24,9 +24,9 @@ from permissions import Purpose
 class OAuthClient(Base):
     """A partner app a member registered in the developer portal.
 
-    Deleting an app keeps the row (``deleted_at`` set, secret cleared) so that
-    members' grant histories still name it; a deleted app is unknown to the
-    authorization server.
+    Deleting an app keeps the row (``deleted_at`` set; secret, description,
+    homepage and redirect URIs cleared) so that members' grant histories still
+    name it; a deleted app is unknown to the authorization server.
     """
 
     __tablename__ = "oauth_clients"

@@ -136,6 +136,22 @@ def test_apps_the_member_registered_are_deleted_and_their_grants_end(
     assert oauth.api(issued["access_token"]).status_code == 401
 
 
+def test_a_deleted_developers_app_keeps_only_what_others_histories_need(
+    app: Flask, oauth: Harness
+) -> None:
+    developer = oauth.session.get(Member, oauth.app.developer_id)
+
+    with app.app_context():
+        delete_account(oauth.session, developer, TEST_PASSWORD, [delete_apps_of])
+    oauth.session.commit()
+    oauth.session.expire_all()
+
+    row = oauth.session.get(OAuthClient, oauth.app.id)
+    assert row.deleted_at is not None and row.developer_id == developer.id
+    assert (row.name, row.client_id) == ("CRM Sync", oauth.client_id)
+    assert (row.description, row.homepage, row.redirect_uris) == ("", "", "[]")
+
+
 def test_a_wrong_password_changes_nothing(app: Flask, oauth: Harness) -> None:
     ann, _bob = _a_full_account(app, oauth)
     before = _rows_of(oauth.session, ann.id)
@@ -150,6 +166,7 @@ def test_the_page_deletes_signs_out_and_the_account_is_gone(app: Flask, oauth: H
     browser = oauth.http
     page = browser.get("/account/delete").get_data(as_text=True)
     assert "What is erased" in page and "What stays" in page
+    assert "Apps you registered keep their name" in page
 
     refused = post_form(
         browser, "/account/delete", {"current_password": "wrong", "understood": "y"}

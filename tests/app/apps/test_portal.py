@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from app.apps.credentials import digest
-from app.apps.registration import AppError, check_url
+from app.apps.registration import AppError, check_url, delete_app
 from app.models.apps import OAuthClient, OAuthEvent, OAuthEventKind, OAuthGrant
 from tests.app.apps.helpers import Harness, basic
 from tests.conftest import post_form, sign_in_as
@@ -161,6 +161,28 @@ def test_deleting_an_app_revokes_every_grant(oauth: Harness, app: Flask) -> None
         as_text=True
     )
     assert developer_browser.get(f"/developers/apps/{oauth.app.id}").status_code == 404
+
+
+def test_a_deleted_app_keeps_its_name_and_not_what_the_developer_wrote(
+    oauth: Harness, app: Flask
+) -> None:
+    oauth.full_flow()  # Ann used the app
+    with app.app_context():
+        delete_app(oauth.session, oauth.app)
+    oauth.session.commit()
+    oauth.session.expire_all()
+
+    row = oauth.session.get(OAuthClient, oauth.app.id)
+    assert row.deleted_at is not None
+    assert (row.name, row.client_id) == ("CRM Sync", oauth.client_id)
+    assert (row.description, row.homepage, row.redirect_uris, row.secret_hash) == ("", "", "[]", "")
+    # Members who used it still see it by name in their history.
+    names = oauth.session.scalars(
+        select(OAuthEvent.app_name).where(OAuthEvent.member_id == oauth.member.id)
+    ).all()
+    assert set(names) == {"CRM Sync"}
+    page = oauth.http.get("/apps").get_data(as_text=True)
+    assert "CRM Sync" in page and "crm.example" not in page
 
 
 def test_a_developer_manages_only_their_own_apps(oauth: Harness) -> None:
