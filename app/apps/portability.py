@@ -1,4 +1,8 @@
-"""A member's apps as their own download holds them: grants, blocks, history, apps they made."""
+"""A member's apps as their own download holds them: grants, blocks, history, apps they made.
+
+Apps the member registered and deleted are there too, with what is still
+stored of them (the name, purpose and scopes; see ``delete_app``).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from sqlalchemy.orm import Session
 from app.apps.blocks import blocked_apps
 from app.apps.grants import grants_of
 from app.apps.history import security_history
-from app.apps.registration import developer_apps
+from app.apps.registration import DeveloperApp, developer_apps, redirect_uris_of
 
 EVERYTHING = 1_000_000
 
@@ -51,14 +55,24 @@ def apps_document(session: Session, member_id: int) -> dict[str, Any]:
             for e in security_history(session, member_id, limit=EVERYTHING)
         ],
         "apps_you_registered": [
-            {
-                "name": d.app.name,
-                "client_id": d.app.client_id,
-                "purpose": d.app.purpose.value,
-                "scopes": d.app.allowed_scope.split(),
-                "registered": _iso(d.app.created_at),
-                "members_with_access": d.grants,
-            }
-            for d in developer_apps(session, member_id)
+            _registered(d) for d in developer_apps(session, member_id, deleted_too=True)
         ],
+    }
+
+
+def _registered(developer_app: DeveloperApp) -> dict[str, Any]:
+    """What is stored of an app the member registered (a deleted one keeps little of it)."""
+    app = developer_app.app
+    return {
+        "name": app.name,
+        "client_id": app.client_id,
+        "description": app.description,
+        "homepage": app.homepage,
+        "purpose": app.purpose.value,
+        "scopes": app.allowed_scope.split(),
+        "redirect_uris": redirect_uris_of(app),
+        "registered": _iso(app.created_at),
+        "secret_replaced": _iso(app.secret_rotated_at),
+        "deleted": _iso(app.deleted_at),
+        "members_with_access": developer_app.grants,
     }

@@ -30,6 +30,7 @@ from permissions import Purpose, Scope
 MAX_REDIRECT_URIS = 10
 MAX_URI_LENGTH = 300
 TOKEN_AUTH_METHODS = ("client_secret_basic", "client_secret_post")
+UNKNOWN_APP = "an app since deleted"  # an id without a row (rows outlive apps; not a key)
 
 
 class AppError(ValueError):
@@ -211,21 +212,32 @@ def live_grants(session: Session, app_id: int) -> int:
     return count or 0
 
 
-def developer_apps(session: Session, developer_id: int) -> list[DeveloperApp]:
-    """The developer's apps, newest first, each with its count of live grants."""
+def developer_apps(
+    session: Session, developer_id: int, *, deleted_too: bool = False
+) -> list[DeveloperApp]:
+    """The developer's apps (and their deleted ones if asked), newest first, with live grants."""
     live = (
         select(OAuthGrant.app_id, func.count().label("n"))
         .where(*_live())
         .group_by(OAuthGrant.app_id)
         .subquery()
     )
-    rows = session.execute(
+    query = (
         select(OAuthClient, func.coalesce(live.c.n, 0))
         .outerjoin(live, live.c.app_id == OAuthClient.id)
-        .where(OAuthClient.developer_id == developer_id, OAuthClient.deleted_at.is_(None))
+        .where(OAuthClient.developer_id == developer_id)
         .order_by(OAuthClient.created_at.desc(), OAuthClient.id.desc())
-    ).all()
-    return [DeveloperApp(app, int(count)) for app, count in rows]
+    )
+    if not deleted_too:
+        query = query.where(OAuthClient.deleted_at.is_(None))
+    return [DeveloperApp(app, int(count)) for app, count in session.execute(query).all()]
+
+
+def app_names(session: Session, app_ids: Collection[int]) -> dict[int, str]:
+    """The name of each app by id, deleted apps included (histories name every app)."""
+    found = select(OAuthClient.id, OAuthClient.name).where(OAuthClient.id.in_(app_ids))
+    named: dict[int, str] = dict(session.execute(found).all())
+    return {app_id: named.get(app_id, UNKNOWN_APP) for app_id in app_ids}
 
 
 def secret_version(app: OAuthClient, key: bytes) -> str:

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from app.access_log.proofs import json_document
 from app.access_log.queries import EventFilter, iter_events
 from app.apps.portability import apps_document
+from app.apps.registration import app_names
 from app.clock import utcnow
 from app.disclosure.cards import CARD_FIELDS
 from app.disclosure.handles import handles_of
@@ -35,6 +36,7 @@ from app.models.audit import Place
 from app.models.exports import ExportRun
 from app.models.network import Invitation
 from app.models.notifications import Notification
+from app.notifications.services import digest_choice
 from app.privacy.services import policy_history, purpose_history, purposes_of
 from app.privacy.suppression import suppressions_of
 from app.profiles.services import values_of
@@ -54,11 +56,14 @@ connections.json / .csv      your connections: their handles, and the names and 
 invitations.json             invitations you sent and received
 access_log.json              every recorded access to your data (who, what, when, outcome),
                              with the proofs that it is in the signed log (see the README)
-exports.json                 your past exports (manifests only; files are never kept)
-notifications.json           your notifications
+exports.json                 your past exports (manifests only; files are never kept), each
+                             with the app that made it, if an app did
+notifications.json           your notifications, and whether you get the weekly access
+                             digest (with when you last changed that)
 app_grants.json              apps you allowed to use your data (and when you revoked them),
                              apps you blocked, your security history with apps, and the
-                             apps you registered as a developer (never client secrets)
+                             apps you registered as a developer, deleted ones too (never
+                             client secrets)
 
 All times are UTC.
 """
@@ -229,9 +234,12 @@ def _exports(session: Session, member_id: int) -> list[dict[str, Any]]:
     runs = session.scalars(
         select(ExportRun).where(ExportRun.requester_id == member_id).order_by(ExportRun.id)
     ).all()
+    # The app that exported for the member, named as the export history names it.
+    apps = app_names(session, {r.app_id for r in runs if r.app_id is not None})
     return [
         {
             "started": _iso(r.started_at),
+            "app": None if r.app_id is None else apps[r.app_id],
             "format": r.format,
             "purpose": r.purpose.value,
             "status": r.status,
@@ -242,13 +250,18 @@ def _exports(session: Session, member_id: int) -> list[dict[str, Any]]:
     ]
 
 
-def _notifications(session: Session, member_id: int) -> list[dict[str, Any]]:
+def _notifications(session: Session, member_id: int) -> dict[str, Any]:
     rows = session.scalars(
         select(Notification).where(Notification.member_id == member_id).order_by(Notification.id)
     ).all()
-    return [
-        {"created": _iso(n.created_at), "text": n.body, "read": n.read_at is not None} for n in rows
-    ]
+    digest = digest_choice(session, member_id)
+    return {
+        "weekly_access_digest": {"on": digest.enabled, "changed": _iso(digest.changed_at)},
+        "notifications": [
+            {"created": _iso(n.created_at), "text": n.body, "read": n.read_at is not None}
+            for n in rows
+        ],
+    }
 
 
 def self_export(session: Session, member_id: int, request_id: str | None = None) -> Iterator[bytes]:

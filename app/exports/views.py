@@ -22,6 +22,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from app.apps.registration import app_names
 from app.clock import utcnow
 from app.disclosure.cards import member_cards
 from app.exports.downloads import file_response, retry_after
@@ -33,7 +34,6 @@ from app.exports.selection import SelectionError, SelectionKind, connection_ids
 from app.exports.self_export import self_export
 from app.exports.service import ExportOrder, preview, start_export
 from app.extensions import db, limiter
-from app.models.apps import OAuthClient
 from app.models.audit import Place
 from app.models.exports import ExportRun
 from app.web.inputs import page_number
@@ -59,14 +59,12 @@ def _history(page: int) -> dict[str, Any]:
         .limit(HISTORY_PER_PAGE)
         .offset((page - 1) * HISTORY_PER_PAGE)
     ).all()
-    app_ids = {r.app_id for r in runs if r.app_id is not None}
-    named = select(OAuthClient.id, OAuthClient.name).where(OAuthClient.id.in_(app_ids))
-    apps: dict[int, str] = dict(db.session.execute(named).all())
+    apps = app_names(db.session, {r.app_id for r in runs if r.app_id is not None})
     items = [
         {
             "run": r,
             "manifest": safe_manifest(json.loads(r.manifest)) if r.manifest else None,
-            "app": None if r.app_id is None else apps.get(r.app_id, "an app since deleted"),
+            "app": None if r.app_id is None else apps[r.app_id],
         }
         for r in runs
     ]

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
+from app.clock import utcnow
 from app.models.accounts import Member
 from app.models.audit import AccessEvent, EventAction, EventOutcome, Place
 from app.models.notifications import Notification, NotificationSetting
@@ -163,19 +164,41 @@ def digest_text(summary: AccessSummary) -> str:
     return text[:1].upper() + text[1:] + "."
 
 
+@dataclass(frozen=True, slots=True)
+class DigestChoice:
+    """Whether the member gets the access digest, and when they last changed that.
+
+    ``changed_at`` is None while the member never chose: the digest is on by default.
+    """
+
+    enabled: bool
+    changed_at: datetime | None
+
+
+def digest_choice(session: Session, member_id: int) -> DigestChoice:
+    """The member's choice about the access digest (on, unchanged, if they never made one)."""
+    setting = session.get(NotificationSetting, member_id)
+    if setting is None:
+        return DigestChoice(enabled=True, changed_at=None)
+    return DigestChoice(enabled=setting.access_digest, changed_at=setting.changed_at)
+
+
 def digest_enabled(session: Session, member_id: int) -> bool:
     """True unless the member turned the access digest off."""
-    setting = session.get(NotificationSetting, member_id)
-    return setting is None or setting.access_digest
+    return digest_choice(session, member_id).enabled
 
 
 def set_digest_enabled(session: Session, member_id: int, enabled: bool) -> None:
-    """Turn the access digest on or off (the caller commits)."""
+    """Turn the access digest on or off, noting when it changed (the caller commits)."""
     setting = session.get(NotificationSetting, member_id)
     if setting is None:
-        session.add(NotificationSetting(member_id=member_id, access_digest=enabled))
-    else:
+        # Stamped now, not by the column default when the session flushes later.
+        session.add(
+            NotificationSetting(member_id=member_id, access_digest=enabled, changed_at=utcnow())
+        )
+    elif setting.access_digest != enabled:
         setting.access_digest = enabled
+        setting.changed_at = utcnow()
 
 
 def ensure_digest(session: Session, member_id: int, now: datetime) -> Notification | None:

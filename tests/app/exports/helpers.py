@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -11,6 +13,7 @@ from app.exports.quota import DatabaseQuota
 from app.exports.selection import Selection
 from app.exports.service import ExportLimits, ExportOrder, start_export
 from app.models.accounts import Member
+from app.models.exports import ExportRun
 from app.network.services import connect
 from permissions import Field, Purpose
 from tests.factories import make_member
@@ -46,3 +49,19 @@ def run_export(
             session, Requester(requester.id), order, limits, DatabaseQuota(session)
         )
         return b"".join(prepared.body), prepared.run_id
+
+
+def finished_run(session: Session, requester: Member, **details: Any) -> ExportRun:
+    """A finished one-contact export of the requester's, with a manifest."""
+    run = ExportRun(
+        requester_id=requester.id,
+        fields='["first_name"]',
+        contacts_selected=1,
+        contacts_done=1,
+        status="complete",
+        manifest=json.dumps({"contacts": 1, "fields": ["first_name"]}),
+        **details,
+    )
+    session.add(run)
+    session.flush()
+    return run

@@ -14,18 +14,20 @@ from sqlalchemy.orm import Session
 
 from app.apps.blocks import block
 from app.apps.grants import consent, revoke
+from app.apps.registration import delete_app
 from app.clock import FixedClock
 from app.exports.views import PREVIEW_LIMIT
 from app.extensions import limiter
 from app.models.apps import OAuthEventKind
 from app.models.exports import ExportRun
+from app.notifications.services import set_digest_enabled
 from app.privacy.services import set_purposes
 from app.privacy.suppression import suppress
 from app.profiles.services import add_value
 from permissions import Audience, Field, Policy, Purpose, Scope, ValueLabel, policy
-from tests.app.apps.helpers import new_app
+from tests.app.apps.helpers import CB, LOOPBACK_CB, Harness, new_app
 from tests.app.audit.helpers import events, released
-from tests.app.exports.helpers import recruiter_with
+from tests.app.exports.helpers import finished_run, recruiter_with
 from tests.conftest import Auth, post_form, sign_in_as
 from tests.database import short_lived_app
 from tests.factories import make_member, set_policy
@@ -394,6 +396,73 @@ def test_the_self_export_holds_my_grants_blocks_and_security_history(
     assert ("CRM Sync", "revoked-by-member") in history and ("Spam Cannon", "blocked") in history
     assert {a["name"] for a in document["apps_you_registered"]} == {"CRM Sync", "Spam Cannon"}
     assert secret not in archive.read("app_grants.json").decode()
+
+
+def _self_export(browser: FlaskClient) -> zipfile.ZipFile:
+    response = browser.get("/exports/mine")
+    assert response.status_code == 200
+    return zipfile.ZipFile(io.BytesIO(response.get_data()))
+
+
+def test_the_self_export_holds_my_digest_choice_and_when_i_made_it(
+    app: Flask, oauth: Harness, clock: FixedClock
+) -> None:
+    untouched = json.loads(_self_export(oauth.http).read("notifications.json"))
+    assert untouched["weekly_access_digest"] == {"on": True, "changed": None}
+
+    with app.app_context():
+        set_digest_enabled(oauth.session, oauth.member.id, False)
+    oauth.session.commit()
+
+    document = json.loads(_self_export(oauth.http).read("notifications.json"))
+    assert document["weekly_access_digest"] == {"on": False, "changed": "2026-11-23T12:00:00Z"}
+    assert document["notifications"] == []
+
+
+def test_the_self_export_holds_the_apps_i_registered_and_deleted(
+    app: Flask, oauth: Harness, clock: FixedClock
+) -> None:
+    old, _ = new_app(app, oauth.session, oauth.member, name="Ann Old Tool")
+    clock.advance(minutes=5)  # within the sign-in session
+    new_app(app, oauth.session, oauth.member, name="Ann New Tool")
+    with app.app_context():
+        delete_app(oauth.session, old)
+    oauth.session.commit()
+
+    document = json.loads(_self_export(oauth.http).read("app_grants.json"))
+
+    kept, deleted = document["apps_you_registered"]  # newest first
+    assert (kept["name"], kept["deleted"], kept["homepage"]) == (
+        "Ann New Tool",
+        None,
+        "https://crm.example",
+    )
+    assert kept["redirect_uris"] == [CB, LOOPBACK_CB]
+    assert deleted == {
+        "name": "Ann Old Tool",
+        "client_id": old.client_id,
+        "description": "",
+        "homepage": "",
+        "purpose": "recruiting",
+        "scopes": ["basic:view", "contact:sync", "contact:view"],
+        "redirect_uris": [],
+        "registered": "2026-11-23T12:00:00Z",
+        "secret_replaced": None,
+        "deleted": "2026-11-23T12:05:00Z",
+        "members_with_access": 0,
+    }
+
+
+def test_the_self_export_names_the_app_that_made_an_export(app: Flask, oauth: Harness) -> None:
+    for app_id in (None, oauth.app.id):
+        finished_run(oauth.session, oauth.member, app_id=app_id, format="csv", purpose="sales")
+    with app.app_context():
+        delete_app(oauth.session, oauth.app)  # a deleted app is still named
+    oauth.session.commit()
+
+    runs = json.loads(_self_export(oauth.http).read("exports.json"))
+
+    assert [(r["app"], r["status"]) for r in runs] == [(None, "complete"), ("CRM Sync", "complete")]
 
 
 MANIFEST_V1 = {  # as stored before manifest version 2: one person, their reason named

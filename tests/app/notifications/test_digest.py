@@ -10,7 +10,14 @@ from sqlalchemy.orm import Session
 
 from app.clock import FixedClock
 from app.models.audit import EventAction, Place
-from app.notifications.services import digest_text, ensure_digest, summarise
+from app.notifications.services import (
+    DigestChoice,
+    digest_choice,
+    digest_text,
+    ensure_digest,
+    set_digest_enabled,
+    summarise,
+)
 from permissions import Field, Reason
 from tests.app.audit.helpers import write_events
 from tests.conftest import Auth, post_form
@@ -98,6 +105,25 @@ def test_turning_the_digest_off_stops_it(
 
     assert "digest is off" in response.get_data(as_text=True)
     assert "downloaded your e-mail" not in client.get("/notifications").get_data(as_text=True)
+
+
+def test_the_digest_choice_keeps_when_it_last_changed(
+    app: Flask, session: Session, clock: FixedClock
+) -> None:
+    member = make_member(session)
+    assert digest_choice(session, member.id) == DigestChoice(enabled=True, changed_at=None)
+
+    with app.app_context():
+        set_digest_enabled(session, member.id, False)
+        turned_off = clock()
+        clock.advance(days=2)
+        set_digest_enabled(session, member.id, False)  # the same choice again: no change
+        assert digest_choice(session, member.id) == DigestChoice(False, turned_off)
+        clock.advance(days=3)
+        set_digest_enabled(session, member.id, True)
+    session.commit()
+
+    assert digest_choice(session, member.id) == DigestChoice(True, clock())
 
 
 def test_the_send_command_makes_due_digests(app: Flask, session: Session) -> None:

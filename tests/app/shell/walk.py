@@ -35,11 +35,11 @@ from app.disclosure.service import Requester, disclose
 from app.models.accounts import Member
 from app.models.apps import AuthorizationCode
 from app.models.audit import AccessEvent, Place
-from app.models.exports import ExportRun
 from app.network.services import invite
 from app.profiles.services import add_value, values_of
 from permissions import Action, Audience, Field, Policy, Purpose, Scope, ValueLabel, policy
 from tests.app.apps.helpers import pkce_pair
+from tests.app.exports.helpers import finished_run
 from tests.factories import TEST_PASSWORD, connect_members, make_member, set_policy
 
 A = Audience
@@ -107,22 +107,6 @@ class AppWorld:
             "code_challenge": self.challenge,
             "code_challenge_method": "S256",
         }
-
-
-def finished_run(session: Session, walker: Member, **details: Any) -> ExportRun:
-    """A finished one-contact export of the walker's, with a manifest."""
-    run = ExportRun(
-        requester_id=walker.id,
-        fields='["first_name"]',
-        contacts_selected=1,
-        contacts_done=1,
-        status="complete",
-        manifest=json.dumps({"contacts": 1, "fields": ["first_name"]}),
-        **details,
-    )
-    session.add(run)
-    session.flush()
-    return run
 
 
 WALK_SCOPES = frozenset(
