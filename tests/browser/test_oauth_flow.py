@@ -18,6 +18,7 @@ from app.disclosure.service import disclose
 from app.extensions import db
 from app.models.audit import Place
 from app.network.services import connect
+from app.privacy.services import set_purposes
 from permissions import Action, Purpose, Reason, Scope
 from tests.app.apps.helpers import through_app
 from tests.browser.conftest import screenshot
@@ -201,7 +202,7 @@ def test_a_remembered_grant_sends_the_member_straight_back_even_after_signing_in
 
 
 def test_denying_sends_the_member_back_with_access_denied(
-    new_page, live_server: str, people: None
+    new_page, live_server: str, live_app: Flask, people: None
 ) -> None:
     developer = new_page()
     sign_in(developer, "dana@example.com")
@@ -209,11 +210,17 @@ def test_denying_sends_the_member_back_with_access_denied(
     member = new_page()
     callback = Callback(member)
     sign_in(member, "ann@example.com")
+    with live_app.app_context():  # Ann objects to recruiting: the page tells her what that means
+        set_purposes(
+            db.session, find_member(live_app, "ann@example.com").id, {Purpose.RECRUITING: False}
+        )
+        db.session.commit()
     url, state = session_for(client_id, secret).create_authorization_url(
         f"{live_server}/oauth/authorize", code_verifier=generate_token(48)
     )
     member.set_viewport_size({"width": 390, "height": 844})  # consent is often given on a phone
     member.goto(url)
+    expect(member.get_by_role("note")).to_contain_text("do not allow recruiting use of your data")
     screenshot(member, "55-consent-phone")
     member.get_by_role("button", name="Deny").click()
     expect(member.get_by_text("Back at the app.")).to_be_visible()
