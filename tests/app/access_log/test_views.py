@@ -6,6 +6,7 @@ import csv
 import io
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
@@ -15,6 +16,7 @@ from app.network.services import invite
 from app.privacy.services import set_purposes
 from app.privacy.suppression import suppress
 from permissions import Audience, Field, Purpose, Reason, policy
+from tests.app.apps.helpers import new_app
 from tests.app.audit.helpers import events, released, write_events
 from tests.app.exports.helpers import recruiter_with, run_export
 from tests.conftest import Auth
@@ -112,6 +114,21 @@ def test_csv_and_json_downloads_hold_only_the_members_own_events(
     document = client.get("/access/events.json").get_json()
     assert [e["requester_handle"] for e in document["events"]] == [bob.handle]
     assert document["events"][0]["place"] == "profile"
+
+
+def test_the_csv_names_apps_as_the_page_does(
+    app: Flask, client: FlaskClient, auth: Auth, session: Session
+) -> None:
+    ada, dev = make_member(session, "Ada", "Byron"), make_member(session, "Dev", "Eloper")
+    session.commit()
+    crm, _secret = new_app(app, session, dev, name="=CRM Sync")
+    write_events(app, session, [ada.id], requester_id=dev.id, app_id=crm.id)
+    write_events(app, session, [ada.id], requester_id=dev.id)
+    auth.login(ada.email)
+    rows = list(
+        csv.DictReader(io.StringIO(client.get("/access/events.csv").get_data(as_text=True)))
+    )
+    assert sorted(r["app"] for r in rows) == ["", "'=CRM Sync"]  # neutralised, like every name
 
 
 def test_a_download_names_requesters_as_they_allow_downloads_not_views(
