@@ -51,6 +51,12 @@ def check_authority(session: Session, token_id: int) -> None:
             OAuthGrant.expires_at > utcnow(),
             OAuthClient.deleted_at.is_(None),
         )
+        # The grant row is held (shared) until the events commit: a revocation,
+        # block or deletion writing it meanwhile waits for this read to be
+        # logged, or this read waits for it and finds it ended; never a read
+        # released after its revocation committed. (PostgreSQL; SQLite's
+        # transactions take the write lock when they begin, one at a time.)
+        .with_for_update(read=True, of=OAuthGrant)
     )
     if live is None:
         raise AuthorityEnded("The app's access was revoked or has ended; nothing more is sent.")

@@ -7,24 +7,27 @@ own, decided and logged when its turn comes.
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable, Iterator
 
 import pytest
 from flask import Flask
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app.apps import blocks, grants, registration
 from app.disclosure.authority import AuthorityEnded, check_authority
 from app.disclosure.service import disclose
 from app.exports import service
+from app.extensions import db
 from app.models.accounts import Member
-from app.models.apps import OAuthEventKind, OAuthGrant, OAuthToken
+from app.models.apps import OAuthClient, OAuthEventKind, OAuthGrant, OAuthToken
 from app.models.audit import AccessEvent, Place
 from app.network.services import connect
 from app.partner_api import api as partner_api
 from exporters import csv_format
 from permissions import Action, Audience, Field, Policy
-from tests.app.apps.helpers import Harness, through_app
+from tests.app.apps.helpers import Harness, new_app, through_app
 from tests.factories import make_member, set_policy
 
 EXPORT = "/api/v1/exports/contacts?format=csv&purpose=recruiting"
@@ -165,3 +168,38 @@ def test_a_grant_revoked_between_the_token_check_and_the_read_gets_a_401(
     assert response.get_json()["code"] == "invalid_token"
     assert 'error="invalid_token"' in response.headers["WWW-Authenticate"]
     assert contact.handle not in response.get_data(as_text=True)
+
+
+def test_a_read_during_a_revocation_waits_for_it_and_is_refused(committed_app: Flask) -> None:
+    with committed_app.app_context():
+        developer = make_member(db.session, "Dev", "Eloper")
+        member = make_member(db.session, "Mia", "Member")
+        db.session.commit()
+        registered, _secret = new_app(committed_app, db.session, developer)
+        token_id = through_app(db.session, member.id, registered).token_id or 0
+        app_id = registered.id
+        db.session.rollback()  # this session holds no transaction (SQLite's would lock)
+        engine = db.engine
+        outcome: dict[str, str] = {}
+
+        def read() -> None:
+            with committed_app.app_context(), Session(engine) as reader:
+                try:
+                    check_authority(reader, token_id)
+                    outcome["read"] = "allowed"
+                except AuthorityEnded:
+                    outcome["read"] = "refused"
+
+        with Session(engine) as revoker:
+            grant = revoker.scalars(select(OAuthGrant)).one()
+            revoked_app = revoker.get(OAuthClient, app_id)
+            assert revoked_app is not None
+            grants.revoke(revoker, grant, revoked_app, "member", None)
+            revoker.flush()  # written, not yet committed
+            reader_thread = threading.Thread(target=read)
+            reader_thread.start()
+            reader_thread.join(0.5)
+            assert reader_thread.is_alive()  # the read waits for the revocation to end
+            revoker.commit()
+        reader_thread.join(30)
+        assert outcome == {"read": "refused"}
