@@ -14,6 +14,7 @@ from app.apps.received import Received, apps_by_id, received_by_apps
 from app.apps.scopes import PURPOSE_MEANING, describe_all
 from app.clock import utcnow
 from app.models.apps import OAuthClient, OAuthEvent
+from app.privacy.services import purposes_of
 from permissions import Scope
 
 
@@ -25,6 +26,7 @@ class ConnectedApp:
     abilities: list[tuple[Scope, str]]
     purpose_meaning: str
     received: Received | None
+    own_purpose_refused: bool = False  # the member's purposes keep their own profile from it
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +58,7 @@ def connected_apps_page(session: Session, member_id: int) -> ConnectedAppsPage:
     # Every grant ever given, newest first: the live ones are listed, and the
     # last ended one of an app no longer allowed says until when it was.
     given = grants_of(session, member_id, live_only=False)
+    allowed = purposes_of(session, member_id)
     now = utcnow()
     granted = [g for g in given if g.grant.is_active(now)]
     blocked = blocked_apps(session, member_id)
@@ -74,6 +77,7 @@ def connected_apps_page(session: Session, member_id: int) -> ConnectedAppsPage:
                 abilities=describe_all(g.scopes),
                 purpose_meaning=PURPOSE_MEANING[g.grant.purpose],
                 received=received.get(g.app.id),
+                own_purpose_refused=not allowed[g.grant.purpose],
             )
             for g in granted
         ],

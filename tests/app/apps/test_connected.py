@@ -8,7 +8,8 @@ from sqlalchemy import select
 from app.disclosure.service import disclose
 from app.models.apps import OAuthGrant
 from app.models.audit import Place
-from permissions import Action, Scope
+from app.privacy.services import set_purposes
+from permissions import Action, Purpose, Scope
 from tests.app.apps.helpers import Harness, new_app, through_app
 from tests.conftest import post_form
 from tests.factories import connect_members, make_member
@@ -28,6 +29,18 @@ def test_the_page_shows_each_grant_and_what_the_app_received(oauth: Harness) -> 
     assert oauth.member.email not in page  # names of values, never values
     assert "You allowed access" in page  # the security history
     assert f"/access?app={oauth.app.id}" in page
+
+
+def test_an_apps_card_says_when_the_members_own_purposes_keep_their_profile_from_it(
+    oauth: Harness,
+) -> None:
+    issued = oauth.full_flow(scope="basic:view")
+    notice = "do not allow recruiting use of your data"
+    assert notice not in oauth.http.get("/apps").get_data(as_text=True)
+    set_purposes(oauth.session, oauth.member.id, {Purpose.RECRUITING: False})
+    oauth.session.commit()
+    assert notice in oauth.http.get("/apps").get_data(as_text=True)
+    assert oauth.api(issued["access_token"]).get_json()["values"] == []  # as it says
 
 
 def test_an_app_reading_through_someone_elses_grant_is_listed_and_can_be_blocked(
