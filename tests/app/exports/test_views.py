@@ -196,6 +196,20 @@ def test_history_lists_past_exports_with_their_manifest_only(
     assert client.get(f"/exports/{run.id}/manifest").status_code == 404
 
 
+def test_a_stopped_exports_manifest_says_it_stopped_and_what_its_counts_cover(
+    client: FlaskClient, auth: Auth, session: Session
+) -> None:
+    rita = make_member(session)
+    done = finished_run(session, rita, format="csv", purpose="recruiting")
+    stopped = finished_run(session, rita, format="csv", purpose="recruiting")
+    stopped.status, stopped.contacts_selected = "failed", 3
+    session.commit()
+    auth.login(rita.email)
+    note = "This export stopped after 1 of 3 people"
+    assert note in client.get(f"/exports/{stopped.id}/manifest").get_data(as_text=True)
+    assert "stopped after" not in client.get(f"/exports/{done.id}/manifest").get_data(as_text=True)
+
+
 def test_progress_reports_the_run_by_ticket(
     client: FlaskClient, auth: Auth, session: Session
 ) -> None:
