@@ -76,6 +76,14 @@ def token_key() -> str:
     return "address:" + (request.remote_addr or "unknown")
 
 
+def invalid_token(message: str = "The access token is unknown, expired or revoked.") -> Response:
+    """A 401 ``invalid_token`` answer (RFC 6750 3.1), JSON with its challenge header."""
+    response = jsonify(code="invalid_token", message=message)
+    response.headers["WWW-Authenticate"] = f'Bearer realm="{REALM}", error="invalid_token"'
+    response.status_code = 401
+    return response
+
+
 def _bearer_error(error: OAuth2Error, scope: Scope) -> tuple[Response, int]:
     if isinstance(error, InsufficientScopeError):
         challenge = f'Bearer realm="{REALM}", error="insufficient_scope", scope="{scope}"'
@@ -91,12 +99,7 @@ def _bearer_error(error: OAuth2Error, scope: Scope) -> tuple[Response, int]:
         body = {"code": "missing_token", "message": "Send an access token: Bearer <token>."}
         status = 401
     else:
-        challenge = f'Bearer realm="{REALM}", error="invalid_token"'
-        body = {
-            "code": "invalid_token",
-            "message": "The access token is unknown, expired or revoked.",
-        }
-        status = 401
+        return invalid_token(), 401
     response = jsonify(body)
     response.headers["WWW-Authenticate"] = challenge
     return response, status

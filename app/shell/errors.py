@@ -5,11 +5,12 @@ from __future__ import annotations
 import math
 import time
 
-from flask import Flask, Response, jsonify
+from flask import Flask, Response
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from app.apps.protection import invalid_token
 from app.audit.recorder import AccessLogUnavailable
 from app.disclosure.authority import AuthorityEnded
 from app.exports.quota import QuotaUnavailable
@@ -40,10 +41,8 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(AuthorityEnded)
     def _authority_ended(exc: AuthorityEnded) -> tuple[Response, int]:
         # Only an app's reads carry a token: its grant ended between the token
-        # check and the read. What a dead token gets at the door (protection.py).
-        response = jsonify(code="invalid_token", message=str(exc))
-        response.headers["WWW-Authenticate"] = 'Bearer realm="fieldgate", error="invalid_token"'
-        return response, 401
+        # check and the read. The same answer a dead token gets at the door.
+        return invalid_token(str(exc)), 401
 
     @app.errorhandler(QuotaUnavailable)
     def _quota(exc: QuotaUnavailable) -> tuple[Response | str, int]:
