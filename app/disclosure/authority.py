@@ -17,6 +17,10 @@ from sqlalchemy.orm import Session, aliased
 from app.clock import utcnow
 from app.models.apps import OAuthClient, OAuthGrant, OAuthToken
 
+# Made once: an alias builds a proxy of every token column, which per read cost
+# more than the query itself (bench/api.py, profiled).
+_SUCCESSOR = aliased(OAuthToken, name="successor")
+
 
 class AuthorityEnded(PermissionError):
     """The token or grant an app reads through was revoked or expired, or the app deleted."""
@@ -36,9 +40,8 @@ def check_authority(session: Session, token_id: int) -> None:
     Raises:
         AuthorityEnded: any of them no longer holds; nothing more may leave.
     """
-    successor = aliased(OAuthToken)
     family_lives = exists().where(
-        successor.family_id == OAuthToken.family_id, successor.refresh_revoked_at.is_(None)
+        _SUCCESSOR.family_id == OAuthToken.family_id, _SUCCESSOR.refresh_revoked_at.is_(None)
     )
     live = session.scalar(
         select(OAuthToken.id)
