@@ -16,6 +16,7 @@ from app.config import ConfigurationError, load_config
 from app.database import tune_engine
 from app.extensions import csrf, db, limiter, login_manager, migrate
 from app.shell import register_shell
+from app.shell.security import retry_after_for_refusals
 from app.web.inputs import IdConverter
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -64,6 +65,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     csrf.init_app(app)
+    # after_request hooks run last-registered first: this one sees the limiter's headers.
+    app.after_request(retry_after_for_refusals)
     limiter.init_app(app)
     login_manager.init_app(app)
     with app.app_context():

@@ -18,7 +18,11 @@ from authlib.oauth2.rfc6749.errors import InsecureTransportError
 from flask import Blueprint, jsonify
 from werkzeug.wrappers import Response
 
-from app.apps.protection import RATE_PER_TOKEN, app_access, token_key, token_requester
+from app.apps.protection import (
+    app_access,
+    per_grant,
+    token_requester,
+)
 from app.apps.schemas import own_profile
 from app.apps.server import authorization_server, metadata
 from app.disclosure.handles import handles_of
@@ -72,7 +76,7 @@ def server_metadata() -> Response:
 
 
 @bp.get("/api/v1/me")
-@limiter.limit(RATE_PER_TOKEN, key_func=token_key)
+@per_grant
 @app_access(Scope.BASIC_VIEW)
 def me() -> Response:
     """The granting member's own values within the token's scopes (the rest withheld: ``scope``).

@@ -24,7 +24,7 @@ from app.apps.oauth import TokenView, find_access_token
 from app.apps.scopes import parse_scopes
 from app.clock import utcnow
 from app.disclosure.service import Requester
-from app.extensions import db
+from app.extensions import db, limiter
 from permissions import Scope
 
 REALM = "fieldgate"
@@ -74,6 +74,11 @@ def token_key() -> str:
     if view is not None and not view.is_expired() and not view.is_revoked():
         return f"grant:{view.row.grant_id}"
     return "address:" + (request.remote_addr or "unknown")
+
+
+# One budget per grant across the whole API: a limit per route let a grant make
+# RATE_PER_TOKEN requests a minute to each endpoint (found by review).
+per_grant = limiter.shared_limit(RATE_PER_TOKEN, scope="partner-api", key_func=token_key)
 
 
 def invalid_token(message: str = "The access token is unknown, expired or revoked.") -> Response:

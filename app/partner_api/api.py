@@ -30,7 +30,13 @@ from flask import (
 from marshmallow import ValidationError
 from sqlalchemy import select
 
-from app.apps.protection import RATE_PER_TOKEN, app_access, token_key, token_requester
+from app.apps.protection import (
+    RATE_PER_TOKEN,
+    app_access,
+    per_grant,
+    token_key,
+    token_requester,
+)
 from app.apps.scopes import describe
 from app.exports.downloads import file_response, retry_after
 from app.exports.manifest import safe_manifest
@@ -76,7 +82,7 @@ def _fields(chosen: list[Field] | None) -> list[Field]:
 
 
 @bp.get("/connections")
-@limiter.limit(RATE_PER_TOKEN, key_func=token_key)
+@per_grant
 @app_access(Scope.BASIC_VIEW)
 def connections() -> Response | tuple[Response, int]:
     """A page of the member's connections, each with what the app may view."""
@@ -99,7 +105,7 @@ def connections() -> Response | tuple[Response, int]:
 
 
 @bp.get("/connections/<handle>")
-@limiter.limit(RATE_PER_TOKEN, key_func=token_key)
+@per_grant
 @app_access(Scope.BASIC_VIEW)
 def connection(handle: str) -> Response | tuple[Response, int]:
     """One connection of the member, with what the app may view."""
@@ -124,6 +130,7 @@ def _selection(args: dict[str, Any]) -> Selection:
 
 
 @bp.get("/exports/contacts")
+@per_grant
 @limiter.limit(EXPORT_LIMIT, key_func=token_key)
 @app_access(Scope.BASIC_DOWNLOAD)
 def export_contacts() -> Response | tuple[Response, int]:
@@ -161,7 +168,7 @@ def export_contacts() -> Response | tuple[Response, int]:
 
 
 @bp.get("/exports/<id:run_id>/manifest")
-@limiter.limit(RATE_PER_TOKEN, key_func=token_key)
+@per_grant
 @app_access(Scope.BASIC_DOWNLOAD)
 def export_manifest(run_id: int) -> Response | tuple[Response, int]:
     """The manifest of an export this app made for this member (counts only)."""

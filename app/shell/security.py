@@ -21,6 +21,21 @@ def request_id() -> str:
     return str(g.request_id)
 
 
+REFUSED_FOR_NOW = frozenset({429, 503})
+
+
+def retry_after_for_refusals(response: Response) -> Response:
+    """Drop ``Retry-After`` from answers that were not refusals to retry (429, 503).
+
+    Flask-Limiter adds it to every answer of a limited route; a client that
+    obeys it generically then waits an hour after a successful export (found
+    by review). Registered before the limiter, so that it runs after it.
+    """
+    if response.status_code not in REFUSED_FOR_NOW:
+        response.headers.pop("Retry-After", None)
+    return response
+
+
 def register_security(app: Flask) -> None:
     """Attach request ids and security headers to every response of ``app``."""
 

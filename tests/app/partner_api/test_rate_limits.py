@@ -68,3 +68,31 @@ def test_a_grant_keeps_its_count_across_refreshes_spellings_and_addresses(
         partner.session, other.id, partner.app, frozenset({Scope.BASIC_VIEW})
     )
     assert _call(limited, f"Bearer {theirs}") == 200
+
+
+def test_a_grant_has_one_budget_across_the_whole_api(
+    limited: FlaskClient, partner: Harness
+) -> None:
+    token, _row = issue_token(partner.session, partner.member.id, partner.app)
+    headers = {"Authorization": f"Bearer {token}"}
+    half = ALLOWED // 2
+    assert {limited.get(PATH, headers=headers).status_code for _ in range(half)} == {200}
+    rest = [limited.get("/api/v1/me", headers=headers).status_code for _ in range(ALLOWED - half)]
+    assert set(rest) == {200}
+    # Spent across two endpoints; a third one finds the same budget gone.
+    assert limited.get(f"{PATH}/nobody", headers=headers).status_code == 429
+    assert limited.get("/api/v1/me", headers=headers).status_code == 429
+
+
+def test_retry_after_comes_only_with_a_refusal(limited: FlaskClient, partner: Harness) -> None:
+    token, _row = issue_token(partner.session, partner.member.id, partner.app)
+    headers = {"Authorization": f"Bearer {token}"}
+    answered = limited.get(PATH, headers=headers)
+    assert answered.status_code == 200 and "X-RateLimit-Remaining" in answered.headers
+    assert "Retry-After" not in answered.headers  # a generic client would wait for nothing
+    dead = limited.get(PATH, headers={"Authorization": "Bearer fgat_dead"})
+    assert dead.status_code == 401 and "Retry-After" not in dead.headers
+    for _ in range(ALLOWED):
+        limited.get(PATH, headers=headers)
+    refused = limited.get(PATH, headers=headers)
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
