@@ -4,13 +4,16 @@
     python verify_access_log.py events.json --key 'KEY'
     python verify_access_log.py events.json --key 'KEY' \\
         --old-checkpoint old-checkpoint.txt --consistency consistency.json
+    python verify_access_log.py events.json --key 'KEY' --require-sealed
 
 KEY is the log's published verifier key. The script checks that:
 
 1. the download's checkpoint is signed by KEY (c2sp.org/signed-note, Ed25519);
 2. every sealed event is in the log: its leaf hashes up to the checkpoint's
    root through its inclusion proof (RFC 9162, 2.1.3.2), and every field the
-   leaf records says what the event shows; events not sealed yet are "pending";
+   leaf records says what the event shows; events not sealed yet are "pending"
+   (the log seals each within seconds: with --require-sealed, a pending event
+   fails, so a later download shows whether any was held back);
 3. with --old-checkpoint (a checkpoint you kept from before) and
    --consistency (what /.well-known/fieldgate-log/consistency?first=OLD&second=NEW
    returned), the log only grew since: nothing in it was changed or removed
@@ -158,6 +161,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--key", required=True, help="the log's verifier key")
     parser.add_argument("--old-checkpoint", help="a checkpoint you kept from before")
     parser.add_argument("--consistency", help="the consistency proof JSON from the log")
+    parser.add_argument(
+        "--require-sealed",
+        action="store_true",
+        help="fail if any event is not sealed yet (check a download made a minute later)",
+    )
     args = parser.parse_args(argv)
     if bool(args.old_checkpoint) != bool(args.consistency):
         parser.error("--old-checkpoint and --consistency go together")
@@ -179,13 +187,25 @@ def main(argv: list[str] | None = None) -> int:
         print(f"FAILED: {error}")
         return 1
     seen: set[int] = set()
+    pending = 0
     for event in events:
         label = f"event {event.get('seq', '?')}"
         try:
-            print(f"{label}: {check_event(event, size, root, seen)}")
+            status = check_event(event, size, root, seen)
         except (Failed, ValueError, KeyError, TypeError) as error:
             failures += 1
             print(f"{label}: FAILED: {error}")
+            continue
+        print(f"{label}: {status}")
+        pending += status.startswith("pending")
+    if pending and args.require_sealed:
+        failures += 1
+        print(f"FAILED: {pending} event(s) not sealed, and --require-sealed was given")
+    elif pending:
+        print(
+            f"{pending} event(s) pending: the log seals each within seconds; download again"
+            " later and check that file with --require-sealed"
+        )
     print("all checks passed" if not failures else f"{failures} check(s) FAILED")
     return 1 if failures else 0
 

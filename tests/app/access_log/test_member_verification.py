@@ -89,6 +89,21 @@ def test_a_download_checks_out_with_the_members_own_script(
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"event {pending[0]['seq']}: pending" in result.stdout  # each event by its number
     assert f"event {sealed[0]['seq']}: sealed in the log" in result.stdout
+    assert "1 event(s) pending" in result.stdout and "--require-sealed" in result.stdout
+
+
+def test_a_pending_event_fails_when_the_member_requires_every_event_sealed(
+    app: Flask, client: FlaskClient, session: Session, ada: Member, tmp_path: Path
+) -> None:
+    write_events(app, session, [ada.id], requester_id=17, fields=[Field.EMAIL])  # held back
+    session.commit()
+
+    held_back = _script(tmp_path, _download(client), "--require-sealed")
+    _seal(session)
+    later = _script(tmp_path, _download(client), "--require-sealed")
+
+    assert held_back.returncode == 1 and "1 event(s) not sealed" in held_back.stdout
+    assert later.returncode == 0, later.stdout + later.stderr
 
 
 def test_a_download_made_before_any_checkpoint_fails_with_a_reason(
