@@ -82,8 +82,21 @@ class ExportForm(FlaskForm):
                 raise ValidationError(f"Tick at most {MAX_CHOSEN} people.")
 
     def validate_query(self, field: Any) -> None:
-        if self.contacts.data == SelectionKind.SEARCH.value and not (field.data or "").strip():
+        typed = bool((field.data or "").strip())
+        if self.contacts.data == SelectionKind.SEARCH.value and not typed:
             raise ValidationError("Type part of a name, or choose all connections.")
+        if self.contacts.data != SelectionKind.SEARCH.value and typed:
+            # Exporting others than the ones asked for is never the safe guess
+            # (found by review: a name typed under "all" exported everyone).
+            raise ValidationError(
+                "You typed a name: choose “Connections whose name contains…”, or clear the name."
+            )
+
+    def validate_contacts(self, field: Any) -> None:
+        if field.data != SelectionKind.PEOPLE.value and self.people.data:
+            raise ValidationError(
+                "You ticked people: choose “Only the people I tick below”, or untick them."
+            )
 
     def selection(self) -> Selection:
         """The contacts part of the form as a :class:`Selection`."""

@@ -89,3 +89,18 @@ def test_a_recruiter_gets_only_the_emails_their_contacts_allow_in_downloads(new_
     kept = page.request.get(page.url + ".json").json()
     assert kept["people"]["included"] == 2
     assert "dana@example.com" not in json.dumps(kept)
+
+
+def test_typing_a_name_narrows_the_export_to_it(new_page, live_app):
+    _seed(live_app)
+    page = new_page()
+    sign_in(page, "rita@example.com")
+    open_nav(page, "Exports")
+    page.get_by_label("Purpose").select_option("recruiting")
+    # Typed without touching the radio buttons: the name is what counts.
+    page.get_by_placeholder("e.g. Chen").fill("Eve")
+    expect(page.get_by_role("radio", name="Connections whose name contains…")).to_be_checked()
+
+    page.get_by_role("button", name="Preview manifest").click()
+
+    expect(page.locator("#manifest")).to_contain_text("1 of 1 selected person would be included")

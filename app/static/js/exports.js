@@ -53,6 +53,21 @@
       .catch(function () { /* keep the last message; the download goes on regardless */ });
   }
 
+  // Typing a name or ticking a person chooses that kind of selection: the
+  // server refuses a name typed under "all" rather than export everyone.
+  function choose(kind) {
+    var radio = form.querySelector('input[name="contacts"][value="' + kind + '"]');
+    if (radio) { radio.checked = true; }
+  }
+  var query = form.querySelector('input[name="query"]');
+  if (query) {
+    query.addEventListener("input", function () { if (query.value.trim()) { choose("search"); } });
+  }
+  form.addEventListener("change", function (event) {
+    var box = event.target;
+    if (box.name === "people" && box.checked) { choose("people"); }
+  });
+
   form.addEventListener("submit", function (event) {
     var submitter = event.submitter;
     if (submitter && submitter.id === "preview-button") { return; }

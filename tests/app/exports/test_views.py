@@ -99,6 +99,12 @@ def test_missing_purpose_and_unknown_choices_get_a_400(
         ({"contacts": "bogus"}, "Not a valid choice"),
         ({"contacts": "people", "people": []}, "Tick at least one person"),
         ({"contacts": "search", "query": ""}, "Type part of a name"),
+        # A name typed, or people ticked, under "all": exporting everyone was not
+        # what was asked (found by review: the name was ignored, all were exported).
+        ({"contacts": "all", "query": "Park"}, "You typed a name"),
+        ({"contacts": "all", "people": ["someone"]}, "You ticked people"),
+        ({"contacts": "search", "query": "Park", "people": ["someone"]}, "You ticked people"),
+        ({"contacts": "people", "people": ["someone"], "query": "Park"}, "You typed a name"),
     ):
         for url in ("/exports/download", "/exports/preview"):
             response = post_form(client, url, {**ORDER, **bad})
