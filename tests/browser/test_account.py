@@ -134,7 +134,9 @@ def test_deleting_the_account_says_what_goes_asks_for_the_password_and_signs_out
     page.get_by_label("Your password").fill("correct horse battery staple")
     page.get_by_label("I understand").check()
     page.get_by_role("button", name="Delete my account").click()
-    expect(page.get_by_text("Your account is deleted.")).to_be_visible()
+    expect(
+        page.get_by_text("Your account is deleted and your data is erased.", exact=False)
+    ).to_be_visible()
     expect(page.get_by_role("banner").get_by_role("link", name="Sign in")).to_be_visible()
     screenshot(page, "44-account-deleted")
 

@@ -174,13 +174,19 @@ def test_the_page_deletes_signs_out_and_the_account_is_gone(app: Flask, oauth: H
     assert refused.status_code == 403 and "Delete my account" in refused.get_data(as_text=True)
     unticked = post_form(browser, "/account/delete", {"current_password": TEST_PASSWORD})
     assert unticked.status_code == 400 and "Tick the box" in unticked.get_data(as_text=True)
+    both = post_form(browser, "/account/delete", {"current_password": "wrong"}).get_data(
+        as_text=True
+    )
+    assert "Tick the box" in both and "not your current password" in both  # both at once
     assert oauth.session.get(Member, ann.id).deleted_at is None
 
     done = post_form(
         browser, "/account/delete", {"current_password": TEST_PASSWORD, "understood": "y"}
     )
     assert done.status_code == 302
-    assert "Your account is deleted" in browser.get(done.headers["Location"]).get_data(as_text=True)
+    said = browser.get(done.headers["Location"]).get_data(as_text=True)
+    assert "Your account is deleted" in said and "access log keeps its records" in said
+    assert "Everything that was yours" not in said  # not all: the log stays, as the page said
     assert browser.get("/account").status_code in (302, 401)  # signed out
     oauth.session.expire_all()
     gone = browser.get(f"/m/{ann.handle}")
