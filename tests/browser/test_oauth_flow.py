@@ -261,6 +261,11 @@ def test_a_member_blocks_an_app_that_reads_through_someone_elses_grant(
     others = member.locator(".card", has_text="Other apps with your data")
     expect(others).to_contain_text("Talent Radar")
     expect(others).to_contain_text("1 read")
+    member.set_viewport_size({"width": 390, "height": 844})
+    wide, window = member.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert wide <= window, f"/apps is {wide}px wide on a {window}px phone"
+    screenshot(member, "54-connected-apps-others-phone")
+    member.set_viewport_size({"width": 1280, "height": 900})
     others.get_by_role("button", name="Block").click()
     expect(member.get_by_text("Talent Radar is blocked")).to_be_visible()
     blocked = member.locator("#blocked")

@@ -82,3 +82,14 @@ def test_an_app_whose_grant_was_revoked_is_listed_as_once_allowed(oauth: Harness
     others = page[page.index("Other apps with your data") :]
     assert "CRM Sync" in others and "You allowed it until" in others
     assert "Through other members' grants" not in others
+    # Not "you have not connected any apps" above a list of an app once allowed.
+    assert "No app has access to your data now." in page
+    assert "You have not connected any apps." not in page
+
+
+def test_revoking_asks_first_naming_the_app(oauth: Harness) -> None:
+    oauth.full_flow()
+    page = oauth.http.get("/apps").get_data(as_text=True)
+    card = page[page.index('class="card app-card"') :]
+    assert '<details class="confirm">' in card[: card.index("Block")]
+    assert "Revoke CRM Sync&#39;s access? Its tokens stop working at once" in card
