@@ -44,6 +44,8 @@ def test_every_main_page_fits_a_phone(new_page, live_app):
     page.get_by_label("Purpose").select_option("recruiting")
     page.get_by_role("button", name="Preview manifest").click()
     expect(page.get_by_role("heading", name="Manifest preview")).to_be_visible()
+    # The answer is shown where the phone lands, not far below the form.
+    expect(page.get_by_role("heading", name="Manifest preview")).to_be_in_viewport()
     _fits(page, "exports-manifest")
     screenshot(page, "60-phone-exports-manifest")
     with page.expect_download():
