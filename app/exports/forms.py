@@ -54,7 +54,7 @@ class ExportForm(FlaskForm):
         ],
         default=SelectionKind.ALL.value,
     )
-    query = StringField("Name contains", validators=[Optional(), Length(max=100)])
+    query = StringField("Part of a name to look for", validators=[Optional(), Length(max=100)])
     people = MultiCheckboxField("People", choices=[], validate_choice=False)
     fields = MultiCheckboxField(
         "Fields",
