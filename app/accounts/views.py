@@ -9,7 +9,6 @@ from flask import (
     Flask,
     current_app,
     flash,
-    jsonify,
     redirect,
     render_template,
     request,
@@ -49,7 +48,7 @@ from app.accounts.services import (
 from app.extensions import db, limiter, login_manager
 from app.models.accounts import Member
 from app.web.navigation import local_target
-from app.web.responses import wants_json
+from app.web.responses import json_error, wants_json
 
 bp = Blueprint("accounts", __name__)
 
@@ -63,8 +62,8 @@ def configure_login(app: Flask) -> None:
     @login_manager.unauthorized_handler
     def _unauthorized() -> Response | tuple[Response, int]:
         if wants_json():
-            body = {"error": "Unauthorized", "message": "Sign in first.", "status": 401}
-            return jsonify(body), 401
+            # A stable code, as every API error has (found by review: it had none).
+            return json_error(401, "Sign in first.", code="login_required")
         flash(login_manager.login_message, login_manager.login_message_category)
         return redirect(url_for("accounts.signin", next=request.full_path.rstrip("?")))
 

@@ -5,7 +5,9 @@ PATCH /api/me/policies   {"policies": [{"value_id"|"field", "view", "download", 
 GET   /api/me/purposes   {"personal": true, ...}
 PATCH /api/me/purposes   any subset of the purposes, as booleans
 
-Every refusal is a 400 with a message, and changes nothing.
+Every refusal is a 400 with a message, and changes nothing. Errors are JSON
+``{"code", "message"}``: ``invalid_request`` (400, with ``details`` where a
+value was refused), ``login_required`` (401).
 """
 
 from __future__ import annotations
@@ -24,16 +26,16 @@ from app.privacy.schemas import PurposesSchema, ValuePolicySchema
 from app.privacy.services import purposes_of, set_purposes
 from app.profiles.services import values_of
 from app.web.inputs import BadJson, json_body
+from app.web.responses import json_error
 from permissions.explain import explain
 
 bp = Blueprint("privacy_api", __name__, url_prefix="/api/me")
 
 
 def _bad_request(message: str, details: Any = None) -> tuple[Response, int]:
-    body: dict[str, Any] = {"error": "Bad request", "message": message, "status": 400}
-    if details is not None:
-        body["details"] = details
-    return jsonify(body), 400
+    # ``invalid_request``, as the partner API's 400s (found by review: no code).
+    extra = {"details": details} if details is not None else {}
+    return json_error(400, message, **extra)
 
 
 def _policies_document() -> dict[str, Any]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Response, jsonify, render_template, request
 
 TITLES = {
@@ -45,16 +47,28 @@ def wants_json() -> bool:
     return best == "application/json"
 
 
+def json_error(
+    status: int, message: str, code: str | None = None, **extra: Any
+) -> tuple[Response, int]:
+    """The JSON error every API answers: a stable ``code`` and a ``message`` (and ``extra``).
+
+    ``code`` defaults to the status's own (:data:`CODES`); API clients branch
+    on it. ``error`` and ``status`` stay for the clients that read them.
+    """
+    body = {
+        "code": code or CODES.get(status, "error"),
+        "message": message,
+        "error": TITLES.get(status, "Error"),
+        "status": status,
+        **extra,
+    }
+    return jsonify(body), status
+
+
 def error_response(code: int, message: str) -> tuple[Response | str, int]:
     """An error page or JSON body with ``message``."""
     if wants_json():
-        body = {
-            "code": CODES.get(code, "error"),
-            "message": message,
-            "error": TITLES.get(code, "Error"),
-            "status": code,
-        }
-        return jsonify(body), code
+        return json_error(code, message)
     return render_template(
         "error.html", code=code, title=TITLES.get(code, "Something went wrong"), message=message
     ), code

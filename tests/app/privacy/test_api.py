@@ -137,6 +137,28 @@ def test_anonymous_gets_401_json(client, session):
     assert response.get_json()["message"] == "Sign in first."
 
 
+@pytest.mark.parametrize("path", ["/api/me/policies", "/api/me/purposes"])
+def test_anonymous_gets_a_stable_code(client, session, path):
+    # Found by review: the 401 had no "code", unlike the rest of the API document.
+    response = client.get(path)
+    assert response.status_code == 401
+    assert response.get_json()["code"] == "login_required"
+
+
+def test_refusals_carry_a_stable_code_and_their_details(client, session, ada):
+    # Found by review: the 400s had "error" and "details" but no "code".
+    purposes = _patch(client, {"marketing": "yes"}, url="/api/me/purposes").get_json()
+    assert purposes["code"] == "invalid_request"
+    assert list(purposes["details"]) == ["marketing"]
+    bad = {"field": "email", "view": "nobody", "download": "public", "sync": "nobody"}
+    policies = _patch(client, {"policies": [bad]}).get_json()
+    assert policies["code"] == "invalid_request" and policies["message"]
+    malformed = client.patch(
+        "/api/me/purposes", data="not json", headers={"X-CSRFToken": _token(client)}
+    )
+    assert malformed.get_json()["code"] == "invalid_request"
+
+
 def test_purposes_api(client, session, ada):
     assert client.get("/api/me/purposes").get_json()["marketing"] is False
     response = _patch(client, {"marketing": True, "sales": False}, url="/api/me/purposes")
