@@ -2,7 +2,8 @@
 
 POST /oauth/token        authorization_code (PKCE S256) and refresh_token grants
 POST /oauth/revoke       RFC 7009, for the app's own tokens
-POST /oauth/introspect   RFC 7662, for the app's own tokens
+POST /oauth/introspect   RFC 7662, for the app's own tokens (any other method on
+                         these three: 405 with an OAuth error object and Allow)
 GET  /.well-known/oauth-authorization-server   RFC 8414 metadata
 GET  /api/v1/me          the granting member's own profile, within the token's scopes
 
@@ -33,6 +34,22 @@ from permissions import Action, Scope
 
 bp = Blueprint("apps_api", __name__)
 ENDPOINT_LIMIT = "60 per minute"
+# The endpoints apps POST to; another method gets an OAuth error object, not a page.
+PROTOCOL_PATHS = frozenset({"/oauth/token", "/oauth/revoke", "/oauth/introspect"})
+
+
+def _oauth_error(status: int, error: str, description: str) -> tuple[Response, int]:
+    """An RFC 6749 5.2 error object, as Authlib answers the endpoints' other errors."""
+    return jsonify(error=error, error_description=description), status
+
+
+def post_only() -> tuple[Response, int]:
+    """The answer to a GET (or any method but POST) on one of :data:`PROTOCOL_PATHS`.
+
+    Apps parse these answers as OAuth errors; an HTML 405 page left them
+    with nothing to read (found by review). The caller adds ``Allow``.
+    """
+    return _oauth_error(405, "invalid_request", "Use POST.")
 
 
 def _protocol(respond: Callable[[], Response]) -> Response | tuple[Response, int]:
@@ -41,8 +58,7 @@ def _protocol(respond: Callable[[], Response]) -> Response | tuple[Response, int
     try:
         return respond()
     except InsecureTransportError as error:
-        body = {"error": error.error, "error_description": "Use https (OAuth 2.0 requires TLS)."}
-        return jsonify(body), 400
+        return _oauth_error(400, error.error, "Use https (OAuth 2.0 requires TLS).")
 
 
 @bp.post("/oauth/token")

@@ -53,6 +53,16 @@ ERROR_DESCRIPTIONS = {
     "access_denied": "The member denied the request.",
 }
 DEFAULT_DESCRIPTION = "The request could not be completed."
+# Authlib says "The client cannot authenticate with methods: [...]" naming every
+# method the endpoint knows (authenticate_client.py:55-58), though each app may
+# use only the one it registered (AppClient.check_endpoint_auth_method); found
+# by review. This says what an app can do about it.
+AUTHLIB_NO_METHOD = "The client cannot authenticate with methods"
+CREDENTIALS_REFUSED = (
+    "The client was not authenticated: check its secret, and send the client id and secret "
+    "the one way the app was registered to use, client_secret_basic (HTTP Basic) or "
+    "client_secret_post (client_id and client_secret in the form body)."
+)
 
 
 def _access_token(**_: Any) -> str:
@@ -147,6 +157,10 @@ class FieldgateAuthorizationServer(AuthorizationServer):
             raise InvalidClientError(
                 status_code=401, description="The client credentials are malformed."
             ) from exc
+        except InvalidClientError as exc:
+            if (exc.description or "").startswith(AUTHLIB_NO_METHOD):
+                exc.description = CREDENTIALS_REFUSED
+            raise
 
     def get_authorization_grant(self, request: Any) -> Any:
         # Authlib puts the raw response_type into an error description

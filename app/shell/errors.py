@@ -5,11 +5,12 @@ from __future__ import annotations
 import math
 import time
 
-from flask import Flask, Response
+from flask import Flask, Response, make_response, request
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
+from app.apps.api import PROTOCOL_PATHS, post_only
 from app.apps.protection import invalid_token
 from app.audit.recorder import AccessLogUnavailable
 from app.disclosure.authority import AuthorityEnded
@@ -65,6 +66,18 @@ def register_error_handlers(app: Flask) -> None:
             "Too many requests in a short time, so this one was not carried out."
             f" Try again {when}.",
         )
+
+    @app.errorhandler(MethodNotAllowed)
+    def _method_not_allowed(exc: MethodNotAllowed) -> Response:
+        # The OAuth endpoints answer apps in OAuth's terms (found by review: a GET
+        # on /oauth/token got an HTML page). Werkzeug's Allow header went with its
+        # own page, and RFC 9110 15.5.6 wants it on every 405.
+        if request.path in PROTOCOL_PATHS:
+            response = make_response(post_only())
+        else:
+            response = make_response(error_response(405, exc.description or ""))
+        response.headers["Allow"] = ", ".join(exc.valid_methods or ())
+        return response
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> tuple[Response | str, int] | HTTPException:

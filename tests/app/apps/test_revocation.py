@@ -138,11 +138,41 @@ def test_a_hint_the_server_does_not_know_is_ignored(oauth: Harness) -> None:
 
 
 @pytest.mark.parametrize("endpoint", ["/oauth/revoke", "/oauth/introspect"])
-def test_without_a_token_the_request_is_a_400(oauth: Harness, endpoint: str) -> None:
+@pytest.mark.parametrize("given", [{}, {"token": ""}])
+def test_without_a_token_the_request_is_a_400(
+    oauth: Harness, endpoint: str, given: dict[str, str]
+) -> None:
+    # Found by review: an empty `token=` was revoked as an unknown token (200 {}),
+    # but RFC 7009 2.1 and RFC 7662 2.1 make the token REQUIRED.
     response = oauth.http.post(
         endpoint,
-        data={"token_type_hint": "access_token"},
+        data={"token_type_hint": "access_token", **given},
         headers=basic(oauth.client_id, oauth.secret),
     )
     assert response.status_code == 400
     assert response.get_json()["error"] == "invalid_request"
+
+
+@pytest.mark.parametrize("endpoint", ["/oauth/token", "/oauth/revoke", "/oauth/introspect"])
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])
+def test_other_methods_than_post_get_an_oauth_error(
+    oauth: Harness, endpoint: str, method: str
+) -> None:
+    # Found by review: a GET was answered with the HTML page of a 405.
+    response = oauth.http.open(endpoint, method=method)
+    assert response.status_code == 405
+    assert "POST" in response.headers["Allow"]
+    assert response.get_json() == {"error": "invalid_request", "error_description": "Use POST."}
+
+
+@pytest.mark.parametrize("endpoint", ["/oauth/token", "/oauth/revoke", "/oauth/introspect"])
+def test_a_wrong_secret_is_told_how_apps_authenticate(oauth: Harness, endpoint: str) -> None:
+    # Found by review: "cannot authenticate with methods: ['client_secret_basic',
+    # 'client_secret_post']", though each app may use only the one it registered.
+    data = {"token": "x", "grant_type": "refresh_token", "refresh_token": "x"}
+    response = oauth.http.post(endpoint, data=data, headers=basic(oauth.client_id, "wrong"))
+    assert response.status_code == 401
+    description = response.get_json()["error_description"]
+    assert "methods:" not in description
+    assert "secret" in description and "registered" in description
+    assert description in response.headers["WWW-Authenticate"]

@@ -273,3 +273,4 @@ def test_unknown_api_paths_and_methods_answer_json_with_a_code(partner: Harness)
         "/api/v1/connections", headers={"Authorization": f"Bearer {token}"}
     )
     assert response.status_code == 405 and response.get_json()["code"] == "method_not_allowed"
+    assert "GET" in response.headers["Allow"]  # RFC 9110 15.5.6 (its page dropped it)
