@@ -194,6 +194,7 @@ def openapi() -> Response:
 ERRORS = (
     ("missing_token", 401, "No Authorization: Bearer header."),
     ("invalid_token", 401, "The token is unknown, expired or revoked: refresh it, or ask again."),
+    ("login_required", 401, "The privacy API (/api/me) without a signed-in session."),
     ("insufficient_scope", 403, "The token lacks the scope named in scope."),
     ("purpose_mismatch", 403, "An export declared a purpose other than the grant's."),
     ("invalid_request", 400, "A parameter is malformed or unknown; the message names it."),

@@ -39,15 +39,23 @@ def _error(description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": "Error"}}}
 
 
+# Each error response names the `code`s its body can carry (a test drives the
+# APIs and holds every answer to this; found by review: answers were missing).
 _AUTH_ERRORS = {
-    "401": _error("No token, or an unknown, expired or revoked one (WWW-Authenticate: Bearer)."),
-    "403": _error("insufficient_scope: the token lacks the scope named in the body."),
-    "429": _error("Too many requests for this token; Retry-After says when to try again."),
+    "401": _error(
+        "`missing_token` or `invalid_token`: no token, or an unknown, expired or revoked one "
+        "(WWW-Authenticate: Bearer)."
+    ),
+    "403": _error("`insufficient_scope`: the token lacks the scope named in the body."),
+    "429": _error("`rate_limited`: too many requests for this grant; Retry-After says when."),
 }
+_UNLOGGED = _error("`unavailable`: the access log could not record the read, so nothing was sent.")
 
 
 def _partner(scope: Scope, summary: str, description: str, **operation: Any) -> dict[str, Any]:
-    responses = {**operation.pop("responses"), **_AUTH_ERRORS}
+    # An operation's own description of a status (say, a 403 with another code) wins.
+    responses = {**operation.pop("responses")}
+    responses |= {status: r for status, r in _AUTH_ERRORS.items() if status not in responses}
     return {
         "summary": summary,
         "description": f"{description}\n\nNeeds the scope `{scope}` ({describe(scope)}).",
@@ -69,7 +77,7 @@ def _paths(spec: APISpec) -> None:
                 Scope.BASIC_VIEW,
                 "The granting member's own profile",
                 "Values within the token's scopes; the rest are listed as withheld (`scope`).",
-                responses={"200": _json("OwnProfile", "The member's profile.")},
+                responses={"200": _json("OwnProfile", "The member's profile."), "503": _UNLOGGED},
             )
         },
     )
@@ -86,7 +94,8 @@ def _paths(spec: APISpec) -> None:
                 parameters=[{"in": "query", "schema": ConnectionsQuerySchema}],
                 responses={
                     "200": _json("ConnectionPage", "Connections and the next page's cursor."),
-                    "400": _error("A malformed limit, cursor or field name."),
+                    "400": _error("`invalid_request`: a malformed limit, cursor or field name."),
+                    "503": _UNLOGGED,
                 },
             )
         },
@@ -109,7 +118,9 @@ def _paths(spec: APISpec) -> None:
                 ],
                 responses={
                     "200": _json("Connection", "The connection."),
-                    "404": _error("The member has no connection with that handle."),
+                    "400": _error("`invalid_request`: a malformed or unknown field name."),
+                    "404": _error("`not_found`: the member has no connection with that handle."),
+                    "503": _UNLOGGED,
                 },
             )
         },
@@ -130,7 +141,23 @@ def _paths(spec: APISpec) -> None:
                         "description": "The file (text/csv, text/vcard, application/json or "
                         "application/x-ndjson); `X-Export-Id` names its manifest.",
                     },
-                    "400": _error("A malformed choice, or people who are not connections."),
+                    "400": _error(
+                        "`invalid_request`: a malformed choice, people who are not "
+                        "connections, or nobody selected."
+                    ),
+                    "403": _error(
+                        "`insufficient_scope`: the token lacks the scope named in the body; "
+                        "`purpose_mismatch`: `purpose` is not the purpose of the grant."
+                    ),
+                    "429": _error(
+                        "`rate_limited`: too many requests or exports for this grant; "
+                        "`quota_exceeded`: the export would pass a daily limit of the member "
+                        "or of the app. Retry-After says when."
+                    ),
+                    "503": _error(
+                        "`unavailable`: the access log could not record the export, or the "
+                        "export limits could not be checked, so nothing was sent."
+                    ),
                 },
             )
         },
@@ -147,7 +174,9 @@ def _paths(spec: APISpec) -> None:
                 ],
                 responses={
                     "200": {"description": "The manifest (see the export center's)."},
-                    "404": _error("This app made no finished export with that number."),
+                    "404": _error(
+                        "`not_found`: this app made no finished export with that number."
+                    ),
                 },
             )
         },
@@ -155,11 +184,16 @@ def _paths(spec: APISpec) -> None:
     _privacy_paths(spec)
 
 
+_SIGN_IN = _error("`login_required`: no signed-in session.")
+
+
 def _member(summary: str, **operation: Any) -> dict[str, Any]:
+    responses = {**operation.pop("responses"), "401": _SIGN_IN}
     return {
         "summary": summary,
         "security": [{"session": []}],
         "tags": ["Your privacy settings"],
+        "responses": responses,
         **operation,
     }
 
@@ -188,7 +222,10 @@ def _privacy_paths(spec: APISpec) -> None:
                 requestBody={"content": {"application/json": {"schema": "PolicyBatch"}}},
                 responses={
                     "200": values,
-                    "400": _error("Malformed, or a policy breaks sync <= download <= view."),
+                    "400": _error(
+                        "`invalid_request`: malformed, without the `X-CSRFToken` header, or a "
+                        "policy breaks sync <= download <= view (`details` says which)."
+                    ),
                 },
             ),
         },
@@ -202,7 +239,13 @@ def _privacy_paths(spec: APISpec) -> None:
                 "Change your purpose choices",
                 description="true or false only; send the `X-CSRFToken` header.",
                 requestBody={"content": {"application/json": {"schema": "Purposes"}}},
-                responses={"200": purposes, "400": _error("Not booleans.")},
+                responses={
+                    "200": purposes,
+                    "400": _error(
+                        "`invalid_request`: not booleans (`details` names them), or without "
+                        "the `X-CSRFToken` header."
+                    ),
+                },
             ),
         },
     )

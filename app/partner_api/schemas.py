@@ -135,6 +135,7 @@ class ErrorSchema(Schema):
     code = mf.String(required=True)
     message = mf.String(required=True)
     scope = mf.String(metadata={"description": "The missing scope (insufficient_scope)."})
+    details = mf.Raw(metadata={"description": "What was refused, per value (/api/me only)."})
 
 
 def load_query(schema: Schema, args: Any) -> dict[str, Any]:
