@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from app.audit.recorder import AccessLogUnavailable
 from app.disclosure.service import Requester
-from app.exports.quota import QuotaExceeded
+from app.exports.quota import QuotaExceeded, QuotaUnavailable
 from app.exports.runtime import export_limits, quota_store
 from app.exports.selection import Selection, SelectionError, SelectionKind
 from app.exports.service import ExportOrder, start_export
@@ -65,7 +65,9 @@ def export_cli(
 ) -> None:
     """Export a member's permitted contacts, exactly as the export center does.
 
-    The manifest is printed to standard error when the file is complete.
+    The manifest is printed to standard error when the file is complete. A
+    refusal (a bad choice, a quota, a log or quota store out of reach) is one
+    line and exit code 1, and nothing is exported.
     """
     member_id = db.session.scalar(select(Member.id).where(Member.email == requester.lower()))
     if member_id is None:
@@ -87,6 +89,12 @@ def export_cli(
         )
     except (SelectionError, UnknownFormat, QuotaExceeded, AccessLogUnavailable) as exc:
         raise click.ClickException(str(exc)) from exc
+    except QuotaUnavailable as exc:
+        # Found by review: with Redis down this was a 102-line traceback. Fail
+        # closed, as the export center does (a 503), in one line.
+        raise click.ClickException(
+            f"Export limits cannot be checked ({exc}), so nothing was exported."
+        ) from exc
     target = output.open("wb") if output else sys.stdout.buffer
     try:
         for chunk in prepared.body:

@@ -70,3 +70,23 @@ def test_bad_arguments_are_clear_errors_and_release_nothing(app, session):
         assert result.exit_code != 0, args
         assert message in result.output, (message, result.output)
     assert session.query(AccessEvent).filter_by(requester_id=rita.id).count() == 0
+
+
+def test_a_quota_store_that_cannot_be_reached_is_one_line_and_releases_nothing(
+    app, session, monkeypatch
+):
+    # Found by review: with Redis down the command printed a 102-line traceback.
+    rita, (contact,) = recruiter_with(session, 1)
+    set_policy(session, contact.id, Field.EMAIL, DOWNLOADABLE)  # so the quota is reserved
+    session.commit()
+    monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:1/0")  # nothing listens
+    monkeypatch.delitem(app.extensions, "fieldgate_quota", raising=False)
+
+    result = app.test_cli_runner().invoke(
+        args=["export", "--requester", rita.email, "--format", "csv", "--purpose", "sales"]
+    )
+
+    assert isinstance(result.exception, SystemExit) and result.exit_code == 1
+    assert result.output.startswith("Error: Export limits cannot be checked")
+    assert len(result.output.strip().splitlines()) == 1
+    assert session.query(AccessEvent).filter_by(requester_id=rita.id).count() == 0
