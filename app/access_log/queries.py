@@ -361,17 +361,27 @@ def requester_options(rows: Sequence[EventRow], chosen: str | None) -> list[tupl
     return list(options.items())
 
 
-def apps_of(session: Session, subject_id: int) -> list[tuple[int, str]]:
-    """The apps that accessed the member's data, by name (apps are always named)."""
-    app_ids = (
-        select(AccessEvent.app_id)
-        .where(AccessEvent.subject_id == subject_id, AccessEvent.app_id.is_not(None))
-        .distinct()
-        .subquery()
-    )
+def named_apps(session: Session, app_ids: Select[Any]) -> list[tuple[int, str]]:
+    """The apps whose ids ``app_ids`` selects (a column ``app_id``), by name, in id order.
+
+    Apps are always named: a deleted app keeps its row and name, and an id
+    with no row at all is "App #<id>". The member's log and its CSV, and the
+    operator's report, name apps this one way.
+    """
+    ids = app_ids.subquery()
     rows = session.execute(
-        select(app_ids.c.app_id, OAuthClient.name)
-        .outerjoin(OAuthClient, OAuthClient.id == app_ids.c.app_id)
-        .order_by(app_ids.c.app_id)
+        select(ids.c.app_id, OAuthClient.name)
+        .outerjoin(OAuthClient, OAuthClient.id == ids.c.app_id)
+        .order_by(ids.c.app_id)
     ).all()
     return [(app_id, name or f"App #{app_id}") for app_id, name in rows]
+
+
+def apps_of(session: Session, subject_id: int) -> list[tuple[int, str]]:
+    """The apps that accessed the member's data, by name."""
+    return named_apps(
+        session,
+        select(AccessEvent.app_id)
+        .where(AccessEvent.subject_id == subject_id, AccessEvent.app_id.is_not(None))
+        .distinct(),
+    )

@@ -6,12 +6,15 @@ from flask import Flask
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from app.apps.registration import delete_app
 from app.audit.note import verifier_key_for
 from app.audit.sequencer import take_lease
 from app.clock import utcnow
 from app.models.audit import LEASE_ID, AccessEvent, EventAction, Place, SequencerLease
 from permissions import Field, Purpose, Reason
+from tests.app.apps.helpers import new_app
 from tests.app.audit.helpers import write_events
+from tests.factories import make_member
 
 
 def _log(
@@ -92,8 +95,31 @@ def test_report_groups_exports_and_syncs_by_purpose_and_app(app: Flask, session:
     lines = result.output.splitlines()
     recruiting = next(line for line in lines if line.startswith("recruiting"))
     assert recruiting.split() == ["recruiting", "download", "1", "4", "2"]
-    assert ["9", "sync", "1", "3", "0"] in [line.split() for line in lines]
+    assert ["App", "#9", "sync", "1", "3", "0"] in [line.split() for line in lines]  # no such app
     assert "view" not in result.output.split("By app")[1]
+
+
+def test_report_names_apps_as_the_access_log_does(app: Flask, session: Session) -> None:
+    # Found by review: the "By app" rows said "1", "2"; the member's CSV names apps.
+    developer = make_member(session, "Dev", "Eloper")
+    session.commit()
+    kept, _ = new_app(app, session, developer, name="CRM Sync")
+    gone, _ = new_app(app, session, developer, name="A Sourcing Tool With A Long Name")
+    delete_app(session, gone)
+    session.commit()
+    _log(app, session, EventAction.SYNC, Purpose.SALES, 3, app_id=kept.id)
+    _log(app, session, EventAction.DOWNLOAD, Purpose.SALES, 2, app_id=gone.id)
+
+    result = app.test_cli_runner().invoke(args=["audit", "report", "--since", "2000-01-01"])
+
+    by_app = result.output.split("By app")[1].splitlines()
+    assert any(
+        row.startswith("CRM Sync ") and row.split()[-4:] == ["sync", "1", "3", "0"]
+        for row in by_app
+    ), by_app
+    named = [row for row in by_app if row.startswith("A Sourcing Tool With A Long Name ")]
+    assert len(named) == 1 and named[0].split()[-4:] == ["download", "1", "2", "0"]
+    assert not any(row.split()[0] in (str(kept.id), str(gone.id)) for row in by_app[2:])
 
 
 def test_prune_refuses_a_day_in_the_future(app: Flask, session: Session) -> None:
