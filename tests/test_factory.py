@@ -202,15 +202,29 @@ def _run(args: list[str], **env: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_a_misconfigured_server_says_what_to_fix_without_a_traceback(tmp_path):
+def test_a_misconfigured_server_says_what_to_fix_and_stops_gunicorn(tmp_path):
+    # Found by review: SystemExit(message) exits 1, and gunicorn (without --preload)
+    # boots a worker that exits 1 again and again, printing the line each time.
+    # 3 is gunicorn's WORKER_BOOT_ERROR: the master stops.
     result = _run(
         ["-c", "import wsgi"],
         FIELDGATE_ENV="production",
         DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3",
     )
-    assert result.returncode == 1
-    assert "Fieldgate is not configured: SECRET_KEY" in result.stderr
-    assert "Traceback" not in result.stderr
+    assert result.returncode == 3
+    (line,) = result.stderr.strip().splitlines()  # one line, no traceback
+    assert line.startswith("Fieldgate is not configured: SECRET_KEY")
+
+
+def test_a_misconfigured_command_says_so_in_one_line(tmp_path):
+    result = _run(
+        ["-m", "flask", "--app", "wsgi", "audit", "verify"],
+        FIELDGATE_ENV="production",
+        DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3",
+    )
+    assert result.returncode != 0
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("Fieldgate is not configured: SECRET_KEY")
 
 
 def test_the_signing_key_is_made_before_production_can_start(tmp_path):
