@@ -118,3 +118,17 @@ def test_a_visible_name_in_suppression_pages_is_logged_as_a_view(client, auth, s
     assert "Rita Recruiter can no longer put you in their exports" in page.get_data(as_text=True)
     shown = events(session, subject_id=rita.id, place="privacy")
     assert shown and set(released(shown[-1])) >= {"first_name", "last_name"}
+
+
+def test_a_back_target_that_breaks_urlsplit_leads_to_the_settings_after_saving(
+    client, auth, session
+):
+    # "/\t/[::1": urlsplit drops the tab, then raised "Invalid IPv6 URL", a 500
+    # after the suppression was saved (found by review).
+    rita, ada = _pair(session)
+    auth.login(ada.email)
+
+    response = post_form(client, f"/privacy/suppressions/{rita.handle}", {"back": "/\t/[::1"})
+
+    assert response.status_code == 302 and response.location.endswith("/privacy")
+    assert is_suppressed(session, ada.id, rita.id)
