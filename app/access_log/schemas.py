@@ -47,6 +47,11 @@ class EventFilterSchema(Schema):
             raise ValidationError("The start date must not be after the end date.", "start")
 
 
+# What the page's filter form sets, and so what its links carry; the cursor
+# (before/after) is the page's own position, not a filter.
+FILTER_NAMES = tuple(name for name in EventFilterSchema().fields if name not in ("before", "after"))
+
+
 def load_filter_args(args: Any) -> dict[str, Any]:
     """The filter arguments with blanks dropped, validated.
 

@@ -25,10 +25,11 @@ from app.access_log.queries import (
     requester_options,
     value_title,
 )
-from app.access_log.schemas import load_filter_args
+from app.access_log.schemas import FILTER_NAMES, load_filter_args
 from app.clock import utcnow
 from app.extensions import db
 from app.models.audit import EventAction
+from app.web.navigation import carried_query
 from app.web.requester import current_requester
 from exporters import neutralise
 from permissions import Field, Reason
@@ -81,7 +82,7 @@ def log() -> str:
         apps=apps_of(db.session, current_user.id),
         actions=list(EventAction),
         chosen=chosen,
-        query={k: v for k, v in request.args.items() if k not in ("before", "after") and v},
+        query=carried_query(*FILTER_NAMES),
     )
 
 

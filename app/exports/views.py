@@ -134,7 +134,7 @@ def center() -> tuple[str, int]:
 @login_required
 def center_slash() -> WerkzeugResponse:
     """``/exports/`` is the export center too."""
-    return redirect(url_for("exports.center", **carried_query()))
+    return redirect(url_for("exports.center", **carried_query("contacts", "history")))
 
 
 # A preview decides every selected contact (thousands, for a big network)

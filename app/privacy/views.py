@@ -112,7 +112,7 @@ def save_policies() -> Response | tuple[str, int]:
         return _render(400, errors=exc.per_value, chosen=chosen)
     db.session.commit()
     flash(f"Saved. {_values(len(changed))} changed.", "success")
-    return redirect(url_for("privacy.settings", **carried_query()))
+    return redirect(url_for("privacy.settings", **carried_query("viewpoint", "purpose")))
 
 
 def _first_message(messages: Any) -> str:

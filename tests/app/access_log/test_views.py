@@ -309,3 +309,23 @@ def test_refusals_read_as_refusals_with_the_reason_in_words_and_repeats_are_grou
     assert "3 times" in page
     assert "(quota)" not in page and ">quota<" not in page
     assert "Downloaded" not in page.split("<tbody>")[1]
+
+
+@pytest.mark.parametrize(
+    "query", ["fmt=json", "endpoint=web.home", "_method=POST", "_anchor=x", "_external=1", "x=1"]
+)
+def test_the_download_links_carry_only_the_filters(
+    client: FlaskClient, auth: Auth, session: Session, query: str
+) -> None:
+    # The page passed its whole query to url_for: fmt, endpoint and _method made it
+    # a 500, _anchor and _external changed the links (found by review).
+    member = make_member(session)
+    session.commit()
+    auth.login(member.email)
+
+    response = client.get(f"/access?action=view&{query}")
+
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert 'href="/access/events.csv?action=view"' in page
+    assert 'href="/access/events.json?action=view"' in page
