@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from app.accounts.services import MAX_NAME_LENGTH, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from app.web.forms import PageForm
 
 
-class SignUpForm(FlaskForm):
+class SignUpForm(PageForm):
     """Create an account."""
 
     first_name = StringField("First name", validators=[DataRequired(), Length(max=MAX_NAME_LENGTH)])
@@ -26,7 +26,7 @@ class SignUpForm(FlaskForm):
     )
 
 
-class SignInForm(FlaskForm):
+class SignInForm(PageForm):
     """Sign in with e-mail and password."""
 
     email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
@@ -35,11 +35,11 @@ class SignInForm(FlaskForm):
     )
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(PageForm):
     """A form with only the CSRF token, for buttons that POST."""
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(PageForm):
     """Change the password: the current one first, then the new one twice."""
 
     current_password = PasswordField(
@@ -70,7 +70,7 @@ class PasswordChangeForm(FlaskForm):
     )
 
 
-class EmailChangeForm(FlaskForm):
+class EmailChangeForm(PageForm):
     """Change the sign-in e-mail; the password confirms it is really the member."""
 
     new_email = EmailField(
@@ -87,7 +87,7 @@ class EmailChangeForm(FlaskForm):
     )
 
 
-class DeleteAccountForm(FlaskForm):
+class DeleteAccountForm(PageForm):
     """Delete the account: the password, and a tick that the member understands."""
 
     current_password = PasswordField(

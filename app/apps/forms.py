@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask_wtf import FlaskForm
 from wtforms import Field as FormField
 from wtforms import (
     HiddenField,
@@ -28,6 +27,7 @@ from app.apps.registration import (
     check_url,
 )
 from app.apps.scopes import describe
+from app.web.forms import PageForm
 from permissions import Purpose, Scope
 
 PURPOSE_TITLES = {
@@ -44,10 +44,10 @@ AUTH_METHOD_TITLES = {
 
 # The registration service checks all of this again; checking here too puts
 # every problem at its box in one answer, instead of one per submission.
-def _rule(check: Callable[[str], object]) -> Callable[[FlaskForm, FormField], None]:
+def _rule(check: Callable[[str], object]) -> Callable[[PageForm, FormField], None]:
     """A form validator from a registration check: its AppError becomes the field's error."""
 
-    def validate(form: FlaskForm, field: FormField) -> None:
+    def validate(form: PageForm, field: FormField) -> None:
         try:
             check(field.data or "")
         except AppError as exc:
@@ -56,7 +56,7 @@ def _rule(check: Callable[[str], object]) -> Callable[[FlaskForm, FormField], No
     return validate
 
 
-def _redirect_uris_rule(form: FlaskForm, field: FormField) -> None:
+def _redirect_uris_rule(form: PageForm, field: FormField) -> None:
     uris = [u.strip() for u in (field.data or "").splitlines() if u.strip()]
     if len(uris) > MAX_REDIRECT_URIS:
         raise ValidationError(f"Register at most {MAX_REDIRECT_URIS} redirect URIs.")
@@ -78,7 +78,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
-class AppForm(FlaskForm):
+class AppForm(PageForm):
     """Register an app: who it is, why it wants data, where members return, what it may ask."""
 
     name = StringField(
@@ -147,7 +147,7 @@ class AppForm(FlaskForm):
         )
 
 
-class ConsentForm(FlaskForm):
+class ConsentForm(PageForm):
     """The member's answer on the consent page.
 
     Only the decision (and the CSRF token) is posted: the OAuth parameters

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -19,6 +18,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from app.exports.selection import MAX_CHOSEN, Selection, SelectionKind
+from app.web.forms import PageForm
 from permissions import Field, Purpose
 
 FORMAT_TITLES = {
@@ -42,7 +42,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
-class ExportForm(FlaskForm):
+class ExportForm(PageForm):
     """What to export; every choice is validated against a fixed list."""
 
     contacts = RadioField(

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import Length
 
 from app.models.network import MAX_INVITATION_MESSAGE
+from app.web.forms import PageForm
 
 
-class InviteForm(FlaskForm):
+class InviteForm(PageForm):
     """Invite a member, with an optional note."""
 
     message = TextAreaField(

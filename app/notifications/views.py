@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import BooleanField
 
@@ -17,11 +16,12 @@ from app.notifications.services import (
     notifications_of,
     set_digest_enabled,
 )
+from app.web.forms import PageForm
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
 
-class DigestForm(FlaskForm):
+class DigestForm(PageForm):
     """Whether the member wants the weekly access digest."""
 
     access_digest = BooleanField("Send me a weekly digest of who accessed my data")

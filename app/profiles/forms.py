@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.profiles.phones import EXAMPLE as PHONE_EXAMPLE
 from app.profiles.services import FIELD_MAX_LENGTH, normalise_line_breaks
+from app.web.forms import PageForm
 from permissions import Field, ValueLabel
 
 LABEL_CHOICES = [SelectChoice(label.value, label.caption) for label in ValueLabel]
@@ -29,7 +29,7 @@ def _text(field: Field, **kwargs: object) -> StringField:
     )
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(PageForm):
     """The single-valued fields of a profile. An emptied field is removed."""
 
     first_name = StringField(
@@ -55,7 +55,7 @@ class ProfileForm(FlaskForm):
     )
 
 
-class AddValueForm(FlaskForm):
+class AddValueForm(PageForm):
     """Add one e-mail, phone or website."""
 
     field = HiddenField(validators=[DataRequired()])
@@ -63,7 +63,7 @@ class AddValueForm(FlaskForm):
     label = SelectField("Label", choices=LABEL_CHOICES, default="work")
 
 
-class LabelForm(FlaskForm):
+class LabelForm(PageForm):
     """Change the label of one value."""
 
     label = SelectField("Label", choices=LABEL_CHOICES)

@@ -286,6 +286,23 @@ def build_world(app: Flask, session: Session, tag: str) -> World:
 # --- calls ---------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class FilePart:
+    """A form field sent as a file part of a multipart body, as no page of ours sends it."""
+
+    content: bytes = b"hello"
+    filename: str = "f.txt"
+
+
+def _form_body(form: dict[str, Any], token: str) -> dict[str, Any]:
+    """The form with its CSRF token, each FilePart as a fresh file (a stream is read once)."""
+    body = {
+        k: (io.BytesIO(v.content), v.filename) if isinstance(v, FilePart) else v
+        for k, v in form.items()
+    }
+    return {**body, "csrf_token": token}
+
+
 @dataclass
 class Call:
     """One request a recipe makes: path arguments, query, form or JSON, as whom."""
@@ -378,7 +395,7 @@ class Walker:
         token = self._token(client)
         kwargs: dict[str, Any] = {}
         if call.form is not None:
-            kwargs["data"] = {**call.form, "csrf_token": token}
+            kwargs["data"] = _form_body(call.form, token)
         if call.json is not None:
             kwargs["data"] = (
                 call.json if isinstance(call.json, str | bytes) else json.dumps(call.json)
