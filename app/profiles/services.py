@@ -88,15 +88,28 @@ def _clean_website(raw: str) -> str:
     if "://" not in raw and _OTHER_SCHEME.match(raw):
         raise refused  # javascript:, data:, mailto: ... are not websites
     candidate = raw if "://" in raw else f"https://{raw}"
-    parts = urlsplit(candidate)
-    try:
-        parts.port  # noqa: B018  (raises on a malformed port)
-    except ValueError as exc:
-        raise refused from exc
-    host = parts.hostname or ""
-    if parts.scheme not in ("http", "https") or "." not in host or " " in candidate:
+    if not _website_address(candidate):
         raise refused
     return candidate
+
+
+def _website_address(candidate: str) -> bool:
+    """An http(s) address whose host is a name with a dot, not a bracketed IP literal.
+
+    urlsplit raises for an unpaired bracket ("https://[::1"), which was a 500
+    (found by review); a paired one ("https://[v1.x]/") named no website.
+    """
+    try:
+        parts = urlsplit(candidate)
+        parts.port  # noqa: B018  (raises on a malformed port)
+    except ValueError:
+        return False
+    return (
+        parts.scheme in ("http", "https")
+        and "." in (parts.hostname or "")
+        and "[" not in parts.netloc
+        and " " not in candidate
+    )
 
 
 def _clean_birthday(raw: str) -> str:
