@@ -12,7 +12,12 @@ from typing import Any
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
 from authlib.oauth2.base import invalid_error_characters
-from authlib.oauth2.rfc6749.errors import InvalidClientError, InvalidRequestError, OAuth2Error
+from authlib.oauth2.rfc6749.errors import (
+    InvalidClientError,
+    InvalidRequestError,
+    OAuth2Error,
+    UnsupportedResponseTypeError,
+)
 from authlib.oauth2.rfc6750 import BearerTokenGenerator
 from flask import Response, url_for
 from sqlalchemy import select
@@ -169,7 +174,15 @@ class FieldgateAuthorizationServer(AuthorizationServer):
         response_type = request.payload.response_type
         if response_type and invalid_error_characters(response_type):
             raise InvalidRequestError("Malformed 'response_type'.")
-        return super().get_authorization_grant(request)
+        try:
+            return super().get_authorization_grant(request)
+        except UnsupportedResponseTypeError as error:
+            # Authlib passes (description, response_type) to an error that takes
+            # (response_type, description): the redirect's description was "token"
+            # and the page read "response_type=The response type..." (found by review).
+            error.response_type = response_type
+            error.description = ERROR_DESCRIPTIONS[error.error]
+            raise
 
     def handle_error_response(self, request: Any, error: OAuth2Error) -> Response:
         if not error.description:

@@ -37,6 +37,17 @@ def test_the_implicit_grant_is_not_available(oauth: Harness) -> None:
     params, _ = oauth.authorize_params(response_type="token")
     found = assert_error_redirect(oauth.authorize(params), "unsupported_response_type")
     assert "access_token" not in found
+    # Authlib swaps its error's arguments: the description was just "token" (found by review).
+    assert found["error_description"] == "Only response_type=code is supported."
+
+
+def test_the_page_says_which_response_type_is_supported(oauth: Harness) -> None:
+    # The page read "response_type=The response type 'token' is not supported ..." (found
+    # by review).
+    params, _ = oauth.authorize_params(redirect_uri="https://elsewhere.example/cb")
+    response = oauth.authorize({**params, "response_type": "token"})
+    assert_error_page(response)
+    assert "Only response_type=code is supported." in response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize(
