@@ -8,7 +8,7 @@ from typing import Any
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from app.models.audit import EventAction
-from app.web.inputs import MAX_ID
+from app.web.inputs import MAX_ID, AsciiInteger
 from permissions import Field
 
 MAX_SEQ = 2**63 - 1
@@ -29,12 +29,10 @@ class EventFilterSchema(Schema):
     end = fields.Date(load_default=None, validate=_IN_RANGE)
     action = fields.Enum(EventAction, by_value=True, load_default=None)
     requester = fields.String(load_default=None, validate=validate.Length(max=32))
-    app = fields.Integer(
-        load_default=None, strict=False, validate=validate.Range(min=1, max=MAX_ID)
-    )
+    app = AsciiInteger(load_default=None, validate=validate.Range(min=1, max=MAX_ID))
     field = fields.Enum(Field, by_value=True, load_default=None)
-    before = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_SEQ))
-    after = fields.Integer(load_default=None, validate=validate.Range(min=0, max=MAX_SEQ))
+    before = AsciiInteger(load_default=None, validate=validate.Range(min=1, max=MAX_SEQ))
+    after = AsciiInteger(load_default=None, validate=validate.Range(min=0, max=MAX_SEQ))
 
     @validates_schema
     def _one_cursor(self, data: dict[str, Any], **_kwargs: Any) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, validate, validates_schema
 from marshmallow import fields as mf
 
+from app.web.inputs import AsciiInteger
 from exporters import names
 from permissions import Field, Purpose
 
@@ -60,7 +61,8 @@ class ConnectionQuerySchema(Schema):
 class ConnectionsQuerySchema(ConnectionQuerySchema):
     """``GET /api/v1/connections`` query: a page size, where to continue, which fields."""
 
-    limit = mf.Integer(
+    limit = AsciiInteger(
+        digits=3,
         load_default=25,
         validate=validate.Range(min=1, max=100),
         metadata={"description": "Connections per page, 1 to 100."},

@@ -241,6 +241,12 @@ def test_a_stranger_is_not_found_and_nothing_is_logged(partner: Harness) -> None
         ("limit=0", "limit"),
         ("limit=101", "limit"),
         ("limit=ten", "limit"),
+        # int() reads other scripts' digits, spaces, signs and underscores (found by review).
+        ("limit=%D9%A1", "limit"),
+        ("limit=%EF%BC%95", "limit"),
+        ("limit=%205", "limit"),
+        ("limit=%2B5", "limit"),
+        ("limit=1_0", "limit"),
         ("cursor=%25%25%25", "cursor"),
         ("cursor=YWJj", "cursor"),
         ("fields=email,shoe_size", "fields"),
