@@ -18,6 +18,7 @@ from app.access_log.presentation import grouped
 from app.access_log.proofs import check_page, json_document
 from app.access_log.queries import (
     EventFilter,
+    EventPage,
     EventRow,
     apps_of,
     events_page,
@@ -52,13 +53,22 @@ CSV_COLUMNS = (
 )
 
 
+class BadFilter(ValueError):
+    """A filter of the page or a download that cannot be used; the message says which."""
+
+
 def _filter() -> tuple[EventFilter, dict[str, int | None], dict[str, Any]]:
+    """The request's filters, its cursor, and the filters as the form shows them.
+
+    Raises:
+        BadFilter: a filter could not be used (its message names it).
+    """
     try:
         args = load_filter_args(request.args)
     except ValidationError as exc:
         field, messages = next(iter(exc.normalized_messages().items()))
         message = messages[0] if isinstance(messages, list) else str(messages)
-        abort(400, f"The filter '{field}' could not be used: {message}")
+        raise BadFilter(f"The filter '{field}' could not be used: {message}") from exc
     cursor = {"before": args.pop("before"), "after": args.pop("after")}
     app_id = args.pop("app")
     return EventFilter(app_id=app_id, **args), cursor, args | {"app": app_id}
@@ -66,11 +76,26 @@ def _filter() -> tuple[EventFilter, dict[str, int | None], dict[str, Any]]:
 
 @bp.get("")
 @login_required
-def log() -> str:
-    """Who accessed my data: filters, a 90-day chart and a page of events."""
-    filt, cursor, chosen = _filter()
+def log() -> str | tuple[str, int]:
+    """Who accessed my data: filters, a 90-day chart and a page of events.
+
+    A filter that cannot be used (a start after the end) shows the page again
+    with the message by the form and the filters as typed, no events: a bare
+    error page lost them all (found by review).
+    """
+    try:
+        filt, cursor, chosen = _filter()
+    except BadFilter as exc:
+        typed = {name: request.args.get(name, "") for name in FILTER_NAMES}
+        shown = EventFilter(requester=typed["requester"] or None)  # keeps the "Who" choice
+        return _page(shown, EventPage([], None, None), typed, str(exc)), 400
+    return _page(filt, events_page(db.session, current_requester(), filt, **cursor), chosen)
+
+
+def _page(
+    filt: EventFilter, result: EventPage, chosen: Mapping[str, Any], error: str | None = None
+) -> str:
     today = utcnow().date()
-    result = events_page(db.session, current_requester(), filt, **cursor)
     return render_template(
         "access_log/log.html",
         result=result,
@@ -83,6 +108,7 @@ def log() -> str:
         actions=list(EventAction),
         chosen=chosen,
         query=carried_query(*FILTER_NAMES),
+        filter_error=error,
     )
 
 
@@ -133,7 +159,10 @@ def _csv_lines(
 @login_required
 def download(fmt: str) -> Response:
     """The member's own events (with the page's filters) as CSV, or as JSON with proofs."""
-    filt, _cursor, _chosen = _filter()
+    try:
+        filt, _cursor, _chosen = _filter()
+    except BadFilter as exc:
+        abort(400, str(exc))
     rows = iter_events(db.session, current_requester(), filt)
     body, mimetype = (
         # Apps by name, as the page names them (found by review: the file had their ids).

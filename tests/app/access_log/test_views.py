@@ -87,6 +87,27 @@ def test_bad_filters_get_a_400_with_a_message(
         assert "could not be used" in response.get_data(as_text=True)
 
 
+def test_a_filter_that_cannot_be_used_keeps_the_page_and_the_filters_typed(
+    client: FlaskClient, auth: Auth, session: Session
+) -> None:
+    member = make_member(session)
+    session.commit()
+    auth.login(member.email)
+
+    response = client.get("/access?start=2026-02-01&end=2026-01-01&action=download&field=email")
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "The start date must not be after the end date." in page
+    assert "Who accessed my data" in page  # the page again, not a bare error page
+    assert 'value="2026-02-01"' in page and 'value="2026-01-01"' in page
+    assert '<option value="download" selected' in page
+    assert '<option value="email" selected' in page
+    assert "No events are shown until the filters can be used." in page
+    # A download with the same filters is still a plain 400: it is a file, not a page.
+    assert client.get("/access/events.csv?start=2026-02-01&end=2026-01-01").status_code == 400
+
+
 def test_the_page_needs_a_signed_in_member(client: FlaskClient, session: Session) -> None:
     assert client.get("/access").status_code == 302
     assert client.get("/access/events.csv").status_code == 302
