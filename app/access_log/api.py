@@ -4,14 +4,17 @@
 C2SP signed note, text/plain); ``/key`` the verifier key to check it with;
 ``/consistency?first=N&second=M`` the RFC 9162 consistency proof between two
 tree sizes, with which a member who kept an older checkpoint checks that
-nothing sealed before it was changed. None of these holds personal data.
+nothing sealed before it was changed; ``/verify_access_log.py`` the short
+script a member runs to check a download against them (the access-log page
+links it). None of these holds personal data.
 """
 
 from __future__ import annotations
 
 import base64
+from pathlib import Path
 
-from flask import Blueprint, Response, abort, jsonify, request
+from flask import Blueprint, Response, abort, current_app, jsonify, request
 
 from app.audit.merkle import consistency_proof
 from app.audit.signing import verifier_key
@@ -21,6 +24,7 @@ from app.web.inputs import ascii_number
 
 bp = Blueprint("log_api", __name__, url_prefix="/.well-known/fieldgate-log")
 MAX_SIZE_DIGITS = 18
+SCRIPT_NAME = "verify_access_log.py"
 
 
 def _text(body: str) -> Response:
@@ -40,6 +44,22 @@ def checkpoint() -> Response:
 def key() -> Response:
     """The verifier key (``<origin>+<key hash>+<base64 key>``) that checkpoints are signed for."""
     return _text(verifier_key() + "\n")
+
+
+@bp.get(f"/{SCRIPT_NAME}")
+def verify_script() -> Response:
+    """The member's checking script, ``docs/verify_access_log.py``, as a file to keep.
+
+    Members have no README: the page's "how can I check this" links here
+    (found by review). The script imports nothing from Fieldgate, so serving
+    it from the server it checks costs no trust: read it before running it.
+    """
+    script = Path(current_app.root_path).parent / "docs" / SCRIPT_NAME
+    if not script.is_file():
+        abort(404, "This installation does not serve the checking script; see the README.")
+    response = _text(script.read_text(encoding="utf-8"))
+    response.headers["Content-Disposition"] = f"attachment; filename={SCRIPT_NAME}"
+    return response
 
 
 def _size(name: str, tree_size: int) -> int:

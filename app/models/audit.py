@@ -78,10 +78,13 @@ _PLACE_TITLES = {
     Place.CONNECTIONS: "a connections list",
     Place.INVITATIONS: "an invitation",
     Place.EXPORT: "an export",
-    Place.SELF_EXPORT: "a personal data download",
+    # Said of the requester: someone else's own download or access log named
+    # you (found by review: "in a personal data download" read as if they had
+    # downloaded your data).
+    Place.SELF_EXPORT: "their download of their own data",
     Place.PRIVACY: "privacy settings",
-    Place.ACCESS_LOG: "an access log",
-    Place.API: "an app",
+    Place.ACCESS_LOG: "their access log",
+    Place.API: "the partner API",
     Place.APPS: "a partner app's page",
 }
 

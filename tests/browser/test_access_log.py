@@ -39,6 +39,12 @@ def test_a_member_sees_who_viewed_their_email_and_downloads_the_log(new_page, li
     expect(row).to_contain_text("E-mail (personal)")
     expect(page.locator("svg.chart rect.chart-bar")).to_have_count(1)
     screenshot(page, "20-access-log")
+    page.get_by_text("How can I check this myself?").click()
+    script = page.get_by_role("link", name="checking script")
+    expect(script).to_be_visible()
+    served = page.request.get(script.get_attribute("href") or "")
+    assert served.ok and "RFC 9162" in served.text()
+    screenshot(page, "20-access-log-how-to-check")
 
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Download CSV").click()

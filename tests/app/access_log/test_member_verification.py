@@ -227,3 +227,21 @@ def test_the_logs_public_endpoints_answer_errors_in_json_to_curl(client: FlaskCl
 
     assert response.status_code == 400 and response.is_json
     assert "'second' must be a tree size" in response.get_json()["message"]
+
+
+def test_the_checking_script_is_served_as_the_readme_prints_it(client: FlaskClient) -> None:
+    served = client.get("/.well-known/fieldgate-log/verify_access_log.py")
+
+    assert served.status_code == 200
+    assert served.headers["Content-Disposition"] == "attachment; filename=verify_access_log.py"
+    assert served.get_data(as_text=True) == SCRIPT.read_text(encoding="utf-8")
+
+
+def test_the_page_tells_a_member_how_to_check_their_download(
+    client: FlaskClient, ada: Member
+) -> None:
+    page = client.get("/access").get_data(as_text=True)
+
+    assert "How can I check this myself?" in page
+    assert 'href="/.well-known/fieldgate-log/verify_access_log.py"' in page
+    assert "see the README" not in page  # members have no README

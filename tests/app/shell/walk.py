@@ -693,6 +693,9 @@ RECIPES: dict[tuple[str, str], Recipe] = {
     ],
     ("log_api.checkpoint", "GET"): lambda w: [Call("log_api.checkpoint", "GET", anonymous=True)],
     ("log_api.key", "GET"): lambda w: [Call("log_api.key", "GET", anonymous=True)],
+    ("log_api.verify_script", "GET"): lambda w: [
+        Call("log_api.verify_script", "GET", anonymous=True)
+    ],
     ("log_api.consistency", "GET"): lambda w: [
         Call("log_api.consistency", "GET", query={"first": "0", "second": "0"}, anonymous=True)
     ],
