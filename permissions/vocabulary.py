@@ -122,7 +122,10 @@ class Purpose(StrEnum):
 
 
 class Reason(StrEnum):
-    """Why a value was withheld. Every denial carries exactly one."""
+    """Why a value was withheld. Every denial carries exactly one.
+
+    :func:`permissions.explain.why_refused` words it for the member whose data it is.
+    """
 
     AUDIENCE = "audience"
     SCOPE = "scope"
@@ -130,11 +133,6 @@ class Reason(StrEnum):
     PURPOSE = "purpose"
     SUPPRESSED = "suppressed"
     QUOTA = "quota"
-
-    @property
-    def explanation(self) -> str:
-        """One sentence a member or requester can read."""
-        return _REASON_TEXT[self]
 
 
 class FieldGroup(StrEnum):
@@ -222,13 +220,4 @@ _AUDIENCE_TITLES = {
     Audience.NETWORK: "Network (2nd degree)",
     Audience.MEMBERS: "All members",
     Audience.PUBLIC: "Public",
-}
-
-_REASON_TEXT = {
-    Reason.AUDIENCE: "The member's privacy settings do not include you for this action.",
-    Reason.SCOPE: "The app was not granted a scope that covers this field and action.",
-    Reason.APP_BLOCKED: "The member has blocked this app.",
-    Reason.PURPOSE: "The member has not agreed to this purpose.",
-    Reason.SUPPRESSED: "The member asked never to be exported by you.",
-    Reason.QUOTA: "Your export quota is used up.",
 }

@@ -14,7 +14,7 @@ from app.models.network import Invitation, InvitationStatus
 from app.notifications.services import unread_count
 from app.profiles.phones import for_people
 from permissions import Action, Audience, Field, ValueLabel
-from permissions.explain import explain, short
+from permissions.explain import explain, short, why_refused
 
 
 def format_when(value: datetime | None) -> str:
@@ -84,6 +84,7 @@ def register_templating(app: Flask) -> None:
     app.jinja_env.filters["day"] = format_day
     app.jinja_env.filters["explain"] = explain
     app.jinja_env.filters["short"] = short
+    app.jinja_env.filters["why_refused"] = why_refused
     app.jinja_env.filters["shown"] = shown
     app.jinja_env.filters["unplaced"] = unplaced
     app.jinja_env.filters["placed"] = placed

@@ -76,7 +76,7 @@ def test_connections_can_view_nobody_can_download(new_page, live_app):
     preview = page.locator("#preview")
     expect(preview).to_contain_text("A connection's CSV download gets")
     expect(preview.locator(".preview-list").first).not_to_contain_text("ada@example.com")
-    expect(preview).to_contain_text("audience")
+    expect(preview).to_contain_text("— your privacy settings")
     page.get_by_label("Viewpoint").select_option("connection")
     page.get_by_role("button", name="Show preview").click()
     expect(preview.locator(".preview-list").first).to_contain_text("ada@example.com")

@@ -199,3 +199,21 @@ def test_a_query_with_url_for_names_is_carried_without_them(client, session, aut
     assert values_of(session, member.id)[0].view is A.MEMBERS
     moved = client.get("/exports/?contacts=people&_method=DELETE&_external=1&endpoint=x&junk=1")
     assert moved.status_code == 302 and moved.headers["Location"] == "/exports?contacts=people"
+
+
+def test_the_preview_words_each_withheld_reason_for_the_member(client, session, auth):
+    # Found by review: chips read "audience" and "purpose", and the note spoke of "the
+    # member" to the member herself.
+    make_member(session, "Ada", email="ada@example.com")
+    auth.login("ada@example.com")
+    as_public = client.get("/privacy?viewpoint=public").get_data(as_text=True)
+    withheld = as_public.split(">Withheld</h3>", 1)[1].split("</ul>", 1)[0]
+    assert ">audience<" not in withheld
+    assert "<strong>E-mail (personal)</strong>" in withheld
+    assert "your privacy settings" in withheld
+
+    marketing = client.get("/privacy?viewpoint=download&purpose=marketing").get_data(as_text=True)
+    withheld = marketing.split(">Withheld</h3>", 1)[1].split("</div>", 1)[0]
+    assert ">purpose<" not in withheld and "The member" not in withheld
+    assert "your choice about the purpose" in withheld
+    assert "Nothing is shared: your choice about the purpose." in withheld
