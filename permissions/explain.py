@@ -30,13 +30,6 @@ _WHO_SYNCS = {
     Audience.CONNECTIONS: "Apps your connections use may sync it into their CRM.",
     Audience.NOBODY: "No app ever syncs it into a CRM.",
 }
-_SHORT = {
-    Audience.PUBLIC: "Public",
-    Audience.MEMBERS: "Members",
-    Audience.NETWORK: "Network",
-    Audience.CONNECTIONS: "Connections",
-    Audience.NOBODY: Audience.NOBODY.caption,
-}
 
 
 def explain(policy: Policy, noun: str = "this value") -> str:
@@ -57,11 +50,6 @@ No app ever syncs it into a CRM."
     if policy.view is Audience.NOBODY:
         return f"{sees}."
     return f"{sees}{joiner}{_WHO_DOWNLOADS[policy.download]}. {_WHO_SYNCS[policy.sync]}"
-
-
-def short(audience: Audience) -> str:
-    """A one-word audience name for compact chips ("Connections", "Only me")."""
-    return _SHORT[audience]
 
 
 _WHY_REFUSED = {

@@ -23,10 +23,11 @@ class PolicyError(ValueError):
         self.value_name = value_name
         self.narrower = narrower
         self.wider = wider
+        # In the settings page's words: its verbs, and its menus' audience captions.
         super().__init__(
-            f"{value_name}: {narrower} ({policy.audience(narrower).caption.lower()}) cannot be "
-            f"wider than {wider} ({policy.audience(wider).caption.lower()}). "
-            f"Whoever may {narrower} a value must also be allowed to {wider} it."
+            f"{value_name}: who may {narrower.verb} it ({policy.audience(narrower).caption}) "
+            f"cannot be wider than who may {wider.verb} it ({policy.audience(wider).caption}). "
+            f"Whoever may {narrower.verb} a value must also be allowed to {wider.verb} it."
         )
 
 

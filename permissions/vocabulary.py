@@ -72,6 +72,11 @@ class Action(StrEnum):
     DOWNLOAD = "download"
     SYNC = "sync"
 
+    @property
+    def verb(self) -> str:
+        """The verb a settings page uses for the action ("see", not ``view``)."""
+        return "see" if self is Action.VIEW else self.value
+
 
 class Audience(StrEnum):
     """Who a member lets take an action, from narrowest to widest."""

@@ -14,7 +14,7 @@ from app.models.network import Invitation, InvitationStatus
 from app.notifications.services import unread_count
 from app.profiles.phones import for_people
 from permissions import Action, Audience, Field, ValueLabel
-from permissions.explain import explain, short, why_refused
+from permissions.explain import explain, why_refused
 
 
 def format_when(value: datetime | None) -> str:
@@ -83,7 +83,6 @@ def register_templating(app: Flask) -> None:
     app.jinja_env.filters["when"] = format_when
     app.jinja_env.filters["day"] = format_day
     app.jinja_env.filters["explain"] = explain
-    app.jinja_env.filters["short"] = short
     app.jinja_env.filters["why_refused"] = why_refused
     app.jinja_env.filters["shown"] = shown
     app.jinja_env.filters["unplaced"] = unplaced

@@ -55,7 +55,7 @@ def test_connections_can_view_nobody_can_download(new_page, live_app):
     )
     # ...and the server explains it too if it is sent anyway.
     page.get_by_role("button", name="Save privacy settings").click()
-    expect(page.get_by_role("alert").first).to_contain_text("cannot be wider than view")
+    expect(page.get_by_role("alert").first).to_contain_text("cannot be wider than who may see it")
     screenshot(page, "10-privacy-invalid")
 
     row = page.locator("tr.value-row", has_text="E-mail (personal)")

@@ -13,7 +13,7 @@ def test_refusal_names_the_value_and_both_actions():
         Policy.parse("connections", "public", "nobody", value_name="E-mail (work)")
     message = str(caught.value)
     assert "E-mail (work)" in message
-    assert "download" in message and "view" in message
+    assert "who may download it (Public)" in message and "who may see it (Connections)" in message
     assert caught.value.narrower is Action.DOWNLOAD and caught.value.wider is Action.VIEW
 
 

@@ -21,6 +21,11 @@ def _member_with_phone(session):
     return member
 
 
+def _value(session, member, field):
+    """The member's (first) value of ``field``."""
+    return next(v for v in values_of(session, member.id) if v.field is field)
+
+
 def _matrix(session, member, **overrides):
     """The settings form as the page would submit it, with some cells changed."""
     data = {}
@@ -72,7 +77,10 @@ def test_invalid_combination_is_explained_inline_and_nothing_is_saved(client, se
     response = post_form(client, "/privacy/policies", data)
     assert response.status_code == 400
     page = response.get_data(as_text=True)
-    assert "Phone (work): download (public) cannot be wider than view (connections)" in page
+    assert (
+        "Phone (work): who may download it (Public) cannot be wider than who may see it"
+        " (Connections)" in page
+    )
     assert 'class="value-row invalid"' in page
     assert all(
         v.view is not A.MEMBERS for v in values_of(session, member.id) if v.field is Field.EMAIL
@@ -217,3 +225,31 @@ def test_the_preview_words_each_withheld_reason_for_the_member(client, session, 
     assert ">purpose<" not in withheld and "The member" not in withheld
     assert "your choice about the purpose" in withheld
     assert "Nothing is shared: your choice about the purpose." in withheld
+
+
+def test_a_refused_policy_and_the_history_use_the_menus_audience_names(client, session, auth):
+    # Found by review: "First name: sync (public) cannot be wider than download
+    # (connections)" while the menus read "Public", "Connections"; the history said "Members"
+    # where the menus say "All members".
+    member = _member_with_phone(session)
+    first, phone = _value(session, member, Field.FIRST_NAME), _value(session, member, Field.PHONE)
+    auth.login("ada@example.com")
+    wider_sync = {f"policy-{first.id}-sync": "public"}
+    refused = post_form(client, "/privacy/policies", _matrix(session, member, **wider_sync))
+    refused = refused.get_data(as_text=True)
+    assert (
+        "First name: who may sync it (Public) cannot be wider than who may download it"
+        " (Connections)." in refused
+    )
+    assert "sync (public)" not in refused
+
+    post_form(
+        client,
+        "/privacy/policies",
+        _matrix(session, member, **{f"policy-{phone.id}-view": "members"}),
+    )
+    history = client.get("/privacy/history").get_data(as_text=True)
+    assert "Connections → <strong>All members</strong>" in history
+    assert "<strong>Members</strong>" not in history
+    page = client.get("/privacy").get_data(as_text=True)
+    assert '<option value="members" selected>All members</option>' in page
