@@ -99,9 +99,14 @@ PRESETS: Mapping[str, Preset] = MappingProxyType(
         "recruiters": Preset(
             name="recruiters",
             title="Open to recruiters",
+            # Every audience it sets, wider or not: the confirm page lists each change,
+            # but the summary is what a member weighs first (found by review: it left out
+            # that the whole network comes to see your e-mail and phone).
             description=(
-                "Your profile is public and your network can download it; connections "
-                "can download your e-mail and phone. Nothing is synced to apps."
+                "Your profile is public and your network (2nd degree) can download it. "
+                "Your network can also see your e-mail, phone and website, and connections "
+                "can download them. Only connections see your birthday and address. "
+                "Nothing is synced to apps."
             ),
             policies=_uniform(
                 policy(_PUBLIC, _NETWORK, _NOBODY),

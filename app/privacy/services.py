@@ -17,7 +17,7 @@ from app.disclosure.context import default_allowed
 from app.models.privacy import PolicyChange, PurposeChange, PurposeChoice
 from app.models.profiles import ProfileValue
 from app.profiles.services import values_of
-from permissions import PRESETS, Audience, Field, Policy, PolicyError, Purpose, policy
+from permissions import PRESETS, Action, Audience, Field, Policy, PolicyError, Purpose, policy
 
 
 class PolicyUpdateError(ValueError):
@@ -49,6 +49,15 @@ class PlannedChange:
     value: ProfileValue
     old: Policy
     new: Policy
+
+    @property
+    def moves(self) -> list[tuple[Action, Audience, Audience]]:
+        """Each action whose audience changes, with the audience before and after."""
+        return [
+            (a, self.old.audience(a), self.new.audience(a))
+            for a in Action
+            if self.old.audience(a) is not self.new.audience(a)
+        ]
 
 
 def plan_updates(

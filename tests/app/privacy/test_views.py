@@ -253,3 +253,18 @@ def test_a_refused_policy_and_the_history_use_the_menus_audience_names(client, s
     assert "<strong>Members</strong>" not in history
     page = client.get("/privacy").get_data(as_text=True)
     assert '<option value="members" selected>All members</option>' in page
+
+
+def test_the_recruiters_preset_says_it_widens_who_sees_contact_details(client, session, auth):
+    # Found by review: the summary spoke only of downloads while the preset also lets your
+    # whole network see your e-mail and phone; the confirm page showed nine Now/After pairs
+    # of full sentences, most of them alike.
+    make_member(session, "Ada", email="ada@example.com")
+    auth.login("ada@example.com")
+    page = client.get("/privacy/presets/recruiters").get_data(as_text=True)
+    assert "Your network can also see your e-mail, phone and website" in page
+    email = page.split("<td>E-mail (personal)", 1)[1].split("</tr>", 1)[0]
+    assert "See: Connections → <strong>Network (2nd degree)</strong>" in email
+    assert "Download: Only me → <strong>Connections</strong>" in email
+    assert "Sync:" not in email, "an action the preset leaves alone is not listed"
+    assert "<th>Now</th>" not in page
