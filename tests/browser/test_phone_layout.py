@@ -6,6 +6,8 @@ wide, so the desktop does not regress) are for people to look at.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -132,3 +134,49 @@ def test_the_desktop_keeps_its_one_line_top_bar(new_page, live_app):
         expect(page.get_by_role("heading", name=heading).first).to_be_visible()
         _fits(page, name)
         screenshot(page, f"61-desktop-{name}")
+
+
+@pytest.mark.parametrize("width", [1100, 390])
+def test_a_folded_menu_still_shows_the_unread_count(new_page, live_app, width):
+    # Found by review: at 1100 and 390 wide the count sat in the closed menu, out of sight.
+    page = new_page(width=width, height=844)
+    sign_up(page, "Ada", "Lovelace", "ada@example.com")
+    _unread(live_app, "ada@example.com", 3)
+    page.reload()
+    menu = page.locator("header summary", has_text="Menu")
+    expect(page.get_by_role("navigation", name="Main")).to_be_hidden()
+    expect(menu.locator(".count")).to_be_visible()
+    expect(menu.locator(".count")).to_have_text("3")
+    expect(menu).to_have_accessible_name(re.compile(r"^Menu.*3 unread notifications"))
+    _fits(page, f"menu-count-{width}")
+    screenshot(page, f"62-menu-count-{width}")
+
+
+def _placeholder_fits(page: Page) -> bool:
+    """True if the search box has room for its whole placeholder.
+
+    Measured as typed text (the placeholder's own width is not in the DOM): an input scrolls
+    when its text is wider than its box, and the space Chromium keeps for the search box's
+    clear button is taken either way.
+    """
+    return page.locator(".searchbox input").evaluate(
+        """input => {
+            input.value = input.placeholder;
+            const fits = input.scrollWidth <= input.clientWidth;
+            input.value = "";
+            return fits;
+        }"""
+    )
+
+
+def test_the_desktop_search_box_shows_its_whole_placeholder(new_page, live_app):
+    # Found by review: at 1280 with an unread count it read "Search member".
+    page = new_page()
+    sign_up(page, "Ada", "Lovelace", "ada@example.com")
+    populate(live_app)  # an invitation: a second count in the bar
+    _unread(live_app, "ada@example.com", 12)
+    page.reload()
+    expect(page.locator(".nav a", has_text="Notifications").locator(".count")).to_have_text("12")
+    assert _placeholder_fits(page)
+    bar = page.locator("header.topbar").bounding_box()
+    assert bar["height"] < 70, "the top bar wrapped onto a second line"
