@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from urllib.parse import urlencode
 
 import pytest
@@ -20,7 +21,8 @@ from playwright.sync_api import Page, expect
 
 from app.extensions import db
 from app.models.apps import OAuthClient
-from tests.browser.pages import CRM, each_page
+from tests.browser.helpers import sign_up
+from tests.browser.pages import CRM, each_page, populate
 
 pytestmark = pytest.mark.browser
 
@@ -71,3 +73,29 @@ def test_every_main_page_passes_axe(new_page, live_app: Flask, width: str) -> No
     page.goto("/api/v1/docs")
     problems += _violations(page, "api-docs")
     assert problems == []
+
+
+def test_the_current_section_and_repeated_buttons_are_named(new_page, live_app: Flask) -> None:
+    # Found by review: no aria-current on the section shown, and "Manage", "Accept",
+    # "Decline" said nothing of the app or person they act on.
+    page = new_page()
+    sign_up(page, "Ada", "Lovelace", "ada@example.com")
+    populate(live_app)
+    page.goto("/privacy/history")
+    nav = page.get_by_role("navigation", name="Main")
+    expect(nav.locator("[aria-current=page]")).to_have_count(1)
+    expect(nav.get_by_role("link", name="Privacy")).to_have_attribute("aria-current", "page")
+
+    page.goto("/developers")
+    expect(page.get_by_role("link", name=f"Manage {CRM.name}")).to_be_visible()
+
+    page.goto("/invitations")
+    expect(
+        page.get_by_role("button", name="Accept the invitation from Carol Herschel")
+    ).to_be_visible()
+    expect(
+        page.get_by_role("button", name="Decline the invitation from Carol Herschel")
+    ).to_be_visible()
+    expect(nav.get_by_role("link", name=re.compile("^Invitations"))).to_have_attribute(
+        "aria-current", "page"
+    )

@@ -95,7 +95,7 @@ def test_register_authorize_exchange_call_refresh_revoke(
     client_id, secret = register_app(developer)
     screenshot(developer, "50-developer-app-registered")
     developer.goto("/developers")
-    expect(developer.get_by_role("cell", name="CRM Sync")).to_be_visible()
+    expect(developer.get_by_role("cell", name=re.compile("^CRM Sync"))).to_be_visible()
     screenshot(developer, "51-developer-portal")
 
     meta = requests.get(f"{live_server}/.well-known/oauth-authorization-server", timeout=5).json()
