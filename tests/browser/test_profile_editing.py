@@ -13,9 +13,9 @@ from tests.browser.helpers import sign_up
 pytestmark = pytest.mark.browser
 
 
-def _edit_page(new_page):
-    page = new_page()
-    sign_up(page, "Ada", "Lovelace", "ada@example.com")
+def _edit_page(new_page, width=1280, email="ada@example.com"):
+    page = new_page(width=width)
+    sign_up(page, "Ada", "Lovelace", email)
     page.get_by_role("link", name="Edit profile").click()
     expect(page.get_by_role("heading", name="Edit profile")).to_be_visible()
     return page
@@ -85,3 +85,49 @@ def test_an_address_typed_on_two_lines_is_saved(new_page):
     page.get_by_role("link", name="Done").click()
     expect(page.get_by_role("row", name="Address")).to_contain_text("12 Analytical Row")
     screenshot(page, "09-profile-address-saved")
+
+
+def test_on_a_phone_an_email_keeps_its_line_and_its_buttons_go_below(new_page):
+    # Found by review: at 390 wide the address broke over three lines and "Save label" wrapped.
+    page = _edit_page(new_page, width=390, email="augusta.ada.lovelace@analytical.example")
+    row = page.locator("#section-email .person").first
+    value = row.locator(".value-line .break")
+    line = float(value.evaluate("e => parseFloat(getComputedStyle(e).lineHeight)"))
+    assert value.bounding_box()["height"] < 1.5 * line, "the address wraps"
+    save = row.get_by_role("button", name="Save label")
+    assert save.bounding_box()["height"] < 1.5 * line + 12, "Save label wraps"
+    who, actions = row.locator(".who").bounding_box(), row.locator(".actions").bounding_box()
+    assert actions["y"] >= who["y"] + who["height"], "the row's actions are not below its value"
+    screenshot(page, "09-phone-profile-edit")
+
+
+def test_typed_about_you_changes_are_not_lost_to_another_form(new_page):
+    # Found by review: a headline typed, then "Add" on a phone: the headline edit was gone.
+    page = _edit_page(new_page)
+    headline = page.get_by_label("Headline")
+    headline.fill("Countess of Lovelace")
+    expect(page.get_by_text("Not saved yet")).to_be_visible()
+    screenshot(page, "09-profile-unsaved")
+    asked: list[str] = []
+
+    def stay(dialog):
+        asked.append(dialog.type)
+        dialog.dismiss()
+
+    page.on("dialog", stay)
+    phones = page.locator("#section-phone")
+    phones.get_by_label("Add phone").fill("+61491570156")
+    phones.get_by_role("button", name="Add").click(no_wait_after=True)
+    expect(headline).to_have_value("Countess of Lovelace")
+    assert asked == ["beforeunload"]
+    expect(phones.get_by_text("Phone added.")).to_have_count(0)
+
+    page.get_by_role("button", name="Save profile").click()
+    expect(page.get_by_text("Profile saved.")).to_be_visible()
+    assert asked == ["beforeunload"], "saving the edits themselves asks nothing"
+    expect(page.get_by_label("Headline")).to_have_value("Countess of Lovelace")
+    phones = page.locator("#section-phone")
+    phones.get_by_label("Add phone").fill("+61491570156")
+    phones.get_by_role("button", name="Add").click()
+    expect(phones.get_by_text("Phone added.")).to_be_visible()
+    assert asked == ["beforeunload"], "nothing unsaved, nothing asked"
