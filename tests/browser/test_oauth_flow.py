@@ -22,7 +22,7 @@ from app.privacy.services import set_purposes
 from permissions import Action, Purpose, Reason, Scope
 from tests.app.apps.helpers import through_app
 from tests.browser.conftest import screenshot
-from tests.browser.helpers import find_member, seed_member, sign_in, sign_out
+from tests.browser.helpers import find_member, seed_member, sign_in, sign_out, sign_up
 
 pytestmark = pytest.mark.browser
 
@@ -294,3 +294,24 @@ def test_the_api_reference_reads_like_documentation(new_page) -> None:
     phone = new_page(390, 844)
     phone.goto("/api/v1/docs")
     screenshot(phone, "57-api-reference-phone")
+
+
+def test_required_fields_are_marked_and_an_error_moves_no_other_field(new_page) -> None:
+    # Found by review: an error under Homepage pushed App name down (the row aligned its
+    # fields at the bottom), and nothing said which fields are required until a refusal.
+    page = new_page()
+    sign_up(page, "Dana", "Developer", "dana@example.com")
+    page.goto("/developers/apps/new")
+    name, homepage = page.get_by_label("App name"), page.get_by_label("Homepage")
+    expect(page.get_by_text("Fields marked * are required.")).to_be_visible()
+    for box in (name, homepage, page.get_by_label("Redirect URIs")):
+        expect(page.locator(f"label[for={box.get_attribute('id')}]")).to_contain_text("*")
+        expect(box).to_have_attribute("required", "")
+    expect(page.get_by_role("group", name="Scopes the app may ask for")).to_contain_text("*")
+
+    name.fill("CRM Sync")
+    homepage.fill("crm.example")
+    page.get_by_role("button", name="Register the app").click()
+    expect(page.locator("#homepage-error")).to_be_visible()
+    assert name.bounding_box()["y"] == page.get_by_label("Homepage").bounding_box()["y"]
+    screenshot(page, "52-developer-register-refused")
