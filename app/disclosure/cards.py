@@ -79,3 +79,14 @@ def member_cards(
     return {
         mid: card_from_outcome(outcomes[mid], handles[mid]) for mid in member_ids if mid in handles
     }
+
+
+def member_name(session: Session, requester: Requester, member_id: int, place: Place) -> str:
+    """The name ``requester`` may see of one member, as their card shows it (a logged view).
+
+    For a page that names someone in a sentence ("Bob Babbage is no longer ...").
+
+    Raises:
+        KeyError: the member deleted their account.
+    """
+    return member_cards(session, requester, [member_id], place)[member_id].name

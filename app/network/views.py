@@ -16,7 +16,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from app.disclosure.cards import card_from_outcome, member_cards
+from app.disclosure.cards import card_from_outcome, member_cards, member_name
 from app.disclosure.preview import VIEWPOINTS, preview
 from app.disclosure.service import disclose
 from app.extensions import db, limiter
@@ -62,8 +62,10 @@ def search() -> tuple[str, int]:
 @bp.get("/connections")
 @login_required
 def connections() -> str:
-    """The member's connections, newest first."""
+    """The member's connections, newest first; past the last page, a way back to it."""
     page = page_number()
+    total = db.session.query(Connection).filter(Connection.member_id == current_user.id).count()
+    last_page = max(1, -(-total // PER_PAGE))
     rows = db.session.execute(
         select(Connection.other_id, Connection.created_at)
         .where(Connection.member_id == current_user.id)
@@ -75,13 +77,13 @@ def connections() -> str:
     cards = member_cards(
         db.session, current_requester(), [r.other_id for r in shown], Place.CONNECTIONS
     )
-    total = db.session.query(Connection).filter(Connection.member_id == current_user.id).count()
     return render_template(
         "network/connections.html",
         entries=[(cards[r.other_id], r.created_at) for r in shown if r.other_id in cards],
         page=page,
         has_next=len(rows) > PER_PAGE,
         total=total,
+        last_page=last_page,
     )
 
 
@@ -90,12 +92,18 @@ def connections() -> str:
 def remove_connection(handle: str) -> Response:
     """Disconnect from a member."""
     other = _member_or_404(handle)
+    # Named as the list named them: decided (and logged) while they are still a connection.
+    name = (
+        member_name(db.session, current_requester(), other.id, Place.CONNECTIONS)
+        if are_connected(db.session, current_user.id, other.id)
+        else ""
+    )
     try:
         disconnect(db.session, current_user.id, other.id)
     except NotConnected:
         abort(404, "You are not connected with this member.")
     db.session.commit()
-    flash("Connection removed.", "info")
+    flash(f"{name} is no longer one of your connections.", "info")
     return redirect(url_for("network.connections"))
 
 

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from app.disclosure.cards import member_cards
+from app.disclosure.cards import member_cards, member_name
 from app.disclosure.preview import VIEWPOINTS, preview
 from app.extensions import db
 from app.models.accounts import Member
@@ -205,8 +205,7 @@ def allow_again(handle: str) -> Response:
 
 def _name_of(requester: Member) -> str:
     """The requester as the member may see them: a view, decided and logged."""
-    cards = member_cards(db.session, current_requester(), [requester.id], Place.PRIVACY)
-    return cards[requester.id].name
+    return member_name(db.session, current_requester(), requester.id, Place.PRIVACY)
 
 
 def _kept_out() -> list[dict[str, Any]]:

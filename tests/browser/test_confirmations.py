@@ -49,7 +49,7 @@ def test_removing_a_connection_asks_first(new_page, live_app):
 
     toggle.click()
     row.get_by_role("button", name="Remove connection").click()
-    expect(page.get_by_text("Connection removed.")).to_be_visible()
+    expect(page.get_by_text("Bob Babbage is no longer one of your connections.")).to_be_visible()
     expect(page.locator(".person", has_text="Bob Babbage")).to_have_count(0)
     assert not _connected(live_app, ada, bob)
 

@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 
 from app.models.audit import AccessEvent
 from app.models.network import Invitation
-from app.network.services import are_connected
+from app.network.services import are_connected, connect
 from permissions import Audience, Field, policy
 from tests.conftest import post_form
 from tests.factories import connect_members, make_member, set_policy
@@ -145,3 +145,37 @@ def test_others_pages_ignore_the_viewpoint(client, session, auth):
     page = client.get(f"/m/{bob.handle}?as=connection").get_data(as_text=True)
     assert "bob@example.com" not in page
     assert "Send invitation" in page
+
+
+def test_removing_a_connection_names_them_as_the_list_did(client, session, auth):
+    # Found by review: the flash said only "Connection removed."
+    ada = make_member(session, "Ada", email="ada@example.com")
+    bob, cyd = make_member(session, "Bob", "Babbage"), make_member(session, "Cyd", "Hidden")
+    connect(session, ada.id, bob.id)
+    connect(session, ada.id, cyd.id)
+    for field in (Field.FIRST_NAME, Field.LAST_NAME):  # Cyd shows her name to nobody
+        set_policy(
+            session, cyd.id, field, policy(Audience.NOBODY, Audience.NOBODY, Audience.NOBODY)
+        )
+    auth.login("ada@example.com")
+    page = post_form(client, f"/connections/{bob.handle}/remove", follow_redirects=True)
+    assert "Bob Babbage is no longer one of your connections." in page.get_data(as_text=True)
+    page = post_form(client, f"/connections/{cyd.handle}/remove", follow_redirects=True)
+    text = page.get_data(as_text=True)
+    assert f"A member ({cyd.handle}) is no longer one of your connections." in text
+    assert "Cyd" not in text
+
+
+def test_a_page_past_the_last_says_so_and_leads_to_the_last(client, session, auth, monkeypatch):
+    # Found by review: /connections?page=999 said "159 connections", then "No connections yet".
+    monkeypatch.setattr("app.network.views.PER_PAGE", 2)
+    ada = make_member(session, "Ada", email="ada@example.com")
+    for n in range(5):
+        connect(session, ada.id, make_member(session, "Friend", f"Number{n}").id)
+    auth.login("ada@example.com")
+    page = client.get("/connections?page=999").get_data(as_text=True)
+    assert "No connections yet" not in page
+    assert "There is no page 999: your 5 connections fill 3 pages." in page
+    assert 'href="/connections?page=3">Go to page 3</a>' in page
+    assert "Friend Number" in client.get("/connections?page=3").get_data(as_text=True)
+    assert "There is no page" not in client.get("/connections?page=3").get_data(as_text=True)
