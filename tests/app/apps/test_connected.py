@@ -83,7 +83,8 @@ def test_an_app_whose_grant_was_revoked_is_listed_as_once_allowed(oauth: Harness
     assert "CRM Sync" in others and "You allowed it until" in others
     assert "Through other members' grants" not in others
     # Not "you have not connected any apps" above a list of an app once allowed.
-    assert "No app has access to your data now." in page
+    # About grants of one's own: apps may still read through others' (found by review).
+    assert "No app holds a grant from you now." in page
     assert "You have not connected any apps." not in page
 
 
