@@ -21,17 +21,15 @@ def request_id() -> str:
     return str(g.request_id)
 
 
-REFUSED_FOR_NOW = frozenset({429, 503})
-
-
 def retry_after_for_refusals(response: Response) -> Response:
-    """Drop ``Retry-After`` from answers that were not refusals to retry (429, 503).
+    """Keep ``Retry-After`` on a 429 only: it is the limit's or the quota's reset time.
 
-    Flask-Limiter adds it to every answer of a limited route; a client that
-    obeys it generically then waits an hour after a successful export (found
-    by review). Registered before the limiter, so that it runs after it.
+    Flask-Limiter adds it to every answer of a limited route, as the reset of
+    its own window; a client that obeys it generically then waited an hour
+    after a successful export, or after a 503 whose page said "a few minutes"
+    (found by review). Registered before the limiter, so that it runs after it.
     """
-    if response.status_code not in REFUSED_FOR_NOW:
+    if response.status_code != 429:
         response.headers.pop("Retry-After", None)
     return response
 

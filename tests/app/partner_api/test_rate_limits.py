@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from flask import Flask
+from flask import Flask, Response
 from flask.testing import FlaskClient
 
 from app.apps.protection import RATE_PER_TOKEN
 from app.clock import FixedClock
 from app.extensions import limiter
+from app.shell.security import retry_after_for_refusals
 from permissions import Scope
 from tests.app.apps.helpers import Harness, issue_token
 from tests.database import short_lived_app
@@ -96,3 +97,12 @@ def test_retry_after_comes_only_with_a_refusal(limited: FlaskClient, partner: Ha
         limited.get(PATH, headers=headers)
     refused = limited.get(PATH, headers=headers)
     assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+
+
+@pytest.mark.parametrize(
+    ("status", "kept"), [(200, False), (401, False), (503, False), (429, True)]
+)
+def test_only_a_429_keeps_the_limiters_retry_after(status: int, kept: bool) -> None:
+    # A 503 said "a few minutes" while the header said an hour (found by review).
+    answer = Response(status=status, headers={"Retry-After": "3600"})
+    assert ("Retry-After" in retry_after_for_refusals(answer).headers) is kept
