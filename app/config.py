@@ -75,7 +75,13 @@ REDIS_SCHEMES = ("redis", "rediss")
 
 def _redis_url(url: str | None) -> str | None:
     """``REDIS_URL`` if it names Redis (the rate limiter would fail on the first request)."""
-    if url is not None and urlsplit(url).scheme not in REDIS_SCHEMES:
+    if url is None:
+        return None
+    try:
+        scheme = urlsplit(url).scheme
+    except ValueError as exc:  # "Invalid IPv6 URL": an unpaired bracket (found by review)
+        raise ConfigurationError(f"REDIS_URL is not a URL ({exc}); got {url!r}") from None
+    if scheme not in REDIS_SCHEMES:
         raise ConfigurationError(
             f"REDIS_URL must start with one of {', '.join(s + '://' for s in REDIS_SCHEMES)};"
             f" got {url!r}"

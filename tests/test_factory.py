@@ -170,6 +170,13 @@ def test_a_redis_url_both_redis_clients_cannot_read_is_refused(tmp_path, url):
         load_config(str(tmp_path), {"SECRET_KEY": "k", "AUDIT_KEY": "a", "REDIS_URL": url})
 
 
+@pytest.mark.parametrize("url", ["redis://[::1:6379/0", "redis://a.example]:6379/0"])
+def test_a_redis_url_with_an_unpaired_bracket_is_a_configuration_error(tmp_path, url):
+    # urlsplit raised "Invalid IPv6 URL": a traceback, not the one line (found by review).
+    with pytest.raises(ConfigurationError, match="REDIS_URL is not a URL"):
+        load_config(str(tmp_path), {"SECRET_KEY": "k", "AUDIT_KEY": "a", "REDIS_URL": url})
+
+
 def test_the_session_cookie_lives_no_longer_than_a_session(tmp_path):
     config = load_config(
         str(tmp_path), {"SECRET_KEY": "k", "AUDIT_KEY": "a", "SESSION_ABSOLUTE_HOURS": "8"}
