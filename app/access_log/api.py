@@ -64,7 +64,7 @@ def verify_script() -> Response:
 
 def _size(name: str, tree_size: int) -> int:
     raw = request.args.get(name)
-    value = ascii_number(raw) if raw and len(raw) <= MAX_SIZE_DIGITS else None
+    value = ascii_number(raw, digits=MAX_SIZE_DIGITS) if raw else None
     if value is None or value > tree_size:
         abort(400, f"'{name}' must be a tree size from 0 to {tree_size}.")
     return value

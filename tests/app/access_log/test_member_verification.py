@@ -14,6 +14,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from flask import Flask
@@ -245,3 +246,15 @@ def test_the_page_tells_a_member_how_to_check_their_download(
     assert "How can I check this myself?" in page
     assert 'href="/.well-known/fieldgate-log/verify_access_log.py"' in page
     assert "see the README" not in page  # members have no README
+
+
+def test_tree_sizes_of_ten_digits_and_more_are_sizes(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The endpoint allowed 18 digits but read at most 9 (found by review).
+    monkeypatch.setattr("app.access_log.api.tree_state", lambda _s: SimpleNamespace(size=5 * 10**9))
+    monkeypatch.setattr("app.access_log.api.consistency_proof", lambda _a, _b, _r: [])
+    response = client.get(
+        "/.well-known/fieldgate-log/consistency?first=1000000000&second=1000000001"
+    )
+    assert response.status_code == 200 and response.get_json() == {"proof": []}
