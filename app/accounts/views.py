@@ -63,7 +63,7 @@ def configure_login(app: Flask) -> None:
     def _unauthorized() -> Response | tuple[Response, int]:
         if wants_json():
             # A stable code, as every API error has (found by review: it had none).
-            return json_error(401, "Sign in first.", code="login_required")
+            return json_error(401, "Sign in first.", code="login_required", error="Unauthorized")
         flash(login_manager.login_message, login_manager.login_message_category)
         return redirect(url_for("accounts.signin", next=request.full_path.rstrip("?")))
 

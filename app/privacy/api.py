@@ -35,7 +35,8 @@ bp = Blueprint("privacy_api", __name__, url_prefix="/api/me")
 def _bad_request(message: str, details: Any = None) -> tuple[Response, int]:
     # ``invalid_request``, as the partner API's 400s (found by review: no code).
     extra = {"details": details} if details is not None else {}
-    return json_error(400, message, **extra)
+    # "error" keeps the value clients saw before the code was added (found by review).
+    return json_error(400, message, error="Bad request", **extra)
 
 
 def _policies_document() -> dict[str, Any]:

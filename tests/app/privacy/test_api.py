@@ -143,12 +143,13 @@ def test_anonymous_gets_a_stable_code(client, session, path):
     response = client.get(path)
     assert response.status_code == 401
     assert response.get_json()["code"] == "login_required"
+    assert response.get_json()["error"] == "Unauthorized"  # as before the code came
 
 
 def test_refusals_carry_a_stable_code_and_their_details(client, session, ada):
     # Found by review: the 400s had "error" and "details" but no "code".
     purposes = _patch(client, {"marketing": "yes"}, url="/api/me/purposes").get_json()
-    assert purposes["code"] == "invalid_request"
+    assert purposes["code"] == "invalid_request" and purposes["error"] == "Bad request"
     assert list(purposes["details"]) == ["marketing"]
     bad = {"field": "email", "view": "nobody", "download": "public", "sync": "nobody"}
     policies = _patch(client, {"policies": [bad]}).get_json()
