@@ -26,6 +26,29 @@ from exporters import UnknownFormat, names
 from permissions import Field, Purpose
 
 
+def _selection(people: str | None, query: str | None) -> Selection:
+    """Who to export; an empty or double choice is refused, never read as "everyone".
+
+    (Found by review: ``--people ""`` and ``--search ""`` exported every
+    connection, and ``--people X --search Y`` ignored the search.)
+
+    Raises:
+        click.BadParameter: both were given, or one was given empty.
+    """
+    if people is not None and query is not None:
+        raise click.BadParameter("give --people or --search, not both", param_hint="--people")
+    if people is not None:
+        handles = tuple(h.strip() for h in people.split(",") if h.strip())
+        if not handles:
+            raise click.BadParameter("give at least one handle", param_hint="--people")
+        return Selection(SelectionKind.PEOPLE, handles)
+    if query is not None:
+        if not query.strip():
+            raise click.BadParameter("give part of a name", param_hint="--search")
+        return Selection(SelectionKind.SEARCH, query=query)
+    return Selection()
+
+
 def _fields(text: str | None) -> tuple[Field, ...]:
     if not text:
         return tuple(Field)
@@ -72,13 +95,7 @@ def export_cli(
     member_id = db.session.scalar(select(Member.id).where(Member.email == requester.lower()))
     if member_id is None:
         raise click.BadParameter("no member signs in with that e-mail", param_hint="--requester")
-    if people:
-        selection = Selection(SelectionKind.PEOPLE, tuple(h.strip() for h in people.split(",")))
-    elif query:
-        selection = Selection(SelectionKind.SEARCH, query=query)
-    else:
-        selection = Selection()
-    order = ExportOrder(selection, _fields(fields), fmt, Purpose(purpose), bom=bom)
+    order = ExportOrder(_selection(people, query), _fields(fields), fmt, Purpose(purpose), bom=bom)
     try:
         prepared = start_export(
             db.session,

@@ -65,6 +65,7 @@ from permissions import Field, Scope
 
 bp = Blueprint("partner_api", __name__, url_prefix="/api/v1")
 EXPORT_LIMIT = "30 per hour"
+SELECTION_NAMES = ("people", "query")
 
 
 def _error(status: int, code: str, message: str) -> tuple[Response, int]:
@@ -136,6 +137,10 @@ def _selection(args: dict[str, Any]) -> Selection:
 def export_contacts() -> Response | tuple[Response, int]:
     """The member's connections as a file, exactly as the export center makes it, for the app."""
     requester = token_requester()
+    for name in SELECTION_NAMES:
+        # Blank is not "everyone" (found by review: ?people= exported every connection).
+        if name in request.args and not request.args[name].strip():
+            return _error(400, "invalid_request", f"'{name}': empty; leave it out to export all.")
     try:
         args = load_query(ExportQuerySchema(), request.args)
     except ValidationError as exc:

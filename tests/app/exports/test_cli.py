@@ -55,6 +55,10 @@ def test_bad_arguments_are_clear_errors_and_release_nothing(app, session):
         ],
         "known fields": [*base, "--fields", "salary"],
         "not among your connections": [*base, "--people", "nosuchhandle"],
+        # Empty or double choices are refused, never read as everyone (found by review).
+        "give at least one handle": [*base, "--people", " , "],
+        "give part of a name": [*base, "--search", ""],
+        "not both": [*base, "--people", "someone", "--search", "Con"],
         "'xlsx' is not one of": [
             "export",
             "--requester",

@@ -122,6 +122,10 @@ def test_a_selection_of_people_or_a_name_query(partner: Harness, token: str) -> 
     assert set(_rows(chosen.data)) == {first.handle, third.handle}
     found = partner.api(token, f"{EXPORT}&query=Con1")
     assert set(_rows(found.data)) == {second.handle}
+    # A blank choice is not everyone (found by review: ?people= exported all three).
+    for blank in ("people=", "query=", "people=%20", "query=%20"):
+        refused = partner.api(token, f"{EXPORT}&{blank}")
+        assert refused.status_code == 400 and refused.get_json()["code"] == "invalid_request"
 
 
 def test_a_name_query_matches_only_names_the_app_would_receive(
