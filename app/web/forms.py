@@ -8,6 +8,8 @@ from flask import abort, request
 from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto  # FlaskForm(formdata=...)'s default: "read the request"
 
+FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+
 
 class PageForm(FlaskForm):
     """A form of text fields, read from the posted form and nothing else.
@@ -33,4 +35,8 @@ class PageForm(FlaskForm):
                 return None
             if request.files:
                 abort(400, "Send the form's fields as text: this form takes no files.")
+            if request.mimetype and request.mimetype not in FORM_TYPES:
+                # Read as an empty form, a JSON body turned the digest off and sent
+                # invitations without their message (found by the second review).
+                abort(400, "Send the form's fields as a form, not as JSON or another body.")
             return request.form or None
