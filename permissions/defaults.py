@@ -71,8 +71,9 @@ PRESETS: Mapping[str, Preset] = MappingProxyType(
             name="private",
             title="Most private",
             description=(
-                "Only connections see anything beyond your name and headline; "
-                "nothing goes into anyone's downloads or any app's CRM."
+                "Members see your name and headline; only connections see the rest of your "
+                "profile and your contact details; only you see your birthday and address. "
+                "Nothing goes into anyone's downloads or any app's CRM."
             ),
             policies=MappingProxyType(
                 {
@@ -90,9 +91,12 @@ PRESETS: Mapping[str, Preset] = MappingProxyType(
         "default": Preset(
             name="default",
             title="Fieldgate default",
+            # Each claim is the table's (found by review: "your professional profile is
+            # public" while location and website are for members only).
             description=(
-                "Your professional profile is public; connections can download it. "
-                "Connections see your contact details but cannot download them."
+                "Your name, headline, company, position and industry are public, your location "
+                "and website visible to members; connections can download them. Connections "
+                "see your contact details, birthday and address but cannot download them."
             ),
             policies=DEFAULT_POLICIES,
         ),

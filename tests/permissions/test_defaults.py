@@ -37,3 +37,61 @@ def test_every_field_has_a_default_and_every_preset_covers_every_field():
 def test_no_preset_syncs_anything():
     for preset in PRESETS.values():
         assert {p.sync for p in preset.policies.values()} == {A.NOBODY}, preset.name
+
+
+# Each preset's summary names fields by their captions; what it says of a group
+# must be what the table gives each field of it (found by review: the default's
+# summary called location and website public).
+SUMMARY_CLAIMS = {
+    "default": [
+        (
+            (
+                Field.FIRST_NAME,
+                Field.LAST_NAME,
+                Field.HEADLINE,
+                Field.COMPANY,
+                Field.POSITION,
+                Field.INDUSTRY,
+            ),
+            "view",
+            Audience.PUBLIC,
+            "are public",
+        ),
+        ((Field.LOCATION, Field.WEBSITE), "view", Audience.MEMBERS, "visible to members"),
+        (
+            (Field.EMAIL, Field.PHONE, Field.BIRTHDAY, Field.ADDRESS),
+            "view",
+            Audience.CONNECTIONS,
+            "Connections see your contact details, birthday and address",
+        ),
+        (
+            (Field.EMAIL, Field.PHONE, Field.BIRTHDAY, Field.ADDRESS),
+            "download",
+            Audience.NOBODY,
+            "cannot download them",
+        ),
+    ],
+    "private": [
+        (
+            (Field.FIRST_NAME, Field.LAST_NAME, Field.HEADLINE),
+            "view",
+            Audience.MEMBERS,
+            "Members see your name and headline",
+        ),
+        (
+            (Field.BIRTHDAY, Field.ADDRESS),
+            "view",
+            Audience.NOBODY,
+            "only you see your birthday and address",
+        ),
+        (tuple(Field), "download", Audience.NOBODY, "Nothing goes into anyone's downloads"),
+    ],
+}
+
+
+@pytest.mark.parametrize("name", sorted(SUMMARY_CLAIMS))
+def test_a_presets_summary_says_what_its_table_does(name):
+    preset = PRESETS[name]
+    for fields, action, audience, words in SUMMARY_CLAIMS[name]:
+        assert words in preset.description, (name, words)
+        assert {getattr(preset.policy_for(f), action) for f in fields} == {audience}, words
