@@ -18,14 +18,24 @@ requests in flight for ``--seconds`` against:
     serializing the document of one response of (a) captured at start-up
     (the same JSON, the same size) with no token, no policy, no events. It
     measures the server, the framework, JSON and the loopback, which (a)
-    also pays.
+    also pays;
+(c) ``GET /bench/floor``: the database work that the privacy rule makes
+    every such page do, on the driver alone: the token's row looked up by
+    digest, the page's connections and their values read, the page's 100
+    access events (the rows (a) wrote at start-up) inserted and committed,
+    then the same JSON as (b). No SQLAlchemy, no engine, no decisions. What
+    (a) costs above (c) is this app's; what (c) costs above (b) no
+    implementation of the rule can avoid.
 
-Both run on the same server, one after the other, after a warm-up each.
+All three run on the same server, one after the other, after a warm-up each.
 Rate limits are off (they would cap (a) at 300 a minute by design). The
 access-log sequencer is off: events are sealed into the tree later, off the
 request path, as the sequencer does in production. The last line printed is
 one JSON object: ``rps``, ``p99_ms``, ``baseline_rps``, ``baseline_p99_ms``
-and ``ratio`` (rps / baseline_rps). The target is ``ratio >= 0.5``.
+and ``ratio`` (rps / baseline_rps), plus ``floor_rps``, ``floor_ratio``
+(floor_rps / baseline_rps: the best ``ratio`` any implementation could reach
+on this machine) and ``ratio_to_floor`` (rps / floor_rps). The target is
+``ratio >= 0.5``.
 """
 
 from __future__ import annotations
@@ -43,12 +53,14 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, jsonify
+from sqlalchemy import text
 
 from app.apps.credentials import digest
 from app.apps.grants import consent
 from app.apps.registration import AppDetails, register_app
 from app.apps.scopes import scope_string
 from app.apps.tokens import store_tokens
+from app.audit.recorder import EVENT_COLUMNS
 from app.clock import utcnow
 from app.extensions import db
 from app.models.apps import AuthorizationCode
@@ -59,6 +71,7 @@ from permissions import Purpose, Scope
 ROOT = Path(__file__).resolve().parent.parent
 API_PATH = "/api/v1/connections?limit=100"
 BARE_PATH = "/bench/bare"
+FLOOR_PATH = "/bench/floor"
 SCOPES = frozenset({Scope.BASIC_VIEW, Scope.CONTACT_VIEW})
 TOKEN = "fgat_bench-api-token"  # noqa: S105 (a benchmark's token in a scratch database)
 DEVELOPER_ID = 2  # any seeded member can develop an app
@@ -105,25 +118,90 @@ def issue_token(app: Flask) -> None:
         db.session.commit()
 
 
-def served_app() -> Flask:
-    """The app gunicorn serves: the product, plus the bare route of this benchmark only.
+class Floor:
+    """Route (c): the rule's database work for one page, on the DB-API driver alone.
 
-    Reads ``BENCH_DATABASE_URL``. The bare route's body is one real response of
+    ``rows`` are the access events one real page wrote (read back at
+    start-up, in ``EVENT_COLUMNS`` order); each request writes them again,
+    stamped now, exactly as many and as large as (a) writes.
+    """
+
+    def __init__(self, app: Flask, rows: list[tuple[Any, ...]], subjects: list[int]) -> None:
+        self.app, self.rows = app, rows
+        self.subjects = ",".join(str(int(s)) for s in subjects)  # integers only
+        self.postgres = db.engine.dialect.name == "postgresql"
+        self.mark = "%s" if self.postgres else "?"
+
+    def __call__(self) -> Response:
+        mark, columns = self.mark, ", ".join(EVENT_COLUMNS)
+        connection = db.engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            token = (
+                "SELECT t.id, g.id FROM oauth_tokens t JOIN oauth_grants g ON g.id = t.grant_id"
+                f" WHERE t.access_token_hash = {mark}"
+            )
+            cursor.execute(token, (digest(TOKEN),))
+            cursor.fetchall()
+            cursor.execute(
+                "SELECT c.other_id, m.handle FROM connections c JOIN members m ON m.id = c.other_id"
+                f" WHERE c.member_id = {mark} ORDER BY c.other_id LIMIT 101",
+                (REQUESTER_ID,),
+            )
+            cursor.fetchall()
+            cursor.execute(
+                "SELECT id, member_id, field, label, value, view, download, sync"
+                f" FROM profile_values WHERE member_id IN ({self.subjects})"
+            )
+            cursor.fetchall()
+            stamp = utcnow() if self.postgres else utcnow().strftime("%Y-%m-%d %H:%M:%S.%f")
+            rows = [(stamp, *row[1:]) for row in self.rows]
+            if self.postgres:
+                with cursor.copy(f"COPY access_events ({columns}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+            else:
+                marks = ", ".join([mark] * len(EVENT_COLUMNS))
+                cursor.executemany(
+                    f"INSERT INTO access_events ({columns}) VALUES ({marks})",
+                    rows,
+                )
+            connection.commit()
+            cursor.close()
+        finally:
+            connection.close()  # back to the pool
+        return jsonify(self.app.config["BENCH_DOCUMENT"])
+
+
+def served_app() -> Flask:
+    """The app gunicorn serves: the product, plus the bare and floor routes of this benchmark.
+
+    Reads ``BENCH_DATABASE_URL``. The routes' body is one real response of
     the API, captured through the app at start-up (its events are logged like
-    any other read's).
+    any other read's, and the floor writes those events again).
     """
     app = bench_app(os.environ["BENCH_DATABASE_URL"])
-    document: list[Any] = []
+    floor: list[Floor] = []
 
     def bare() -> Response:
-        return jsonify(document[0])
+        return jsonify(app.config["BENCH_DOCUMENT"])
 
     app.add_url_rule(BARE_PATH, "bench_bare", bare)
+    app.add_url_rule(FLOOR_PATH, "bench_floor", lambda: floor[0]())
     captured = app.test_client().get(API_PATH, headers={"Authorization": f"Bearer {TOKEN}"})
     if captured.status_code != 200:
         raise RuntimeError(f"the API answered {captured.status}: {captured.get_data()[:300]!r}")
-    document.append(captured.get_json())
+    app.config["BENCH_DOCUMENT"] = captured.get_json()
     with app.app_context():
+        columns = ", ".join(EVENT_COLUMNS)
+        shown = len(app.config["BENCH_DOCUMENT"]["connections"])  # one event per connection
+        written = db.session.execute(
+            text(f"SELECT {columns} FROM access_events ORDER BY seq DESC LIMIT :n"),
+            {"n": shown},
+        ).all()
+        rows = [tuple(row) for row in reversed(written)]
+        floor.append(Floor(app, rows, [row[EVENT_COLUMNS.index("subject_id")] for row in rows]))
+        db.session.rollback()
         db.engine.dispose()  # gunicorn forks the workers from this process (--preload)
     return app
 
@@ -242,6 +320,8 @@ def main(argv: list[str] | None = None) -> None:
             print(f"api:  {json.dumps(api)}")
             bare = drive(port, BARE_PATH, args, token=None)
             print(f"bare: {json.dumps(bare)}")
+            floor = drive(port, FLOOR_PATH, args, token=None)
+            print(f"floor: {json.dumps(floor)}")
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -253,8 +333,12 @@ def main(argv: list[str] | None = None) -> None:
                 "baseline_rps": bare["rps"],
                 "baseline_p99_ms": bare["p99_ms"],
                 "ratio": round(api["rps"] / bare["rps"], 3) if bare["rps"] else None,
+                "floor_rps": floor["rps"],
+                "floor_p99_ms": floor["p99_ms"],
+                "floor_ratio": round(floor["rps"] / bare["rps"], 3) if bare["rps"] else None,
+                "ratio_to_floor": round(api["rps"] / floor["rps"], 3) if floor["rps"] else None,
                 "bytes": api["bytes"],
-                "errors": api["errors"] + bare["errors"],
+                "errors": api["errors"] + bare["errors"] + floor["errors"],
                 "workers": args.workers,
                 "concurrency": args.concurrency,
                 "seconds": args.seconds,

@@ -71,6 +71,8 @@ def test_api_benchmark_prints_a_json_summary(monkeypatch, capsys):
     assert {"rps", "p99_ms", "baseline_rps", "baseline_p99_ms", "ratio"} <= set(summary)
     assert summary["rps"] > 0 and summary["baseline_rps"] > 0 and summary["errors"] == 0
     assert summary["bytes"] > 1000  # 20 connections' JSON, the same for both endpoints
+    assert summary["floor_rps"] > 0 and summary["floor_ratio"] > 0
+    assert summary["ratio_to_floor"] == round(summary["rps"] / summary["floor_rps"], 3)
 
 
 def test_accesslog_read_benchmark_prints_a_json_summary(monkeypatch, capsys):
