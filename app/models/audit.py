@@ -132,7 +132,15 @@ class AccessEvent(Base):
             sqlite_where=text("action IN ('download', 'sync')"),
             postgresql_where=text("action IN ('download', 'sync')"),
         ),
-        Index("uq_access_events_leaf_index", "leaf_index", unique=True),
+        # Sealed events only: every event is inserted pending, and a NULL here
+        # would be one more entry per event on the request path (migration 0014).
+        Index(
+            "uq_access_events_leaf_index",
+            "leaf_index",
+            unique=True,
+            sqlite_where=text("leaf_index IS NOT NULL"),
+            postgresql_where=text("leaf_index IS NOT NULL"),
+        ),
         Index(
             "ix_access_events_pending",
             "seq",

@@ -1,0 +1,42 @@
+"""the unique index on leaf_index covers sealed events only
+
+Revision ID: 0014
+Revises: 0013
+Create Date: 2026-12-07
+
+Every access event is inserted pending (``leaf_index`` NULL), on the request
+path, before data leaves. The unique index on ``leaf_index`` took each of
+those NULLs too: one more index entry per event, and all of them at the same
+right edge of the index, where concurrent writers meet. Uniqueness only ever
+concerned sealed events (NULLs are never equal), so the index now holds those
+only; the sequencer fills it as it seals.
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '0014'
+down_revision = '0013'
+branch_labels = None
+depends_on = None
+
+SEALED = sa.text('leaf_index IS NOT NULL')
+
+
+def upgrade():
+    with op.batch_alter_table('access_events') as batch_op:
+        batch_op.drop_index('uq_access_events_leaf_index')
+        batch_op.create_index(
+            'uq_access_events_leaf_index',
+            ['leaf_index'],
+            unique=True,
+            sqlite_where=SEALED,
+            postgresql_where=SEALED,
+        )
+
+
+def downgrade():
+    with op.batch_alter_table('access_events') as batch_op:
+        batch_op.drop_index('uq_access_events_leaf_index')
+        batch_op.create_index('uq_access_events_leaf_index', ['leaf_index'], unique=True)
