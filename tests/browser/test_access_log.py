@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 
 import pytest
 from playwright.sync_api import expect
@@ -11,7 +12,7 @@ from playwright.sync_api import expect
 from app.extensions import db
 from app.network.services import connect
 from tests.browser.conftest import screenshot
-from tests.browser.helpers import find_member, open_nav, seed_member, sign_in, sign_out
+from tests.browser.helpers import find_member, open_nav, seed_member, sign_in, sign_out, sign_up
 
 pytestmark = pytest.mark.browser
 
@@ -57,3 +58,34 @@ def test_a_member_sees_who_viewed_their_email_and_downloads_the_log(new_page, li
     open_nav(page, "Notifications")
     expect(page.get_by_text("1 person viewed your profile.")).to_be_visible()
     screenshot(page, "21-notifications")
+
+
+# The size each date label is drawn at on screen, in CSS pixels: its font size
+# times the scale its SVG draws it at (1 for a label outside any viewBox).
+_LABEL_SIZES = """labels => labels.map(label => {
+    const size = parseFloat(getComputedStyle(label).fontSize);
+    const scale = label instanceof SVGGraphicsElement ? label.getScreenCTM().a : 1;
+    const box = label.getBoundingClientRect();
+    return {text: label.textContent.trim(), px: size * scale, left: box.left, right: box.right};
+})"""
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_charts_date_labels_are_readable_on_a_phone_and_a_laptop(new_page, width):
+    # Found by review: at 390 wide the labels were drawn at about 8px, the
+    # chart's 720-unit viewBox shrinking them with its bars.
+    page = new_page(width=width, height=844)
+    sign_up(page, "Ada", "Lovelace", "ada@example.com")
+    page.goto("/access")
+    labels = page.locator(".chart-tick").evaluate_all(_LABEL_SIZES)
+    screenshot(page, f"22-access-log-chart-{width}")
+
+    assert len(labels) >= 3, labels
+    assert all(label["text"] for label in labels), labels
+    too_small = [(label["text"], round(label["px"], 1)) for label in labels if label["px"] < 11]
+    assert too_small == [], f"labels under 11px at {width} wide: {too_small}"
+    # Readable and apart: each label ends before the next one starts.
+    ordered = sorted(labels, key=lambda label: label["left"])
+    assert all(a["right"] < b["left"] for a, b in itertools.pairwise(ordered)), ordered
+    chart = page.locator(".card", has=page.locator("svg.chart")).bounding_box()
+    assert ordered[0]["left"] >= chart["x"] and ordered[-1]["right"] <= chart["x"] + chart["width"]
