@@ -185,18 +185,39 @@ def download() -> Any:
     return file_response(prepared)
 
 
+# The header the export center's script (static/js/exports.js) sends to get the
+# fragment. No navigation carries it. Sec-Fetch-Dest would tell the two apart
+# too, but browsers send it only over https and to localhost.
+FRAGMENT_HEADER = "X-Requested-With"
+
+
 @bp.get("/history")
 @login_required
-def history() -> str:
-    """Past exports and today's quota: parts of the export center to refresh after a download."""
-    return render_template(
-        "exports/_history.html",
-        history=_history(page_number("history")),
-        format_titles=FORMAT_TITLES,
-        purpose_titles={p.value: t for p, t in PURPOSE_TITLES.items()},
-        with_quota=True,
-        **_quota(),
-    )
+def history() -> WerkzeugResponse:
+    """Past exports and today's quota: parts of the export center to refresh after a download.
+
+    Asked for without :data:`FRAGMENT_HEADER` (opened in the browser, from a
+    bookmark or the address bar), it leads to the export center's own list of
+    past exports instead: the fragment alone showed unstyled (found by review).
+    """
+    page = page_number("history")  # a page that cannot be is refused here, not after a redirect
+    response: WerkzeugResponse
+    if FRAGMENT_HEADER in request.headers:
+        response = current_app.make_response(
+            render_template(
+                "exports/_history.html",
+                history=_history(page),
+                format_titles=FORMAT_TITLES,
+                purpose_titles={p.value: t for p, t in PURPOSE_TITLES.items()},
+                with_quota=True,
+                **_quota(),
+            )
+        )
+    else:
+        target = url_for("exports.center", **carried_query("history"), _anchor="history")
+        response = redirect(target)
+    response.vary.add(FRAGMENT_HEADER)
+    return response
 
 
 @bp.get("/progress/<ticket>")

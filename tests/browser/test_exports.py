@@ -64,6 +64,8 @@ def test_a_recruiter_gets_only_the_emails_their_contacts_allow_in_downloads(new_
     screenshot(page, "30-export-center")
 
     left_before, limit = _quota_left(page)
+    refreshes = []
+    page.on("response", lambda r: refreshes.append(r) if "/exports/history" in r.url else None)
     with page.expect_download() as download_info:
         page.get_by_role("button", name="Download").click()
     download = download_info.value
@@ -80,6 +82,8 @@ def test_a_recruiter_gets_only_the_emails_their_contacts_allow_in_downloads(new_
     expect(history).to_contain_text("2 people")
     # So does the quota: Eve's e-mail counted against it, without a reload.
     expect(page.locator("#quota")).to_contain_text(f"of {left_before - 1} of {limit} people")
+    # Refreshed from the fragment, not a whole page reached by a redirect.
+    assert [r.status for r in refreshes] == [200] and "<html" not in refreshes[0].text()
     screenshot(page, "31-export-history")
     with page.expect_navigation():
         history.get_by_role("link", name="manifest").click()
@@ -104,3 +108,19 @@ def test_typing_a_name_narrows_the_export_to_it(new_page, live_app):
     page.get_by_role("button", name="Preview manifest").click()
 
     expect(page.locator("#manifest")).to_contain_text("1 of 1 selected person would be included")
+
+
+def test_past_exports_opened_as_a_page_show_in_the_export_center(new_page, live_app):
+    # Found by review: opened in the browser, /exports/history was an unstyled fragment.
+    _seed(live_app)
+    page = new_page(width=390, height=844)
+    sign_in(page, "rita@example.com")
+    page.goto("/exports/history")
+    expect(page).to_have_url(re.compile(r"/exports#history$"))
+    expect(page.get_by_role("heading", name="Export contacts")).to_be_visible()
+    expect(page.get_by_role("heading", name="Past exports")).to_be_visible()
+    expect(page.locator("#history")).to_contain_text("No exports yet.")
+    expect(page.locator("#history")).to_be_in_viewport()
+    # Laid out by the stylesheet: the top bar folds behind its menu on a phone.
+    expect(page.locator("header summary", has_text="Menu")).to_be_visible()
+    screenshot(page, "33-export-history-opened")

@@ -18,9 +18,11 @@
   }
 
   // Past exports and today's quota are re-read from the server once the export is complete.
+  // The header asks for the fragment: without it (a page opened in the browser) the server
+  // answers with a redirect to the export center.
   function refreshHistory() {
     if (!form.dataset.historyUrl) { return; }
-    fetch(form.dataset.historyUrl, { credentials: "same-origin" })
+    fetch(form.dataset.historyUrl, { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
       .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
       .then(function (html) {
         var fresh = new DOMParser().parseFromString(html, "text/html");

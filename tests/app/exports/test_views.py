@@ -202,6 +202,42 @@ def test_history_lists_past_exports_with_their_manifest_only(
     assert client.get(f"/exports/{run.id}/manifest").status_code == 404
 
 
+def test_past_exports_opened_in_the_browser_show_inside_the_export_center(
+    client: FlaskClient, auth: Auth, session: Session
+) -> None:
+    # Found by review: opened as a page, /exports/history was a bare fragment, unstyled.
+    rita = make_member(session)
+    run = finished_run(session, rita, format="csv", purpose="recruiting")
+    session.commit()
+    auth.login(rita.email)
+
+    for query, target in (("", "/exports#history"), ("?history=2", "/exports?history=2#history")):
+        response = client.get(f"/exports/history{query}")
+        assert (response.status_code, response.location) == (302, target)
+        assert "X-Requested-With" in response.headers["Vary"]
+    page = client.get("/exports/history", follow_redirects=True).get_data(as_text=True)
+    assert "<html" in page and 'href="/static/css/app.css' in page
+    assert "Past exports" in page and f"/exports/{run.id}/manifest" in page
+
+
+def test_the_export_centers_own_refresh_gets_past_exports_and_quota_alone(
+    client: FlaskClient, auth: Auth, session: Session
+) -> None:
+    rita = make_member(session)
+    run = finished_run(session, rita, format="csv", purpose="recruiting")
+    session.commit()
+    auth.login(rita.email)
+
+    response = client.get("/exports/history", headers={"X-Requested-With": "fetch"})
+
+    assert response.status_code == 200
+    assert "X-Requested-With" in response.headers["Vary"]
+    fragment = response.get_data(as_text=True)
+    assert 'id="history"' in fragment and 'id="quota"' in fragment
+    assert f"/exports/{run.id}/manifest" in fragment
+    assert "<html" not in fragment and "<header" not in fragment
+
+
 def test_a_stopped_exports_manifest_says_it_stopped_and_what_its_counts_cover(
     client: FlaskClient, auth: Auth, session: Session
 ) -> None:

@@ -722,7 +722,12 @@ RECIPES: dict[tuple[str, str], Recipe] = {
     ("exports.center_slash", "GET"): lambda w: [
         Call("exports.center_slash", "GET", query={"contacts": "people"})
     ],
-    ("exports.history", "GET"): lambda w: [Call("exports.history", "GET", query={"history": "1"})],
+    ("exports.history", "GET"): lambda w: [
+        Call("exports.history", "GET", query={"history": "1"}),  # opened: a redirect
+        Call(  # the export center's refresh: the fragment
+            "exports.history", "GET", query={"history": "1"}, headers={"X-Requested-With": "fetch"}
+        ),
+    ],
     ("exports.manifest_json", "GET"): lambda w: [
         Call("exports.manifest_json", "GET", {"run_id": str(w.run_id)})
     ],
