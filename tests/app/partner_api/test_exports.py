@@ -165,7 +165,7 @@ def test_the_run_is_in_the_members_history_by_the_app(partner: Harness, token: s
     run_id = int(partner.api(token, EXPORT).headers["X-Export-Id"])
     run = partner.session.get(ExportRun, run_id)
     assert run is not None and run.app_id == partner.app.id
-    page = partner.http.get("/exports/history").get_data(as_text=True)
+    page = partner.http.get("/exports").get_data(as_text=True)
     assert "by Talent Finder" in page
 
 
