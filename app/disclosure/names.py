@@ -14,6 +14,11 @@ from app.disclosure.values import NAME_FIELDS, name_candidates
 from permissions import Action, Outcome
 
 MAX_WORDS = 5
+# Candidates are decided this many at a time. Never a cap on candidates: a cap
+# counted hidden names too, so they crowded visible ones out of the result, and
+# whether a visible name was found told how many hidden ones matched (found by
+# review). Only matches, which the requester may see, are counted.
+CANDIDATE_CHUNK = 500
 
 
 class EmptyNameQuery(ValueError):
@@ -41,8 +46,10 @@ def members_named(
 ) -> list[int]:
     """Ids of members whose visible first and last name contain every word of ``query``.
 
-    Decides (without logging: nothing is shown yet) what the requester may
-    receive of each candidate's names for ``action``; the caller shows the matches through
+    The first ``limit`` of them by id (all when None). Decides (without
+    logging: nothing is shown yet) what the requester may receive of each
+    candidate's names for ``action``, a chunk of candidates at a time, until
+    ``limit`` matches are found; the caller shows the matches through
     :func:`app.disclosure.cards.member_cards`, which logs what it shows.
 
     Raises:
@@ -51,12 +58,22 @@ def members_named(
     words = name_words(query)
     if not words or requester.member_id is None:
         raise EmptyNameQuery("Type part of a name.")
-    candidates = name_candidates(
-        session,
-        words[0],
-        requester_id=requester.member_id,
-        connections_only=connections_only,
-        limit=limit,
-    )
-    outcomes = decide_for(session, requester, candidates, action=action, fields=NAME_FIELDS)
-    return [sid for sid in candidates if _visible_name_has(outcomes[sid], words)]
+    found: list[int] = []
+    after = None
+    while limit is None or len(found) < limit:
+        candidates = name_candidates(
+            session,
+            words[0],
+            requester_id=requester.member_id,
+            connections_only=connections_only,
+            limit=CANDIDATE_CHUNK,
+            after=after,
+        )
+        if not candidates:
+            break
+        outcomes = decide_for(session, requester, candidates, action=action, fields=NAME_FIELDS)
+        found += [sid for sid in candidates if _visible_name_has(outcomes[sid], words)]
+        if len(candidates) < CANDIDATE_CHUNK:
+            break
+        after = candidates[-1]
+    return found if limit is None else found[:limit]

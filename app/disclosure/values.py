@@ -90,12 +90,14 @@ def name_candidates(
     requester_id: int,
     connections_only: bool,
     limit: int | None = None,
+    after: int | None = None,
 ) -> list[int]:
     """Members (not the requester) with a first or last name containing ``token``, by id.
 
     A coarse pre-filter on stored names, visible or not: nothing it returns
     is shown. :func:`app.disclosure.names.members_named` keeps only those
-    whose *visible* name matches.
+    whose *visible* name matches. ``after`` and ``limit`` page through them
+    by id.
     """
     stmt = (
         select(ProfileValue.member_id)
@@ -111,6 +113,8 @@ def name_candidates(
         stmt = stmt.join(Connection, Connection.other_id == ProfileValue.member_id).where(
             Connection.member_id == requester_id
         )
+    if after is not None:
+        stmt = stmt.where(ProfileValue.member_id > after)
     if limit is not None:
         stmt = stmt.limit(limit)
     return list(session.scalars(stmt))

@@ -11,7 +11,7 @@ from app.disclosure.names import members_named, name_words
 from app.disclosure.service import Requester
 from app.models.audit import Place
 
-MAX_CANDIDATES = 500
+MAX_MATCHES = 500  # visible matches; hidden names are never counted
 MAX_QUERY_LENGTH = 100
 
 
@@ -37,7 +37,7 @@ def search_members(
     page = max(page, 1)
     if not name_words(query):
         return SearchPage(query, [], page, False)
-    matches = members_named(session, requester, query, connections_only=False, limit=MAX_CANDIDATES)
+    matches = members_named(session, requester, query, connections_only=False, limit=MAX_MATCHES)
     start = (page - 1) * per_page
     shown = matches[start : start + per_page]
     cards = member_cards(session, requester, shown, Place.SEARCH)
