@@ -181,6 +181,10 @@ def safe_manifest(stored: Mapping[str, Any]) -> dict[str, Any]:
 
     Version 1 named each member's reason and showed withheld counts for any
     selection; converting them on the way out applies the rules to the history too.
+    It did not store how its people were chosen, so each is converted as if
+    they were ticked by hand: no reasons, however many (an old export of
+    people ticked by hand kept its reasons when converted as "all my
+    connections"; found by review).
     """
     if stored.get("version") == VERSION:
         return dict(stored)
@@ -204,4 +208,5 @@ def safe_manifest(stored: Mapping[str, Any]) -> dict[str, Any]:
         left_out=left_out,
         released=dict(stored.get("released_values", {})),
         withheld=withheld,
+        chosen_by_hand=True,  # unknown in version 1: the rule that tells the least
     )

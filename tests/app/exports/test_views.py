@@ -561,6 +561,46 @@ def test_the_self_export_shows_old_manifests_as_the_manifest_pages_do(
     assert "suppressed" not in json.dumps(kept)
 
 
+def test_an_old_manifest_of_many_people_gives_no_reasons(
+    client: FlaskClient, auth: Auth, session: Session
+) -> None:
+    # Found by review: a version 1 manifest says nothing of how its people were
+    # chosen, and five ticked by hand were shown with their reasons.
+    rita = make_member(session, "Rita", "Recruiter")
+    ticked = {
+        **MANIFEST_V1,
+        "contacts_selected": 5,
+        "contacts": 3,
+        "contacts_with_contact_details": 3,
+        "left_out": {"suppressed": 1, "audience": 1},
+        "released_values": {"email": 3},
+        "withheld_values": {"email": {"audience": 1}},
+    }
+    run = ExportRun(
+        requester_id=rita.id,
+        format="csv",
+        purpose=Purpose.RECRUITING,
+        fields='["email"]',
+        contacts_selected=5,
+        status="complete",
+        manifest=json.dumps(ticked),
+    )
+    session.add(run)
+    session.commit()
+    auth.login(rita.email)
+    shown = client.get(f"/exports/{run.id}/manifest.json").get_json()
+    assert shown["people"] == {
+        "selected": 5,
+        "included": 3,
+        "with_contact_details": 3,
+        "left_out": 2,
+        "left_out_by_reason": None,
+    }
+    assert shown["values"] == {"included": {"email": 3}, "withheld": None}
+    page = client.get(f"/exports/{run.id}/manifest").get_data(as_text=True)
+    assert "suppress" not in page.casefold() and "audience" not in page.casefold()
+
+
 def test_previews_have_a_limit_of_their_own(
     app: Flask, database_url: str, session: Session
 ) -> None:
