@@ -96,7 +96,11 @@ def connections_page(
     key: bytes,
     fields: Collection[Field],
 ) -> ConnectionPage:
-    """The requester's connections after ``cursor`` in id order, each as the app may view them.
+    """The requester's connections after ``cursor`` in handle order, each as the app may view them.
+
+    Handle order, not id order: ids count registrations, so pages in id order
+    told an app which of the member's connections joined before which
+    (found by review). Handles are random and public.
 
     ``key`` signs the cursors (the app's secret key).
 
@@ -112,12 +116,10 @@ def connections_page(
         .where(Connection.member_id == member)
     )
     if cursor is not None:
-        after = decode_cursor(cursor, key=key, member_id=member)
-        # The member row stays (a tombstone) when its account is deleted, so
-        # the handle still finds its place after a deletion or a disconnection.
-        last = select(Member.id).where(Member.handle == after).scalar_subquery()
-        stmt = stmt.where(Connection.other_id > last)
-    rows = session.execute(stmt.order_by(Connection.other_id).limit(limit + 1)).all()
+        # The handle is the place itself: a deletion or a disconnection since
+        # the last page moves nothing.
+        stmt = stmt.where(Member.handle > decode_cursor(cursor, key=key, member_id=member))
+    rows = session.execute(stmt.order_by(Member.handle).limit(limit + 1)).all()
     page = rows[:limit]
     shown = [other for other, _handle in page]
     chosen = tuple(f for f in Field if f in fields)

@@ -28,6 +28,13 @@ def _connections(partner: Harness, n: int) -> list[Member]:
     return people
 
 
+def _in_handle_order(partner: Harness, people: list[Member]) -> list[Member]:
+    """``people`` as the database orders their handles (its own collation)."""
+    by_handle = {p.handle: p for p in people}
+    stmt = select(Member.handle).where(Member.id.in_([p.id for p in people]))
+    return [by_handle[h] for h in partner.session.scalars(stmt.order_by(Member.handle))]
+
+
 def _get(partner: Harness, token: str, path: str) -> tuple[int, dict]:
     response = partner.api(token, path)
     return response.status_code, response.get_json()
@@ -47,7 +54,7 @@ def test_pages_follow_a_stable_order_and_cover_everyone_once(partner: Harness) -
         if cursor is None:
             break
     assert pages == 3
-    assert seen == [p.handle for p in sorted(people, key=lambda m: m.id)]
+    assert seen == [p.handle for p in _in_handle_order(partner, people)]
 
 
 def _pages(partner: Harness, token: str, limit: int) -> list[list[str]]:
@@ -67,13 +74,23 @@ def _unbase64(cursor: str) -> str:
 
 
 @pytest.mark.parametrize("limit", [1, 2, 3])
-def test_every_page_size_covers_everyone_once_in_registration_order(
-    partner: Harness, limit: int
-) -> None:
+def test_every_page_size_covers_everyone_once_in_handle_order(partner: Harness, limit: int) -> None:
     people = _connections(partner, 5)
     token = partner.full_flow(scope="basic:view")["access_token"]
     seen = [handle for page in _pages(partner, token, limit) for handle in page]
-    assert seen == [p.handle for p in sorted(people, key=lambda m: m.id)]
+    assert seen == [p.handle for p in _in_handle_order(partner, people)]
+
+
+def test_pages_do_not_tell_who_registered_first(partner: Harness) -> None:
+    # Found by review: pages in id order told an app which of the member's
+    # connections joined before which. The handles here sort against it.
+    people = _connections(partner, 4)
+    for person, handle in zip(people, ["dddd0", "cccc0", "bbbb0", "aaaa0"], strict=True):
+        person.handle = handle
+    partner.session.commit()
+    token = partner.full_flow(scope="basic:view")["access_token"]
+    seen = [handle for page in _pages(partner, token, 3) for handle in page]
+    assert seen == ["aaaa0", "bbbb0", "cccc0", "dddd0"]
 
 
 def test_the_cursor_does_not_reveal_internal_member_ids(partner: Harness) -> None:
@@ -86,7 +103,7 @@ def test_the_cursor_does_not_reveal_internal_member_ids(partner: Harness) -> Non
 
 
 def test_a_connection_removed_between_pages_does_not_break_the_paging(partner: Harness) -> None:
-    first, second, third, fourth = sorted(_connections(partner, 4), key=lambda m: m.id)
+    first, second, third, fourth = _in_handle_order(partner, _connections(partner, 4))
     token = partner.full_flow(scope="basic:view")["access_token"]
     body = partner.api(token, "/api/v1/connections?limit=2").get_json()
     assert [c["handle"] for c in body["connections"]] == [first.handle, second.handle]
@@ -100,7 +117,7 @@ def test_a_connection_removed_between_pages_does_not_break_the_paging(partner: H
 
 
 def test_a_deleted_member_behind_the_cursor_does_not_break_the_paging(partner: Harness) -> None:
-    first, second = sorted(_connections(partner, 2), key=lambda m: m.id)
+    first, second = _in_handle_order(partner, _connections(partner, 2))
     token = partner.full_flow(scope="basic:view")["access_token"]
     cursor = partner.api(token, "/api/v1/connections?limit=1").get_json()["next_cursor"]
     delete_account(partner.session, first, TEST_PASSWORD)
