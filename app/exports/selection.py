@@ -9,6 +9,7 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.database import fetch_for_ids
 from app.disclosure.names import EmptyNameQuery, members_named
 from app.disclosure.service import Requester
 from app.models.accounts import Member
@@ -50,6 +51,19 @@ def connection_ids(session: Session, requester_id: int) -> list[int]:
     )
 
 
+_IN_HANDLE_ORDER = "SELECT id FROM members WHERE id IN {ids} ORDER BY handle"
+
+
+def in_handle_order(session: Session, member_ids: Sequence[int]) -> list[int]:
+    """``member_ids`` in the order of their handles: the order of every export's rows.
+
+    Never id order: ids count registrations, so a file in id order told which
+    contact joined before which (found by review). Handles are random and
+    public, and each file shows them already.
+    """
+    return [int(mid) for (mid,) in fetch_for_ids(session, _IN_HANDLE_ORDER, member_ids)]
+
+
 def _not_connections(n: int) -> str:
     return f"{n} of the chosen people {'is' if n == 1 else 'are'} not among your connections."
 
@@ -68,7 +82,7 @@ def _chosen(session: Session, requester_id: int, handles: Sequence[str]) -> list
     ).all()
     if len(ids) < len(wanted):
         raise SelectionError(_not_connections(len(wanted) - len(ids)))
-    return sorted(ids)
+    return list(ids)
 
 
 def _matching(session: Session, requester: Requester, query: str) -> list[int]:
@@ -84,7 +98,7 @@ def _matching(session: Session, requester: Requester, query: str) -> list[int]:
 
 
 def resolve(session: Session, requester: Requester, selection: Selection) -> list[int]:
-    """The member ids the selection names, in id order.
+    """The member ids the selection names, in handle order (see :func:`in_handle_order`).
 
     Raises:
         SelectionError: nobody is selected, or someone selected is not a connection.
@@ -99,4 +113,4 @@ def resolve(session: Session, requester: Requester, selection: Selection) -> lis
         ids = _matching(session, requester, selection.query)
     if not ids:
         raise SelectionError("No contacts are selected, so there is nothing to export.")
-    return ids
+    return in_handle_order(session, ids)

@@ -22,13 +22,24 @@ GENEROUS = ExportLimits(contacts_per_day=1_000_000, marketing_per_day=1_000_000)
 
 
 def recruiter_with(session: Session, n: int) -> tuple[Member, list[Member]]:
-    """A requester connected to ``n`` new members (default policies)."""
+    """A requester connected to ``n`` new members (default policies).
+
+    Exports take contacts in handle order; these members' handles sort in the
+    order they were made (a prefix on the random handle), so a test's
+    ``contacts[:2]`` is an export's first chunk of two.
+    """
     requester = make_member(session, "Rita", "Recruiter")
     contacts = [make_member(session, f"Contact{i}", f"Person{i}") for i in range(n)]
-    for contact in contacts:
+    for i, contact in enumerate(contacts):
+        contact.handle = ordered_handle(i, contact.handle)
         connect(session, requester.id, contact.id)
     session.flush()
     return requester, contacts
+
+
+def ordered_handle(position: int, handle: str) -> str:
+    """``handle`` with a prefix that sorts it at ``position`` (in any collation)."""
+    return f"r{position:05d}{handle[6:]}"
 
 
 def run_export(

@@ -366,3 +366,26 @@ def test_a_quota_store_lost_mid_export_still_leaves_the_run_recorded(
     run = session.scalars(select(ExportRun).where(ExportRun.requester_id == rita.id)).one()
     assert run.status == "complete" and run.finished_at is not None
     assert json.loads(run.manifest)["people"]["included"] == 1
+
+
+@pytest.mark.parametrize(
+    "selection",
+    [
+        Selection(),
+        Selection(SelectionKind.PEOPLE, ("aaaa0", "bbbb0", "cccc0", "dddd0")),
+        Selection(SelectionKind.SEARCH, query="contact"),
+    ],
+)
+def test_files_do_not_tell_which_contact_registered_first(
+    app: Flask, session: Session, selection: Selection
+) -> None:
+    # Found by review: rows in id order told which contact joined before which.
+    rita, contacts = recruiter_with(session, 4)
+    registered = sorted(contacts, key=lambda c: c.id)
+    for contact, handle in zip(registered, ["dddd0", "cccc0", "bbbb0", "aaaa0"], strict=True):
+        contact.handle = handle
+    session.commit()
+    data, _run = run_export(app, session, rita, fmt="ndjson", selection=selection)
+    rows = [json.loads(line) for line in data.decode().splitlines()]
+    handles = [row["id"] for row in rows if row["type"] == "contact"]  # the id is the handle
+    assert handles == ["aaaa0", "bbbb0", "cccc0", "dddd0"]

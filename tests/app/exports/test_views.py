@@ -561,6 +561,20 @@ def test_the_self_export_shows_old_manifests_as_the_manifest_pages_do(
     assert "suppressed" not in json.dumps(kept)
 
 
+def test_the_self_export_does_not_tell_which_connection_registered_first(
+    client: FlaskClient, auth: Auth, session: Session
+) -> None:
+    rita, contacts = recruiter_with(session, 3)
+    registered = sorted(contacts, key=lambda c: c.id)
+    for contact, handle in zip(registered, ["cccc0", "bbbb0", "aaaa0"], strict=True):
+        contact.handle = handle
+    session.commit()
+    auth.login(rita.email)
+    archive = zipfile.ZipFile(io.BytesIO(client.get("/exports/mine").get_data()))
+    connections = json.loads(archive.read("connections.json"))
+    assert [c["id"] for c in connections["contacts"]] == ["aaaa0", "bbbb0", "cccc0"]
+
+
 def test_an_old_manifest_of_many_people_gives_no_reasons(
     client: FlaskClient, auth: Auth, session: Session
 ) -> None:

@@ -28,6 +28,7 @@ from app.partner_api import api as partner_api
 from exporters import csv_format
 from permissions import Action, Audience, Field, Policy
 from tests.app.apps.helpers import Harness, new_app, through_app
+from tests.app.exports.helpers import ordered_handle
 from tests.factories import make_member, set_policy
 
 EXPORT = "/api/v1/exports/contacts?format=csv&purpose=recruiting"
@@ -49,6 +50,8 @@ def _contacts(partner: Harness, n: int = 3) -> list[Member]:
     for person in people:
         connect(partner.session, partner.member.id, person.id)
         set_policy(partner.session, person.id, Field.EMAIL, DOWNLOADABLE)
+    for i, person in enumerate(people):  # exports take them in this order
+        person.handle = ordered_handle(i, person.handle)
     partner.session.commit()
     return people
 
