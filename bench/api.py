@@ -145,7 +145,7 @@ class Floor:
             cursor.fetchall()
             cursor.execute(
                 "SELECT c.other_id, m.handle FROM connections c JOIN members m ON m.id = c.other_id"
-                f" WHERE c.member_id = {mark} ORDER BY c.other_id LIMIT 101",
+                f" WHERE c.member_id = {mark} ORDER BY m.handle LIMIT 101",
                 (REQUESTER_ID,),
             )
             cursor.fetchall()
