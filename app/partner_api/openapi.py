@@ -87,7 +87,8 @@ def _paths(spec: APISpec) -> None:
             "get": _partner(
                 Scope.BASIC_VIEW,
                 "A page of the member's connections",
-                "In a stable order; each connection with only the values the app may view "
+                "In handle order (a stable order that says nothing of who joined when); "
+                "each connection with only the values the app may view "
                 "(the token's scopes, the connection's policy, blocks). Logged as `api-read`. "
                 "`next_cursor` is opaque and serves only the member whose page it came from; "
                 "a connection removed between pages does not break the paging.",
