@@ -137,6 +137,11 @@ class Floor:
         connection = db.engine.raw_connection()
         try:
             cursor = connection.cursor()
+            if not self.postgres:
+                # The app's SQLite connections run in autocommit mode and begin
+                # their transactions by hand (app/database.py); a raw connection
+                # fires no such event, and each insert would commit on its own.
+                cursor.execute("BEGIN IMMEDIATE")
             token = (
                 "SELECT t.id, g.id FROM oauth_tokens t JOIN oauth_grants g ON g.id = t.grant_id"
                 f" WHERE t.access_token_hash = {mark}"
