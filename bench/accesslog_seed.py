@@ -148,8 +148,8 @@ def seed_members(rows: Rows, rng: random.Random, members: int, now: datetime) ->
     )
     counts["connections"] = rows.write(
         "connections",
-        ("member_id", "other_id", "created_at"),
-        ((a, b, now) for a, b in _connections(rng, members)),
+        ("member_id", "other_id", "other_handle", "created_at"),
+        ((a, b, f"bench{b:09d}", now) for a, b in _connections(rng, members)),
     )
     return counts
 

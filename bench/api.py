@@ -149,8 +149,8 @@ class Floor:
             cursor.execute(token, (digest(TOKEN),))
             cursor.fetchall()
             cursor.execute(
-                "SELECT c.other_id, m.handle FROM connections c JOIN members m ON m.id = c.other_id"
-                f" WHERE c.member_id = {mark} ORDER BY m.handle LIMIT 101",
+                "SELECT other_id, other_handle FROM connections"
+                f" WHERE member_id = {mark} ORDER BY other_handle LIMIT 101",
                 (REQUESTER_ID,),
             )
             cursor.fetchall()

@@ -228,7 +228,7 @@ def seed_network(conn: Connection, contacts: int, seed: int = 2026) -> dict[str,
         conn,
         NetworkConnection.__table__,
         (
-            {"member_id": a, "other_id": b, "created_at": now}
+            {"member_id": a, "other_id": b, "other_handle": f"bench{b:09d}", "created_at": now}
             for i in contact_ids
             for a, b in ((REQUESTER_ID, i), (i, REQUESTER_ID))
         ),

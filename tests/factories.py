@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import itertools
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from app.accounts.services import hash_password
 from app.models.accounts import Member
+from app.models.network import Connection
 from app.models.profiles import ProfileValue
 from app.network.services import connect
 from app.profiles.services import add_value
@@ -52,3 +54,15 @@ def connect_members(session: Session, *members: Member) -> None:
     """Connect the members in a chain: a-b, b-c, ..."""
     for left, right in itertools.pairwise(members):
         connect(session, left.id, right.id)
+
+
+def set_handle(session: Session, member: Member, handle: str) -> None:
+    """Give ``member`` the handle ``handle``, on their connections' rows too.
+
+    Handles never change in the app; tests that need handles in a given order
+    set them, and the connections' copy (``other_handle``) must follow.
+    """
+    member.handle = handle
+    session.execute(
+        update(Connection).where(Connection.other_id == member.id).values(other_handle=handle)
+    )

@@ -57,7 +57,7 @@ def load_history(
 def _export(
     session: Session, recruiter_id: int, rng: random.Random, handles: dict[int, str]
 ) -> None:
-    chosen = rng.sample(connection_ids(session, recruiter_id), 25)
+    chosen = rng.sample(sorted(connection_ids(session, recruiter_id)), 25)  # the same each load
     order = ExportOrder(
         Selection(SelectionKind.PEOPLE, tuple(handles[i] for i in chosen)),
         (Field.FIRST_NAME, Field.LAST_NAME, Field.COMPANY, Field.EMAIL),

@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 from app.database import fetch_for_ids
 from app.disclosure.names import EmptyNameQuery, members_named
 from app.disclosure.service import Requester
-from app.models.accounts import Member
 from app.models.network import Connection
 from permissions import Action
 
@@ -41,27 +40,31 @@ class Selection:
 
 
 def connection_ids(session: Session, requester_id: int) -> list[int]:
-    """The ids of every connection of the requester, in id order."""
+    """The ids of every connection of the requester, in handle order.
+
+    Never id order: ids count registrations, so a list or a file in id order
+    told which contact joined before which (found by review). Handles are
+    random and public, and every file shows them already.
+    """
     return list(
         session.scalars(
             select(Connection.other_id)
             .where(Connection.member_id == requester_id)
-            .order_by(Connection.other_id)
+            .order_by(Connection.other_handle)
         )
     )
 
 
-_IN_HANDLE_ORDER = "SELECT id FROM members WHERE id IN {ids} ORDER BY handle"
+_IN_HANDLE_ORDER = (
+    "SELECT other_id FROM connections WHERE member_id = {requester} AND other_id IN {ids}"
+    " ORDER BY other_handle"
+)
 
 
-def in_handle_order(session: Session, member_ids: Sequence[int]) -> list[int]:
-    """``member_ids`` in the order of their handles: the order of every export's rows.
-
-    Never id order: ids count registrations, so a file in id order told which
-    contact joined before which (found by review). Handles are random and
-    public, and each file shows them already.
-    """
-    return [int(mid) for (mid,) in fetch_for_ids(session, _IN_HANDLE_ORDER, member_ids)]
+def _in_handle_order(session: Session, requester_id: int, ids: Sequence[int]) -> list[int]:
+    """Those of ``ids`` who are the requester's connections, in handle order."""
+    rows = fetch_for_ids(session, _IN_HANDLE_ORDER, ids, requester=requester_id)
+    return [int(other) for (other,) in rows]
 
 
 def _not_connections(n: int) -> str:
@@ -77,8 +80,8 @@ def _chosen(session: Session, requester_id: int, handles: Sequence[str]) -> list
     # whoever tries handles which of them are Fieldgate members.
     ids = session.scalars(
         select(Connection.other_id)
-        .join(Member, Member.id == Connection.other_id)
-        .where(Connection.member_id == requester_id, Member.handle.in_(wanted))
+        .where(Connection.member_id == requester_id, Connection.other_handle.in_(wanted))
+        .order_by(Connection.other_handle)
     ).all()
     if len(ids) < len(wanted):
         raise SelectionError(_not_connections(len(wanted) - len(ids)))
@@ -98,7 +101,7 @@ def _matching(session: Session, requester: Requester, query: str) -> list[int]:
 
 
 def resolve(session: Session, requester: Requester, selection: Selection) -> list[int]:
-    """The member ids the selection names, in handle order (see :func:`in_handle_order`).
+    """The member ids the selection names, in handle order (see :func:`connection_ids`).
 
     Raises:
         SelectionError: nobody is selected, or someone selected is not a connection.
@@ -110,7 +113,8 @@ def resolve(session: Session, requester: Requester, selection: Selection) -> lis
     elif selection.kind is SelectionKind.PEOPLE:
         ids = _chosen(session, requester_id, selection.handles)
     else:
-        ids = _matching(session, requester, selection.query)
+        matching = _matching(session, requester, selection.query)
+        ids = _in_handle_order(session, requester_id, matching)
     if not ids:
         raise SelectionError("No contacts are selected, so there is nothing to export.")
-    return in_handle_order(session, ids)
+    return ids

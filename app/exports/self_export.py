@@ -30,7 +30,7 @@ from app.disclosure.cards import CARD_FIELDS
 from app.disclosure.handles import handles_of
 from app.disclosure.service import Requester, disclose
 from app.exports.manifest import safe_manifest
-from app.exports.selection import connection_ids, in_handle_order
+from app.exports.selection import connection_ids
 from app.models.accounts import Member
 from app.models.audit import Place
 from app.models.exports import ExportRun
@@ -190,7 +190,7 @@ def _decided_connections(session: Session, requester: Requester) -> IO[str]:
     decided and logged once. The file is deleted when the archive is done.
     """
     parked = tempfile.SpooledTemporaryFile(max_size=1 << 20, mode="w+", encoding="utf-8")  # noqa: SIM115
-    ids = in_handle_order(session, connection_ids(session, requester.member()))
+    ids = connection_ids(session, requester.member())  # in handle order
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         outcomes = disclose(

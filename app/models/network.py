@@ -31,6 +31,13 @@ class Connection(Base):
         ForeignKey("members.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The other member's handle, copied when the connection is made (handles
+    # never change), so a member's connections in handle order are one index
+    # range. Lists, pages and files show connections in handle order, never
+    # by id: ids count registrations (migration 0015).
+    other_handle: Mapped[str] = mapped_column(String(16))
+
+    __table_args__ = (Index("ix_connections_member_id_other_handle", "member_id", "other_handle"),)
 
 
 class InvitationStatus(StrEnum):

@@ -57,10 +57,25 @@ def connect(session: Session, member_id: int, other_id: int, *, at: datetime | N
     if member_id == other_id or are_connected(session, member_id, other_id):
         return
     when = at or utcnow()
+    handles = dict(
+        session.execute(
+            select(Member.id, Member.handle).where(Member.id.in_([member_id, other_id]))
+        ).all()
+    )
     session.add_all(
         [
-            Connection(member_id=member_id, other_id=other_id, created_at=when),
-            Connection(member_id=other_id, other_id=member_id, created_at=when),
+            Connection(
+                member_id=member_id,
+                other_id=other_id,
+                other_handle=handles[other_id],
+                created_at=when,
+            ),
+            Connection(
+                member_id=other_id,
+                other_id=member_id,
+                other_handle=handles[member_id],
+                created_at=when,
+            ),
         ]
     )
     session.flush()

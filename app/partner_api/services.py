@@ -109,17 +109,17 @@ def connections_page(
         AccessLogUnavailable: the reads could not be logged; nothing is returned.
     """
     member = requester.member()
-    # Handles are public ids: they come with the page, in the same query.
-    stmt = (
-        select(Connection.other_id, Member.handle)
-        .join(Member, Member.id == Connection.other_id)
-        .where(Connection.member_id == member)
+    # Handles are public ids: they come with the page, from the connection rows
+    # (one index range, in handle order: see Connection.other_handle).
+    stmt = select(Connection.other_id, Connection.other_handle.label("handle")).where(
+        Connection.member_id == member
     )
     if cursor is not None:
         # The handle is the place itself: a deletion or a disconnection since
         # the last page moves nothing.
-        stmt = stmt.where(Member.handle > decode_cursor(cursor, key=key, member_id=member))
-    rows = session.execute(stmt.order_by(Member.handle).limit(limit + 1)).all()
+        after = decode_cursor(cursor, key=key, member_id=member)
+        stmt = stmt.where(Connection.other_handle > after)
+    rows = session.execute(stmt.order_by(Connection.other_handle).limit(limit + 1)).all()
     page = rows[:limit]
     shown = [other for other, _handle in page]
     chosen = tuple(f for f in Field if f in fields)

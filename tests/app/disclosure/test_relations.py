@@ -43,7 +43,11 @@ def _bulk_members(session, count, prefix):
 
 
 def _connect_rows(pairs):
-    return [{"member_id": a, "other_id": b} for x, y in pairs for a, b in ((x, y), (y, x))]
+    return [
+        {"member_id": a, "other_id": b, "other_handle": f"h{b}"}
+        for x, y in pairs
+        for a, b in ((x, y), (y, x))
+    ]
 
 
 def test_relations_of_1000_subjects_take_a_constant_number_of_queries(session, count_queries):

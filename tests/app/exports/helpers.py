@@ -31,7 +31,7 @@ def recruiter_with(session: Session, n: int) -> tuple[Member, list[Member]]:
     requester = make_member(session, "Rita", "Recruiter")
     contacts = [make_member(session, f"Contact{i}", f"Person{i}") for i in range(n)]
     for i, contact in enumerate(contacts):
-        contact.handle = ordered_handle(i, contact.handle)
+        contact.handle = ordered_handle(i, contact.handle)  # before connecting: see set_handle
         connect(session, requester.id, contact.id)
     session.flush()
     return requester, contacts

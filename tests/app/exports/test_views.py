@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import zipfile
 from datetime import timedelta
 
@@ -30,7 +31,7 @@ from tests.app.audit.helpers import events, released
 from tests.app.exports.helpers import finished_run, recruiter_with
 from tests.conftest import Auth, post_form, sign_in_as
 from tests.database import short_lived_app
-from tests.factories import make_member, set_policy
+from tests.factories import make_member, set_handle, set_policy
 from tests.settings import app_config
 
 DOWNLOADABLE = policy(Audience.CONNECTIONS, Audience.CONNECTIONS, Audience.NOBODY)
@@ -567,12 +568,28 @@ def test_the_self_export_does_not_tell_which_connection_registered_first(
     rita, contacts = recruiter_with(session, 3)
     registered = sorted(contacts, key=lambda c: c.id)
     for contact, handle in zip(registered, ["cccc0", "bbbb0", "aaaa0"], strict=True):
-        contact.handle = handle
+        set_handle(session, contact, handle)
     session.commit()
     auth.login(rita.email)
     archive = zipfile.ZipFile(io.BytesIO(client.get("/exports/mine").get_data()))
     connections = json.loads(archive.read("connections.json"))
     assert [c["id"] for c in connections["contacts"]] == ["aaaa0", "bbbb0", "cccc0"]
+
+
+def test_the_people_to_choose_from_do_not_tell_who_registered_first(
+    client: FlaskClient, auth: Auth, session: Session
+) -> None:
+    # Found by review: the list to tick people from was in id order, and with
+    # more than 500 connections it showed the 500 who registered first.
+    rita, contacts = recruiter_with(session, 3)
+    registered = sorted(contacts, key=lambda c: c.id)
+    for contact, handle in zip(registered, ["cccc0", "bbbb0", "aaaa0"], strict=True):
+        set_handle(session, contact, handle)
+    session.commit()
+    auth.login(rita.email)
+    page = client.get("/exports?contacts=people").get_data(as_text=True)
+    listed = re.findall(r'name="people" value="([^"]+)"', page)
+    assert listed == ["aaaa0", "bbbb0", "cccc0"]
 
 
 def test_an_old_manifest_of_many_people_gives_no_reasons(

@@ -47,11 +47,10 @@ def one_per_chunk(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _contacts(partner: Harness, n: int = 3) -> list[Member]:
     people = [make_member(partner.session, f"Con{i}", f"Tact{i}") for i in range(n)]
-    for person in people:
+    for i, person in enumerate(people):
+        person.handle = ordered_handle(i, person.handle)  # exports take them in this order
         connect(partner.session, partner.member.id, person.id)
         set_policy(partner.session, person.id, Field.EMAIL, DOWNLOADABLE)
-    for i, person in enumerate(people):  # exports take them in this order
-        person.handle = ordered_handle(i, person.handle)
     partner.session.commit()
     return people
 
