@@ -68,6 +68,7 @@ def members_named(
             connections_only=connections_only,
             limit=CANDIDATE_CHUNK,
             after=after,
+            action=action,
         )
         if not candidates:
             break

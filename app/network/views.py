@@ -50,6 +50,7 @@ PER_PAGE = 25
 
 @bp.get("/search")
 @login_required
+@limiter.limit("60 per minute")
 def search() -> tuple[str, int]:
     """Find members by name."""
     query = request.args.get("q", "")

@@ -54,3 +54,51 @@ def test_the_limit_counts_visible_matches_only(session, monkeypatch):
     assert found == visible[:3]
     assert members_named(session, requester, "zarkov", connections_only=False) == visible
     assert members_named(session, requester, "quinby", connections_only=False) == []
+
+
+def _decisions_for_one_search(session, monkeypatch, requester) -> int:
+    """How many candidates one search decides before it answers."""
+    decided = 0
+    real = names.decide_for
+
+    def counting(session, requester, candidates, **kwargs):
+        nonlocal decided
+        decided += len(candidates)
+        return real(session, requester, candidates, **kwargs)
+
+    monkeypatch.setattr(names, "decide_for", counting)
+    try:
+        found = members_named(session, requester, "zarkov", connections_only=False, limit=1)
+    finally:
+        monkeypatch.setattr(names, "decide_for", real)
+    assert len(found) == 1
+    return decided
+
+
+def test_hidden_names_do_not_change_what_a_search_costs(session, monkeypatch):
+    # Review 2: candidates are now decided chunk after chunk until the limit of
+    # visible matches is reached, so the work (and the time) of one search grows
+    # with the number of names nobody may see that match it: 30 of them here
+    # cost ten more chunks of decisions. In a big network a search for a common
+    # fragment decides the whole member table in one request (no rate limit on
+    # /search), and the answer's latency tells how many hidden names match,
+    # which the result no longer does. A name whose view audience is "nobody"
+    # can never be visible to another member: the stored-name pre-filter can
+    # leave it out before anything is decided.
+    monkeypatch.setattr(names, "CANDIDATE_CHUNK", 3)
+    eve = make_member(session, "Eve", "Searcher")
+    first = make_member(session, "Public", "Zarkov")
+    session.flush()
+    requester = Requester(eve.id)
+    without_hidden = _decisions_for_one_search(session, monkeypatch, requester)
+    session.delete(first)
+    session.flush()
+    for _ in range(30):
+        _hidden_zarkov(session)
+    make_member(session, "Public", "Zarkov")
+    session.flush()
+    with_hidden = _decisions_for_one_search(session, monkeypatch, requester)
+    assert with_hidden == without_hidden, (
+        f"one search decided {with_hidden} candidates with 30 hidden names before the "
+        f"visible one, {without_hidden} without them"
+    )
