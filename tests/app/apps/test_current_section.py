@@ -109,3 +109,15 @@ def test_the_developer_portal_marks_no_section(client: FlaskClient, developer: i
 def test_the_check_sees_a_marked_section(client: FlaskClient, developer: int) -> None:
     assert marked(client.get("/privacy").get_data(as_text=True)) == (["Privacy"], ["Privacy"])
     assert marked(client.get("/account").get_data(as_text=True)) == (["Account"], ["Account"])
+
+
+def test_a_missing_app_in_the_developer_portal_marks_no_section(
+    client: FlaskClient, developer: int
+) -> None:
+    # Review 2: the mark follows a flag set by the portal's own templates, so
+    # any other page the portal's endpoints answer with (here the error page
+    # of an app that is not the developer's, or does not exist) marks "Apps",
+    # a member's connected apps, as the current page again.
+    response = client.get(f"/developers/apps/{developer + 1000}")
+    assert response.status_code == 404
+    assert marked(response.get_data(as_text=True)) == ([], [])
