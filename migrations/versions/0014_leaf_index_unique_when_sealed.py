@@ -25,6 +25,22 @@ SEALED = sa.text('leaf_index IS NOT NULL')
 
 
 def upgrade():
+    if op.get_bind().dialect.name == 'postgresql':
+        # Built CONCURRENTLY, outside the migration's transaction: a plain build
+        # locks out every insert into an installed log, and so every disclosure,
+        # for as long as it takes. The old index serves until the new one is ready.
+        # An interrupted run can leave the new index behind, invalid: build it anew.
+        with op.get_context().autocommit_block():
+            op.execute('DROP INDEX CONCURRENTLY IF EXISTS uq_access_events_leaf_index_sealed')
+            op.execute(
+                'CREATE UNIQUE INDEX CONCURRENTLY uq_access_events_leaf_index_sealed'
+                ' ON access_events (leaf_index) WHERE leaf_index IS NOT NULL'
+            )
+            op.execute('DROP INDEX CONCURRENTLY IF EXISTS uq_access_events_leaf_index')
+            op.execute(
+                'ALTER INDEX uq_access_events_leaf_index_sealed RENAME TO uq_access_events_leaf_index'
+            )
+        return
     with op.batch_alter_table('access_events') as batch_op:
         batch_op.drop_index('uq_access_events_leaf_index')
         batch_op.create_index(
