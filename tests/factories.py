@@ -66,3 +66,15 @@ def set_handle(session: Session, member: Member, handle: str) -> None:
     session.execute(
         update(Connection).where(Connection.other_id == member.id).values(other_handle=handle)
     )
+
+
+def handles_against_registration(session: Session, members: list[Member]) -> list[str]:
+    """Give ``members`` handles that sort the other way from their ids; the handles, sorted.
+
+    For tests that an order is by handle and tells nothing of who registered first.
+    """
+    handles = [f"{chr(ord('a') + i) * 4}0" for i in range(len(members))]  # aaaa0, bbbb0, ...
+    registered = sorted(members, key=lambda m: m.id)
+    for member, handle in zip(registered, reversed(handles), strict=True):
+        set_handle(session, member, handle)
+    return handles

@@ -14,7 +14,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.disclosure.service import Requester, disclose
-from app.models.accounts import Member
 from app.models.audit import Place
 from app.models.network import Connection
 from exporters import ContactRecord, Layout
@@ -144,9 +143,9 @@ def one_connection(
     """
     member = requester.member()
     other = session.scalar(
-        select(Member.id)
-        .join(Connection, Connection.other_id == Member.id)
-        .where(Member.handle == handle[:32], Connection.member_id == member)
+        select(Connection.other_id).where(
+            Connection.member_id == member, Connection.other_handle == handle[:32]
+        )
     )
     if other is None:
         raise NotAConnection(handle)

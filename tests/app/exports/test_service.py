@@ -35,7 +35,7 @@ from exporters import UnknownFormat
 from permissions import Audience, Field, Purpose, policy
 from tests.app.audit.helpers import events, refused, released
 from tests.app.exports.helpers import GENEROUS, recruiter_with, run_export
-from tests.factories import make_member, set_handle, set_policy
+from tests.factories import handles_against_registration, make_member, set_policy
 
 DOWNLOADABLE = policy(Audience.CONNECTIONS, Audience.CONNECTIONS, Audience.NOBODY)
 VIEW_ONLY = policy(Audience.CONNECTIONS, Audience.NOBODY, Audience.NOBODY)
@@ -381,11 +381,9 @@ def test_files_do_not_tell_which_contact_registered_first(
 ) -> None:
     # Found by review: rows in id order told which contact joined before which.
     rita, contacts = recruiter_with(session, 4)
-    registered = sorted(contacts, key=lambda c: c.id)
-    for contact, handle in zip(registered, ["dddd0", "cccc0", "bbbb0", "aaaa0"], strict=True):
-        set_handle(session, contact, handle)
+    handles = handles_against_registration(session, contacts)
     session.commit()
     data, _run = run_export(app, session, rita, fmt="ndjson", selection=selection)
     rows = [json.loads(line) for line in data.decode().splitlines()]
-    handles = [row["id"] for row in rows if row["type"] == "contact"]  # the id is the handle
-    assert handles == ["aaaa0", "bbbb0", "cccc0", "dddd0"]
+    exported = [row["id"] for row in rows if row["type"] == "contact"]  # the id is the handle
+    assert exported == handles == ["aaaa0", "bbbb0", "cccc0", "dddd0"]

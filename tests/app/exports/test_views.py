@@ -19,6 +19,7 @@ from app.apps.registration import delete_app
 from app.clock import FixedClock
 from app.exports.views import PREVIEW_LIMIT
 from app.extensions import limiter
+from app.models.accounts import Member
 from app.models.apps import OAuthEventKind
 from app.models.exports import ExportRun
 from app.notifications.services import set_digest_enabled
@@ -31,7 +32,7 @@ from tests.app.audit.helpers import events, released
 from tests.app.exports.helpers import finished_run, recruiter_with
 from tests.conftest import Auth, post_form, sign_in_as
 from tests.database import short_lived_app
-from tests.factories import make_member, set_handle, set_policy
+from tests.factories import handles_against_registration, make_member, set_policy
 from tests.settings import app_config
 
 DOWNLOADABLE = policy(Audience.CONNECTIONS, Audience.CONNECTIONS, Audience.NOBODY)
@@ -536,21 +537,27 @@ MANIFEST_V1 = {  # as stored before manifest version 2: one person, their reason
 }
 
 
+def _old_run(session: Session, requester: Member, manifest: dict) -> ExportRun:
+    """A finished export whose manifest was stored as version 1 (before manifest version 2)."""
+    run = ExportRun(
+        requester_id=requester.id,
+        format=manifest["format"],
+        purpose=Purpose(manifest["purpose"]),
+        fields=json.dumps(manifest["fields"]),
+        contacts_selected=manifest["contacts_selected"],
+        status="complete",
+        manifest=json.dumps(manifest),
+    )
+    session.add(run)
+    session.commit()
+    return run
+
+
 def test_the_self_export_shows_old_manifests_as_the_manifest_pages_do(
     client: FlaskClient, auth: Auth, session: Session
 ) -> None:
     rita = make_member(session, "Rita", "Recruiter")
-    run = ExportRun(
-        requester_id=rita.id,
-        format="csv",
-        purpose=Purpose.RECRUITING,
-        fields='["email"]',
-        contacts_selected=1,
-        status="complete",
-        manifest=json.dumps(MANIFEST_V1),
-    )
-    session.add(run)
-    session.commit()
+    run = _old_run(session, rita, MANIFEST_V1)
     auth.login(rita.email)
     page = client.get(f"/exports/{run.id}/manifest.json").get_json()
 
@@ -566,14 +573,12 @@ def test_the_self_export_does_not_tell_which_connection_registered_first(
     client: FlaskClient, auth: Auth, session: Session
 ) -> None:
     rita, contacts = recruiter_with(session, 3)
-    registered = sorted(contacts, key=lambda c: c.id)
-    for contact, handle in zip(registered, ["cccc0", "bbbb0", "aaaa0"], strict=True):
-        set_handle(session, contact, handle)
+    handles = handles_against_registration(session, contacts)
     session.commit()
     auth.login(rita.email)
     archive = zipfile.ZipFile(io.BytesIO(client.get("/exports/mine").get_data()))
     connections = json.loads(archive.read("connections.json"))
-    assert [c["id"] for c in connections["contacts"]] == ["aaaa0", "bbbb0", "cccc0"]
+    assert [c["id"] for c in connections["contacts"]] == handles == ["aaaa0", "bbbb0", "cccc0"]
 
 
 def test_the_people_to_choose_from_do_not_tell_who_registered_first(
@@ -582,14 +587,12 @@ def test_the_people_to_choose_from_do_not_tell_who_registered_first(
     # Found by review: the list to tick people from was in id order, and with
     # more than 500 connections it showed the 500 who registered first.
     rita, contacts = recruiter_with(session, 3)
-    registered = sorted(contacts, key=lambda c: c.id)
-    for contact, handle in zip(registered, ["cccc0", "bbbb0", "aaaa0"], strict=True):
-        set_handle(session, contact, handle)
+    handles = handles_against_registration(session, contacts)
     session.commit()
     auth.login(rita.email)
     page = client.get("/exports?contacts=people").get_data(as_text=True)
     listed = re.findall(r'name="people" value="([^"]+)"', page)
-    assert listed == ["aaaa0", "bbbb0", "cccc0"]
+    assert listed == handles == ["aaaa0", "bbbb0", "cccc0"]
 
 
 def test_an_old_manifest_of_many_people_gives_no_reasons(
@@ -607,17 +610,7 @@ def test_an_old_manifest_of_many_people_gives_no_reasons(
         "released_values": {"email": 3},
         "withheld_values": {"email": {"audience": 1}},
     }
-    run = ExportRun(
-        requester_id=rita.id,
-        format="csv",
-        purpose=Purpose.RECRUITING,
-        fields='["email"]',
-        contacts_selected=5,
-        status="complete",
-        manifest=json.dumps(ticked),
-    )
-    session.add(run)
-    session.commit()
+    run = _old_run(session, rita, ticked)
     auth.login(rita.email)
     shown = client.get(f"/exports/{run.id}/manifest.json").get_json()
     assert shown["people"] == {

@@ -17,7 +17,12 @@ from app.partner_api.services import BadCursor, decode_cursor, encode_cursor
 from app.privacy.services import set_purposes
 from permissions import Audience, Field, Policy, Purpose
 from tests.app.apps.helpers import Harness
-from tests.factories import TEST_PASSWORD, make_member, set_handle, set_policy
+from tests.factories import (
+    TEST_PASSWORD,
+    handles_against_registration,
+    make_member,
+    set_policy,
+)
 
 
 def _connections(partner: Harness, n: int) -> list[Member]:
@@ -85,8 +90,7 @@ def test_pages_do_not_tell_who_registered_first(partner: Harness) -> None:
     # Found by review: pages in id order told an app which of the member's
     # connections joined before which. The handles here sort against it.
     people = _connections(partner, 4)
-    for person, handle in zip(people, ["dddd0", "cccc0", "bbbb0", "aaaa0"], strict=True):
-        set_handle(partner.session, person, handle)
+    handles_against_registration(partner.session, people)
     partner.session.commit()
     token = partner.full_flow(scope="basic:view")["access_token"]
     seen = [handle for page in _pages(partner, token, 3) for handle in page]
