@@ -46,7 +46,8 @@ def members_named(
 ) -> list[int]:
     """Ids of members whose visible first and last name contain every word of ``query``.
 
-    The first ``limit`` of them by id (all when None). Decides (without
+    The first ``limit`` of them in handle order (all when None; never in id
+    order, which tells who registered first). Decides (without
     logging: nothing is shown yet) what the requester may receive of each
     candidate's names for ``action``, a chunk of candidates at a time, until
     ``limit`` matches are found; the caller shows the matches through
@@ -72,9 +73,10 @@ def members_named(
         )
         if not candidates:
             break
-        outcomes = decide_for(session, requester, candidates, action=action, fields=NAME_FIELDS)
-        found += [sid for sid in candidates if _visible_name_has(outcomes[sid], words)]
+        ids = [member_id for member_id, _handle in candidates]
+        outcomes = decide_for(session, requester, ids, action=action, fields=NAME_FIELDS)
+        found += [sid for sid in ids if _visible_name_has(outcomes[sid], words)]
         if len(candidates) < CANDIDATE_CHUNK:
             break
-        after = candidates[-1]
+        after = candidates[-1][1]
     return found if limit is None else found[:limit]

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.database import fetch_for_ids
+from app.models.accounts import Member
 from app.models.network import Connection
 from app.models.profiles import ProfileValue
 from permissions import Action, Audience, Field, Policy, ValueLabel, ValueRecord, policy
@@ -90,17 +91,20 @@ def name_candidates(
     requester_id: int,
     connections_only: bool,
     limit: int | None = None,
-    after: int | None = None,
+    after: str | None = None,
     action: Action = Action.VIEW,
-) -> list[int]:
-    """Members (not the requester) with a first or last name containing ``token``, by id.
+) -> list[tuple[int, str]]:
+    """(id, handle) of members (not the requester) with a first or last name containing ``token``.
 
     A coarse pre-filter on stored names: nothing it returns is shown.
     :func:`app.disclosure.names.members_named` keeps only those whose name
     the requester may receive for ``action``. Names that nobody may receive
     for ``action`` are left out here already, so that however many of them
     match, a search does no more work (found by review: its time told how
-    many hidden names matched). ``after`` and ``limit`` page through them by id.
+    many hidden names matched). They come in handle order, and ``after`` (a
+    handle) and ``limit`` page through them so: in id order, the matches a
+    search shows, and which it kept under its cap, told who registered first
+    (found by review).
     """
     audience = {
         Action.VIEW: ProfileValue.view,
@@ -108,7 +112,8 @@ def name_candidates(
         Action.SYNC: ProfileValue.sync,
     }[action]
     stmt = (
-        select(ProfileValue.member_id)
+        select(ProfileValue.member_id, Member.handle)
+        .join(Member, Member.id == ProfileValue.member_id)
         .where(
             audience != Audience.NOBODY,
             ProfileValue.field.in_(NAME_FIELDS),
@@ -116,17 +121,17 @@ def name_candidates(
             ProfileValue.member_id != requester_id,
         )
         .distinct()
-        .order_by(ProfileValue.member_id)
+        .order_by(Member.handle)
     )
     if connections_only:
         stmt = stmt.join(Connection, Connection.other_id == ProfileValue.member_id).where(
             Connection.member_id == requester_id
         )
     if after is not None:
-        stmt = stmt.where(ProfileValue.member_id > after)
+        stmt = stmt.where(Member.handle > after)
     if limit is not None:
         stmt = stmt.limit(limit)
-    return list(session.scalars(stmt))
+    return [(member_id, handle) for member_id, handle in session.execute(stmt)]
 
 
 def contact_detail_bound(

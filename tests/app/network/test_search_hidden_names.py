@@ -14,7 +14,7 @@ from app.disclosure import names
 from app.disclosure.names import members_named
 from app.disclosure.service import Requester
 from permissions import Audience, Field, policy
-from tests.factories import make_member, set_policy
+from tests.factories import make_member, set_handle, set_policy
 
 HIDDEN = policy(Audience.NOBODY, Audience.NOBODY, Audience.NOBODY)
 
@@ -44,10 +44,14 @@ def test_the_limit_counts_visible_matches_only(session, monkeypatch):
     monkeypatch.setattr(names, "CANDIDATE_CHUNK", 3)  # several chunks from a small world
     eve = make_member(session, "Eve", "Searcher")
     visible = []
+    made = []
     for i in range(4):
         for _ in range(i + 2):  # ever more hidden names between the visible ones
-            _hidden_zarkov(session)
-        visible.append(make_member(session, "Public", f"Zarkov{i}").id)
+            made.append(_hidden_zarkov(session))
+        made.append(make_member(session, "Public", f"Zarkov{i}"))
+        visible.append(made[-1].id)
+    for n, member in enumerate(made):  # names are matched in handle order: keep them between
+        set_handle(session, member, f"zz{n:04d}")
     session.flush()
     requester = Requester(eve.id)
     found = members_named(session, requester, "zarkov", connections_only=False, limit=3)

@@ -1,13 +1,21 @@
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import func, select
 
 from app.models.audit import AccessEvent
 from app.models.network import Invitation
+from app.network import search
 from app.network.services import are_connected, connect
 from permissions import Audience, Field, policy
 from tests.conftest import post_form
-from tests.factories import connect_members, make_member, set_policy
+from tests.factories import (
+    connect_members,
+    handles_against_registration,
+    make_member,
+    set_policy,
+)
 
 
 def test_search_finds_members_by_visible_name(client, session, auth):
@@ -25,6 +33,36 @@ def test_search_finds_members_by_visible_name(client, session, auth):
     assert "Grace Hopper" in page
     assert "Secret" not in page
     assert "Secret" not in client.get("/search?q=secret").get_data(as_text=True)
+
+
+def _found_handles(page: str) -> list[str]:
+    return re.findall(r'<a class="name" href="/m/([^"]+)"', page)
+
+
+def test_search_results_do_not_tell_who_registered_first(client, session, auth):
+    # Found by review: results came in member id order, so a search told which
+    # of the people found joined before which ("Nothing tells who joined when").
+    make_member(session, "Me", email="me@example.com")
+    found = [make_member(session, "Grace", f"Zarkov{i}") for i in range(3)]
+    handles = handles_against_registration(session, found)
+    session.commit()
+    auth.login("me@example.com")
+    page = client.get("/search?q=zarkov").get_data(as_text=True)
+    assert _found_handles(page) == handles == ["aaaa0", "bbbb0", "cccc0"]
+
+
+def test_a_capped_search_does_not_keep_those_who_registered_first(
+    client, session, auth, monkeypatch
+):
+    # With more matches than the cap, the ones kept were the first registered.
+    monkeypatch.setattr(search, "MAX_MATCHES", 2)
+    make_member(session, "Me", email="me@example.com")
+    found = [make_member(session, "Grace", f"Zarkov{i}") for i in range(3)]
+    handles = handles_against_registration(session, found)
+    session.commit()
+    auth.login("me@example.com")
+    page = client.get("/search?q=zarkov").get_data(as_text=True)
+    assert _found_handles(page) == handles[:2]
 
 
 def test_search_rejects_bad_input_with_400(client, session, auth):
