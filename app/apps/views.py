@@ -55,7 +55,7 @@ def _error_page(error: OAuth2Error) -> Response:
     return _consent_headers(make_response(html, 400))
 
 
-def _return_to_app(app: OAuthClient, back: Response) -> Response:
+def _return_to_app(app: OAuthClient, back: Response, error: OAuth2Error | None = None) -> Response:
     """The redirect back to the app, or a page that leads there when a redirect would be blocked.
 
     Browsers apply a form's CSP ``form-action`` to every redirect that follows
@@ -65,8 +65,27 @@ def _return_to_app(app: OAuthClient, back: Response) -> Response:
     """
     if request.headers.get("Sec-Fetch-Site") != "same-origin" or back.location is None:
         return _consent_headers(back)
-    html = render_template("apps/returning.html", app=app, location=back.location)
+    html = render_template("apps/returning.html", app=app, location=back.location, error=error)
     return _consent_headers(make_response(html, 200))
+
+
+def _refused(error: OAuth2Error) -> Response:
+    """The answer to an authorization request Authlib refused: a page, or back to the app.
+
+    Only a signed-in member is sent back (RFC 9700 4.11.2: authenticate the
+    user first). Any member can register an app with any https redirect URI,
+    so sending a signed-out visitor straight on made this endpoint an open
+    redirect on our own address (found by review).
+    """
+    back = authorization_server.error_redirect(error)
+    if back is None:
+        return _error_page(error)
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    # error_redirect validated the client and its redirect URI already.
+    client = authorization_server.query_client(request.values.get("client_id"))
+    assert client is not None, "an error is sent back only to a registered app"
+    return _return_to_app(client.row, back, error)
 
 
 @bp.route("/oauth/authorize", methods=["GET", "POST"])
@@ -75,8 +94,7 @@ def authorize() -> Response:
     try:
         grant = authorization_server.get_consent_grant(end_user=None)
     except OAuth2Error as error:
-        back = authorization_server.error_redirect(error)
-        return _consent_headers(back) if back is not None else _error_page(error)
+        return _refused(error)
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
     member: Member = current_user._get_current_object()

@@ -243,3 +243,44 @@ def test_signed_out_members_sign_in_first_and_come_back(
     # ... but a bad request is refused before anyone is asked to sign in.
     params, _ = oauth.authorize_params(redirect_uri="https://evil.example/cb")
     assert_error_page(anonymous.get("/oauth/authorize", query_string=params))
+
+
+@pytest.mark.parametrize(
+    ("overrides", "error"),
+    [
+        ({"scope": "no-such-scope"}, "invalid_scope"),
+        ({"response_type": "token"}, "unsupported_response_type"),
+        ({"code_challenge_method": "plain"}, "invalid_request"),
+    ],
+)
+def test_an_error_is_sent_back_to_the_app_only_after_the_member_signed_in(
+    oauth: Harness, client: FlaskClient, overrides: dict[str, str], error: str
+) -> None:
+    """RFC 9700 4.11.2: authenticate first, then redirect.
+
+    Any member can register an app with any https redirect URI, so an error
+    sent straight back to a registered URI made /oauth/authorize an open
+    redirect on our own address to wherever an app said (found by review).
+    """
+    anonymous = client.application.test_client()
+    params, _ = oauth.authorize_params(**overrides)
+    response = anonymous.get("/oauth/authorize", query_string=params)
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/signin?next=/oauth/authorize")
+    # Signed in, the app is told what was wrong, with iss and state.
+    found = assert_error_redirect(oauth.authorize(params), error)
+    assert found["state"] == "st-123" and found["iss"]
+
+
+def test_after_signing_in_an_error_returns_to_the_app_through_a_page(oauth: Harness) -> None:
+    """From our sign-in form a redirect to the app would break the form's CSP form-action."""
+    params, _ = oauth.authorize_params(scope="no-such-scope")
+    ours = oauth.http.get(
+        "/oauth/authorize", query_string=params, headers={"Sec-Fetch-Site": "same-origin"}
+    )
+    assert ours.status_code == 200 and "Location" not in ours.headers
+    page = ours.get_data(as_text=True)
+    assert '<meta http-equiv="refresh" content="0; url=https://crm.example/cb?error=' in page
+    assert "Continue to CRM Sync" in page
+    assert "already allowed" not in page
+    assert ours.headers["Referrer-Policy"] == "no-referrer"
