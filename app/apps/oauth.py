@@ -280,9 +280,15 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
         return IssuedCode(row, grant)
 
     def _replayed(self, row: AuthorizationCode) -> None:
-        """RFC 6749 4.1.2: deny, and revoke every token the code produced."""
-        tokens.revoke_tokens(db.session, OAuthToken.family_id == row.id)
-        history.record(db.session, row.member_id, _app_of(row.app_id), OAuthEventKind.CODE_REPLAY)
+        """RFC 6749 4.1.2: deny, and revoke every token the code produced.
+
+        Only a replay that ended something is history: the same code sent
+        again and again must not let an app fill the member's page with alarms
+        and push another app's alarm out of sight (found by review).
+        """
+        if tokens.revoke_tokens(db.session, OAuthToken.family_id == row.id):
+            app = _app_of(row.app_id)
+            history.record(db.session, row.member_id, app, OAuthEventKind.CODE_REPLAY)
         db.session.commit()
 
     def create_token_response(self) -> Any:

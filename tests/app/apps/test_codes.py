@@ -28,6 +28,18 @@ def test_a_replayed_code_is_refused_and_revokes_the_tokens_issued_from_it(oauth:
     assert OAuthEventKind.CODE_REPLAY in kinds
 
 
+def test_replaying_a_code_again_adds_no_alarm_once_its_tokens_are_dead(oauth: Harness) -> None:
+    # Otherwise an app could replay one of its own codes and fill the member's
+    # history with alarms, pushing another app's alarm out of sight (found by
+    # review; a revocation of dead tokens already adds nothing).
+    code, verifier, _ = oauth.get_code()
+    assert oauth.exchange(code, verifier).status_code == 200
+    for _ in range(3):
+        assert oauth.exchange(code, verifier).get_json()["error"] == "invalid_grant"
+    kinds = oauth.session.scalars(select(OAuthEvent.kind)).all()
+    assert kinds.count(OAuthEventKind.CODE_REPLAY) == 1
+
+
 def test_a_replay_revokes_tokens_rotated_from_the_code_but_not_other_families(
     oauth: Harness,
 ) -> None:
