@@ -88,10 +88,12 @@ _DNS_NAME = re.compile(rf"{_LABEL}(?:\.{_LABEL})*")
 
 def _valid_host(host: str) -> bool:
     try:
-        ipaddress.ip_address(host)
+        address = ipaddress.ip_address(host)
     except ValueError:
         return len(host) <= 253 and _DNS_NAME.fullmatch(host) is not None
-    return True
+    # No IPv6 zone id ("[fe80::1%eth0]"): browsers refuse it in a URL, and its
+    # free text would reach the consent page's CSP header (found by review).
+    return not isinstance(address, ipaddress.IPv6Address) or address.scope_id is None
 
 
 def _loopback(host: str) -> bool:

@@ -102,6 +102,12 @@ def test_a_bad_registration_is_refused_with_a_message(
         ("https://app..example/cb", False),
         ("https://-app.example/cb", False),
         ("https://app_x.example/cb", False),
+        # An IPv6 zone id is no host a browser can reach, and its text went into
+        # the consent page's CSP header, where ';' and ',' start new directives
+        # and policies (found by review).
+        ("https://[fe80::1%25eth0]/cb", False),
+        ("https://[fe80::1%;sandbox;]/cb", False),
+        ("http://[::1%,script-src]:8080/cb", False),
     ],
 )
 def test_the_redirect_uri_rules(url: str, ok: bool) -> None:
