@@ -89,6 +89,50 @@ def _redis_url(url: str | None) -> str | None:
     return url
 
 
+def _issuer(environ: Mapping[str, str], production: bool) -> str | None:
+    """``OAUTH2_ISSUER`` without its trailing slash; required, and https, in production.
+
+    Unset, the issuer is the base URL each request reached, taken from its
+    ``Host`` header: anyone can send another, and a cache in front could keep
+    metadata naming a host of their choosing (found by review). Production
+    therefore needs it, and answers only requests for its host (see
+    :func:`_trusted_hosts`).
+    """
+    value = (environ.get("OAUTH2_ISSUER") or "").rstrip("/")
+    if not value:
+        if production:
+            raise ConfigurationError(
+                "OAUTH2_ISSUER must be set when FIELDGATE_ENV=production"
+                " (this server's https base URL, e.g. https://fieldgate.example)"
+            )
+        return None
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname
+    except ValueError as exc:
+        raise ConfigurationError(f"OAUTH2_ISSUER is not a URL ({exc}); got {value!r}") from None
+    wanted = ("https",) if production else ("https", "http")
+    if parts.scheme not in wanted or not host or parts.query or parts.fragment:
+        raise ConfigurationError(
+            f"OAUTH2_ISSUER must be an {' or '.join(wanted)} URL with a host and no query"
+            f" or fragment, e.g. https://fieldgate.example; got {value!r}"
+        )
+    return value
+
+
+def _trusted_hosts(environ: Mapping[str, str], issuer: str | None) -> list[str] | None:
+    """The hosts production answers for: the issuer's, and ``FIELDGATE_TRUSTED_HOSTS``.
+
+    Flask answers a request for any other ``Host`` with 400 Bad Request, so
+    no page, e-mail link or OAuth metadata is ever built on a host an
+    attacker chose.
+    """
+    if issuer is None:
+        return None
+    extra = [h.strip() for h in environ.get("FIELDGATE_TRUSTED_HOSTS", "").split(",") if h.strip()]
+    return [str(urlsplit(issuer).hostname), *extra]
+
+
 def _persisted_secret(instance_path: Path, name: str) -> str:
     """A random secret kept in ``instance/`` so development restarts keep sessions."""
     path = instance_path / name
@@ -141,10 +185,11 @@ def load_config(
     secret it holds is used as is, so tests never write secrets to disk.
 
     Raises:
-        ConfigurationError: production mode without SECRET_KEY or
-            AUDIT_SIGNING_KEY, a numeric variable that is not a whole number,
-            AUDIT_SEQUENCER that is not thread, external or off, or an OAuth
-            lifetime out of its range (a code lives at most 600 seconds).
+        ConfigurationError: production mode without SECRET_KEY,
+            AUDIT_SIGNING_KEY or an https OAUTH2_ISSUER, a numeric variable
+            that is not a whole number, AUDIT_SEQUENCER that is not thread,
+            external or off, or an OAuth lifetime out of its range (a code
+            lives at most 600 seconds).
     """
     env = os.environ if environ is None else environ
     given = provided or {}
@@ -159,6 +204,7 @@ def load_config(
             "AUDIT_SIGNING_KEY must be set when FIELDGATE_ENV=production"
             " (make one with: .venv/bin/python -m app.audit.keygen)"
         )
+    issuer = _issuer(env, production)
     return {
         "ENV_NAME": "production" if production else "development",
         "SECRET_KEY": secret_key,
@@ -196,7 +242,8 @@ def load_config(
         "EXPORT_CONTACTS_PER_DAY": _int(env, "EXPORT_CONTACTS_PER_DAY", 1000),
         "EXPORT_MARKETING_CONTACTS_PER_DAY": _int(env, "EXPORT_MARKETING_CONTACTS_PER_DAY", 200),
         "EXPORT_APP_CONTACTS_PER_DAY": _int(env, "EXPORT_APP_CONTACTS_PER_DAY", 1000),
-        "OAUTH2_ISSUER": (env.get("OAUTH2_ISSUER") or "").rstrip("/") or None,
+        "OAUTH2_ISSUER": issuer,
+        "TRUSTED_HOSTS": _trusted_hosts(env, issuer) if production else None,
         "OAUTH2_ACCESS_TOKEN_SECONDS": _lifetime(env, "OAUTH2_ACCESS_TOKEN_SECONDS", 3600),
         "OAUTH2_REFRESH_TOKEN_DAYS": _lifetime(env, "OAUTH2_REFRESH_TOKEN_DAYS", 30),
         "OAUTH2_GRANT_DAYS": _lifetime(env, "OAUTH2_GRANT_DAYS", 365),

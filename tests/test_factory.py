@@ -69,13 +69,69 @@ def test_production_refuses_to_start_without_a_log_signing_key(tmp_path):
     assert not (tmp_path / "audit_signing_key").exists()
 
 
+PRODUCTION = {
+    "FIELDGATE_ENV": "production",
+    "SECRET_KEY": "k",
+    "AUDIT_SIGNING_KEY": "s",
+    "OAUTH2_ISSUER": "https://fieldgate.example/",
+}
+
+
 def test_production_uses_secure_cookies_and_runs_the_sequencer_apart(tmp_path):
-    config = load_config(
-        str(tmp_path),
-        {"FIELDGATE_ENV": "production", "SECRET_KEY": "k", "AUDIT_SIGNING_KEY": "s"},
-    )
+    config = load_config(str(tmp_path), PRODUCTION)
     assert config["SESSION_COOKIE_SECURE"] is True
     assert config["AUDIT_SEQUENCER"] == "external"
+
+
+def test_production_refuses_to_start_without_an_https_issuer(tmp_path):
+    # Found by review: unset, the issuer came from each request's Host header.
+    unset = {k: v for k, v in PRODUCTION.items() if k != "OAUTH2_ISSUER"}
+    with pytest.raises(ConfigurationError, match="OAUTH2_ISSUER must be set"):
+        load_config(str(tmp_path), unset)
+    for bad in (
+        "http://fieldgate.example",
+        "https://",
+        "fieldgate.example",
+        "https://[::1",
+        "https://f.example/?x=1",
+    ):
+        with pytest.raises(ConfigurationError, match="OAUTH2_ISSUER"):
+            load_config(str(tmp_path), {**PRODUCTION, "OAUTH2_ISSUER": bad})
+    # Development takes http (a loopback server) and needs none.
+    assert (
+        load_config(str(tmp_path), {"OAUTH2_ISSUER": "http://127.0.0.1:5000/"})["OAUTH2_ISSUER"]
+        == "http://127.0.0.1:5000"
+    )
+    assert load_config(str(tmp_path), {})["TRUSTED_HOSTS"] is None
+
+
+def test_production_answers_only_for_its_own_host(tmp_path):
+    config = load_config(
+        str(tmp_path), {**PRODUCTION, "FIELDGATE_TRUSTED_HOSTS": " internal.example , "}
+    )
+    assert config["TRUSTED_HOSTS"] == ["fieldgate.example", "internal.example"]
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/db.sqlite3",
+            "AUDIT_SEQUENCER": "off",
+            "TRUSTED_HOSTS": config["TRUSTED_HOSTS"],
+            "OAUTH2_ISSUER": config["OAUTH2_ISSUER"],
+        }
+    )
+    client = app.test_client()
+    path = "/.well-known/oauth-authorization-server"
+    forged = client.get(path, headers={"Host": "attacker.example"})
+    assert forged.status_code == 400
+    assert "is not trusted" in forged.get_json()["message"]
+    for host in ("fieldgate.example", "internal.example:8443"):
+        answer = client.get(path, headers={"Host": host})
+        assert answer.status_code == 200, host
+        assert answer.get_json()["issuer"] == "https://fieldgate.example"
+    with app.app_context():
+        from app.extensions import db
+
+        db.engine.dispose()
 
 
 def test_an_unknown_sequencer_mode_is_refused(tmp_path):
@@ -186,6 +242,7 @@ def test_the_session_cookie_lives_no_longer_than_a_session(tmp_path):
 
 def test_production_refuses_a_signing_key_that_cannot_sign(monkeypatch, tmp_path):
     monkeypatch.setenv("FIELDGATE_ENV", "production")
+    monkeypatch.setenv("OAUTH2_ISSUER", "https://fieldgate.example")
     monkeypatch.setenv("SECRET_KEY", "k")
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/db.sqlite3")
     monkeypatch.setenv("AUDIT_SIGNING_KEY", "garbage")
