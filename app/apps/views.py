@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from urllib.parse import urlsplit
 
 from authlib.oauth2.rfc6749.errors import OAuth2Error
 from flask import (
@@ -55,7 +56,7 @@ def _error_page(error: OAuth2Error) -> Response:
     return _consent_headers(make_response(html, 400))
 
 
-def _return_to_app(app: OAuthClient, back: Response, error: OAuth2Error | None = None) -> Response:
+def _return_to_app(app: OAuthClient, back: Response) -> Response:
     """The redirect back to the app, or a page that leads there when a redirect would be blocked.
 
     Browsers apply a form's CSP ``form-action`` to every redirect that follows
@@ -65,27 +66,39 @@ def _return_to_app(app: OAuthClient, back: Response, error: OAuth2Error | None =
     """
     if request.headers.get("Sec-Fetch-Site") != "same-origin" or back.location is None:
         return _consent_headers(back)
-    html = render_template("apps/returning.html", app=app, location=back.location, error=error)
+    html = render_template("apps/returning.html", app=app, location=back.location)
     return _consent_headers(make_response(html, 200))
 
 
 def _refused(error: OAuth2Error) -> Response:
-    """The answer to an authorization request Authlib refused: a page, or back to the app.
+    """The answer to an authorization request Authlib refused: a page, never a redirect.
 
-    Only a signed-in member is sent back (RFC 9700 4.11.2: authenticate the
-    user first). Any member can register an app with any https redirect URI,
-    so sending a signed-out visitor straight on made this endpoint an open
-    redirect on our own address (found by review).
+    RFC 9700 4.11.2: authenticate the user first, and send them on by
+    itself only to a redirect URI the server trusts. Any member can register
+    an app with any https redirect URI, so none is trusted: an erroneous
+    request sent straight back made /oauth/authorize a redirect from our own
+    address to wherever an app said, a phishing link's best start (found by
+    review). A signed-in member sees what went wrong and where the link back
+    leads, and goes on only if they choose; the app learns why through that
+    link (``error``, ``state``, ``iss``). A signed-out visitor signs in first.
     """
     back = authorization_server.error_redirect(error)
-    if back is None:
+    if back is None or back.location is None:
         return _error_page(error)
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
     # error_redirect validated the client and its redirect URI already.
     client = authorization_server.query_client(request.values.get("client_id"))
     assert client is not None, "an error is sent back only to a registered app"
-    return _return_to_app(client.row, back, error)
+    parts = urlsplit(back.location)
+    html = render_template(
+        "apps/refused.html",
+        app=client.row,
+        error=error,
+        location=back.location,
+        destination=f"{parts.scheme}://{parts.netloc}",
+    )
+    return _consent_headers(make_response(html, 400))
 
 
 @bp.route("/oauth/authorize", methods=["GET", "POST"])

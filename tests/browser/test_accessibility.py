@@ -70,6 +70,9 @@ def test_every_main_page_passes_axe(new_page, live_app: Flask, width: str) -> No
     page.goto(_consent_url(live_app, handles["app"]))
     expect(page.get_by_role("button", name="Allow")).to_be_visible()
     problems += _violations(page, "consent")
+    page.goto(_consent_url(live_app, handles["app"]).replace("contact%3Aview", "personal%3Aview"))
+    expect(page.get_by_role("link", name="Stay on Fieldgate")).to_be_visible()
+    problems += _violations(page, "authorization-refused")
     page.goto("/api/v1/docs")
     problems += _violations(page, "api-docs")
     assert problems == []

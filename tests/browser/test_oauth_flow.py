@@ -201,21 +201,26 @@ def test_a_remembered_grant_sends_the_member_straight_back_even_after_signing_in
     assert callback.last["state"] == state and "code" in callback.last
 
 
-def test_denying_sends_the_member_back_with_access_denied(
-    new_page, live_server: str, live_app: Flask, people: None
-) -> None:
+def ann_meets_danas_app(new_page) -> tuple[Page, Callback, OAuth2Session]:
+    """Dana registers CRM Sync; Ann, signed in, is about to be sent to it by the app."""
     developer = new_page()
     sign_in(developer, "dana@example.com")
-    client_id, secret = register_app(developer)
     member = new_page()
     callback = Callback(member)
     sign_in(member, "ann@example.com")
+    return member, callback, session_for(*register_app(developer))
+
+
+def test_denying_sends_the_member_back_with_access_denied(
+    new_page, live_server: str, live_app: Flask, people: None
+) -> None:
+    member, callback, oauth = ann_meets_danas_app(new_page)
     with live_app.app_context():  # Ann objects to recruiting: the page tells her what that means
         set_purposes(
             db.session, find_member(live_app, "ann@example.com").id, {Purpose.RECRUITING: False}
         )
         db.session.commit()
-    url, state = session_for(client_id, secret).create_authorization_url(
+    url, state = oauth.create_authorization_url(
         f"{live_server}/oauth/authorize", code_verifier=generate_token(48)
     )
     member.set_viewport_size({"width": 390, "height": 844})  # consent is often given on a phone
@@ -230,6 +235,30 @@ def test_denying_sends_the_member_back_with_access_denied(
     member.goto("/apps")
     expect(member.get_by_text("You have not connected any apps.")).to_be_visible()
     expect(member.get_by_text("You denied access")).to_be_visible()
+
+
+def test_a_crafted_request_stops_on_a_page_that_says_where_its_link_leads(
+    new_page, live_server: str, people: None
+) -> None:
+    # RFC 9700 4.11.2 (found by review): an app's erroneous request sent the member's
+    # browser straight on to the app's site, from Fieldgate's own address.
+    member, callback, oauth = ann_meets_danas_app(new_page)
+    url, state = oauth.create_authorization_url(
+        f"{live_server}/oauth/authorize", code_verifier=generate_token(48), scope="personal:view"
+    )
+    member.goto(url)
+    expect(
+        member.get_by_role("heading", name="CRM Sync asked for something Fieldgate cannot give")
+    ).to_be_visible()
+    expect(member.get_by_text("http://127.0.0.1:9", exact=True)).to_be_visible()
+    member.wait_for_timeout(500)  # nothing moves on by itself
+    assert callback.urls == []
+    screenshot(member, "58-authorization-refused")
+    member.get_by_role("link", name="Continue to CRM Sync").click()
+    expect(member.get_by_text("Back at the app.")).to_be_visible()
+    back = callback.last
+    assert back["error"] == "invalid_scope" and back["state"] == state
+    assert back["iss"] == live_server and "code" not in back
 
 
 def test_a_member_blocks_an_app_that_reads_through_someone_elses_grant(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import html
 import re
 import secrets
 from dataclasses import dataclass, field
@@ -44,6 +45,24 @@ def pkce_pair() -> tuple[str, str]:
 def query_of(location: str) -> dict[str, str]:
     """The query parameters of a redirect target, one value each."""
     return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
+
+
+_CONTINUE = re.compile(r'<a class="button" href="([^"]+)">Continue to ')
+
+
+def refused_link(response: TestResponse) -> str:
+    """Where the page of a refused authorization request offers to go back to the app.
+
+    Never a redirect (RFC 9700 4.11.2: no app's redirect URI is trusted to
+    be sent to by itself): a 400 page with a link the member may follow.
+    """
+    assert response.status_code == 400, response.get_data(as_text=True)[:300]
+    assert "Location" not in response.headers
+    page = response.get_data(as_text=True)
+    assert 'http-equiv="refresh"' not in page
+    match = _CONTINUE.search(page)
+    assert match, "no link back to the app on the page"
+    return html.unescape(match.group(1))
 
 
 def basic(client_id: str, secret: str) -> dict[str, str]:

@@ -8,7 +8,14 @@ from werkzeug.test import TestResponse
 
 from app.privacy.services import set_purposes
 from permissions import Purpose
-from tests.app.apps.helpers import CB, LOOPBACK_CB, Harness, pkce_pair, query_of
+from tests.app.apps.helpers import (
+    CB,
+    LOOPBACK_CB,
+    Harness,
+    pkce_pair,
+    query_of,
+    refused_link,
+)
 
 
 def assert_error_page(response: TestResponse) -> None:
@@ -21,9 +28,10 @@ def assert_error_page(response: TestResponse) -> None:
 
 
 def assert_error_redirect(response: TestResponse, error: str) -> dict[str, str]:
-    assert response.status_code == 302, response.get_data(as_text=True)[:300]
-    assert response.headers["Location"].startswith(CB + "?")
-    found = query_of(response.headers["Location"])
+    """A page that says what went wrong, linking back to the app: never sent on by itself."""
+    location = refused_link(response)
+    assert location.startswith(CB + "?")
+    found = query_of(location)
     assert found["error"] == error
     assert found["error_description"]
     assert "code" not in found
@@ -272,15 +280,24 @@ def test_an_error_is_sent_back_to_the_app_only_after_the_member_signed_in(
     assert found["state"] == "st-123" and found["iss"]
 
 
-def test_after_signing_in_an_error_returns_to_the_app_through_a_page(oauth: Harness) -> None:
-    """From our sign-in form a redirect to the app would break the form's CSP form-action."""
+@pytest.mark.parametrize("site", ["same-origin", "cross-site", None])
+def test_an_error_is_a_page_that_says_where_its_link_leads_and_never_moves_on_by_itself(
+    oauth: Harness, site: str | None
+) -> None:
+    """RFC 9700 4.11.2: send the member on by itself only to a redirect URI the server trusts.
+
+    Any member can register an app, so no app's URI is trusted: a signed-in
+    member who followed a crafted link was sent straight on to the app's
+    site from our own address (found by review). Wherever they came from
+    (our sign-in form included), they now see where the link leads.
+    """
     params, _ = oauth.authorize_params(scope="no-such-scope")
-    ours = oauth.http.get(
-        "/oauth/authorize", query_string=params, headers={"Sec-Fetch-Site": "same-origin"}
-    )
-    assert ours.status_code == 200 and "Location" not in ours.headers
+    headers = {"Sec-Fetch-Site": site} if site else {}
+    ours = oauth.http.get("/oauth/authorize", query_string=params, headers=headers)
+    location = refused_link(ours)
+    assert query_of(location)["error"] == "invalid_scope"
     page = ours.get_data(as_text=True)
-    assert '<meta http-equiv="refresh" content="0; url=https://crm.example/cb?error=' in page
-    assert "Continue to CRM Sync" in page
-    assert "already allowed" not in page
+    assert "CRM Sync asked for something Fieldgate cannot give" in page
+    assert "<code>https://crm.example</code>" in page
+    assert "Stay on Fieldgate" in page and "already allowed" not in page
     assert ours.headers["Referrer-Policy"] == "no-referrer"

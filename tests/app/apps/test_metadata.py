@@ -7,7 +7,7 @@ from authlib.oauth2 import rfc8414, rfc9207
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.app.apps.helpers import BASE, Harness, query_of
+from tests.app.apps.helpers import BASE, Harness, query_of, refused_link
 
 METADATA = "/.well-known/oauth-authorization-server"
 
@@ -48,7 +48,7 @@ def test_a_configured_issuer_is_used_everywhere(
     _, _, success = oauth.get_code()
     assert success["iss"] == "https://id.fieldgate.example"
     params, _ = oauth.authorize_params(code_challenge_method="plain")
-    refused = query_of(oauth.authorize(params).headers["Location"])
+    refused = query_of(refused_link(oauth.authorize(params)))
     assert refused["iss"] == "https://id.fieldgate.example"
 
 
@@ -60,7 +60,7 @@ def test_success_and_every_redirected_error_carry_iss_and_state(oauth: Harness) 
         oauth.authorize_params(response_type="token")[0],  # unsupported_response_type
         oauth.authorize_params(code_challenge=None, code_challenge_method=None)[0],
     ):
-        location = oauth.authorize(params).headers["Location"]
+        location = refused_link(oauth.authorize(params))
         assert query_of(location)["iss"] == BASE
         assert query_of(location)["state"] == "st-123"
     denied = oauth.consent(oauth.authorize_params(scope="contact:view")[0], decision="deny")
