@@ -25,7 +25,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from app.apps.registration import app_names
 from app.clock import utcnow
 from app.disclosure.cards import member_cards
-from app.exports.downloads import file_response, retry_after
+from app.exports.downloads import file_response, refuse_head, retry_after
 from app.exports.forms import FORMAT_TITLES, PURPOSE_TITLES, ExportForm
 from app.exports.manifest import LEFT_OUT_TEXT, MIN_PEOPLE_FOR_REASONS, WITHHELD_TEXT, safe_manifest
 from app.exports.quota import QuotaExceeded, remaining_today
@@ -273,6 +273,7 @@ def manifest_json(run_id: int) -> Response:
 @limiter.limit("10 per hour")
 def mine() -> Response:
     """Everything Fieldgate holds about the member, as a streamed ZIP (portability)."""
+    refuse_head()
     body = self_export(db.session, current_user.id, current_requester().request_id)
     first = next(body)  # the download is logged before the first byte leaves
     stamp = utcnow().strftime("%Y%m%d")

@@ -38,7 +38,7 @@ from app.apps.protection import (
     token_requester,
 )
 from app.apps.scopes import describe
-from app.exports.downloads import file_response, retry_after
+from app.exports.downloads import file_response, refuse_head, retry_after
 from app.exports.manifest import safe_manifest
 from app.exports.quota import QuotaExceeded
 from app.exports.runtime import export_limits, quota_store
@@ -136,6 +136,7 @@ def _selection(args: dict[str, Any]) -> Selection:
 @app_access(Scope.BASIC_DOWNLOAD)
 def export_contacts() -> Response | tuple[Response, int]:
     """The member's connections as a file, exactly as the export center makes it, for the app."""
+    refuse_head()
     requester = token_requester()
     for name in SELECTION_NAMES:
         # Blank is not "everyone" (found by review: ?people= exported every connection).

@@ -310,6 +310,21 @@ def test_self_export_is_a_zip_of_everything_and_is_logged(
     assert seen.purpose.value == "personal"
 
 
+def test_a_head_request_for_my_own_data_logs_no_download(
+    client: FlaskClient, auth: Auth, session: Session
+) -> None:
+    # HEAD sends no body: the download it logged (before the first byte) never happened.
+    rita, _ = recruiter_with(session, 1)
+    session.commit()
+    auth.login(rita.email)
+
+    response = client.head("/exports/mine")
+
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "GET"
+    assert events(session, subject_id=rita.id) == []
+
+
 def test_the_own_profile_csv_is_neutralised_but_phone_numbers_are_not(
     client: FlaskClient, auth: Auth, session: Session
 ) -> None:

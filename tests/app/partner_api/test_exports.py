@@ -15,7 +15,7 @@ from app.disclosure.service import Requester
 from app.exports.selection import Selection, SelectionKind, resolve
 from app.models.accounts import Member
 from app.models.audit import AccessEvent, EventAction, Place
-from app.models.exports import ExportRun
+from app.models.exports import ExportRun, QuotaUsage
 from app.network.services import connect
 from app.privacy.services import set_purposes
 from app.privacy.suppression import suppress
@@ -78,6 +78,22 @@ def test_each_contact_is_logged_as_a_download_through_the_app(partner: Harness, 
         assert event.action is EventAction.DOWNLOAD and event.place is Place.EXPORT
         assert event.app_id == partner.app.id and event.requester_id == partner.member.id
         assert event.purpose is Purpose.RECRUITING
+
+
+def test_a_head_request_starts_no_export(partner: Harness, token: str) -> None:
+    # Found by review: HEAD ran the export up to its first chunk and never sent
+    # it. Each contact's log said the app had downloaded their e-mail, the
+    # member's daily limit was spent, and the run stayed "running" forever.
+    people = _contacts(partner, 2)
+    response = partner.http.head(EXPORT, headers={"Authorization": f"Bearer {token}"})
+
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "GET"
+    partner.session.expire_all()
+    logged = select(AccessEvent).where(AccessEvent.subject_id.in_([p.id for p in people]))
+    assert partner.session.scalars(logged).all() == []
+    assert partner.session.scalars(select(ExportRun)).all() == []
+    assert partner.session.scalars(select(QuotaUsage)).all() == []
 
 
 def test_without_the_contact_scope_emails_stay_out(partner: Harness) -> None:
