@@ -4,7 +4,8 @@
 
 - every signed checkpoint: its signature (with the log's verifier key) and
   that the stored tree, read from its tiles, has that root at that size: so
-  a tree that does not extend an earlier checkpoint is caught;
+  a tree that does not extend an earlier checkpoint is caught; and that the
+  newest one covers the whole tree (deleted checkpoints are caught);
 - the tree's own row (size, root, frontier) against its tiles, and the
   tree rebuilt from its leaf hashes alone against every signed root (a leaf
   entry changed under intact upper tiles is caught);
@@ -60,7 +61,9 @@ class LogTampered(RuntimeError):
 
 
 def _checkpoint_problem(session: Session, verifier_key: str, origin: str, size: int) -> str:
+    newest = 0
     for checkpoint in session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.size)):
+        newest = checkpoint.size
         try:
             signed = parse_checkpoint(checkpoint.note, verifier_key, origin)
         except NoteError as exc:
@@ -74,6 +77,11 @@ def _checkpoint_problem(session: Session, verifier_key: str, origin: str, size: 
                 f"the tree does not extend the checkpoint signed at size {checkpoint.size} "
                 "(its leaves were changed)"
             )
+    if newest < size:
+        # Sealing signs in the same transaction, so leaves past the newest checkpoint
+        # mean checkpoints were deleted: /checkpoint then served an older one and
+        # downloads showed the events after it as pending (found by review).
+        return f"leaves {newest} to {size - 1} are in no signed checkpoint"
     return ""
 
 

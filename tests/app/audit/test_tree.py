@@ -341,6 +341,29 @@ def test_a_checkpoint_signed_with_another_key_is_caught(sealed: Session, clock: 
     assert not result.ok and "is not validly signed" in result.problem
 
 
+def test_sealed_leaves_whose_checkpoint_was_deleted_are_flagged(
+    sealed: Session, clock: FixedClock
+) -> None:
+    # Found by review: with the newest checkpoint row deleted, /checkpoint served
+    # the one before it (a replay), members' downloads showed the events after it
+    # as pending, and verify passed: it looked only for events with no leaf.
+    sealed.execute(delete(AuditCheckpoint).where(AuditCheckpoint.size == 9))
+
+    result = _check(sealed, clock)
+
+    assert not result.ok and "leaves 6 to 8 are in no signed checkpoint" in result.problem
+    _seal(sealed)  # a running sequencer signs the tree again at once
+    assert _check(sealed, clock).ok
+
+
+def test_a_tree_with_no_checkpoint_at_all_is_flagged(sealed: Session, clock: FixedClock) -> None:
+    sealed.execute(delete(AuditCheckpoint))
+
+    result = _check(sealed, clock)
+
+    assert not result.ok and "leaves 0 to 8 are in no signed checkpoint" in result.problem
+
+
 def test_committed_events_left_unsealed_past_the_delay_are_flagged(
     app: Flask, sealed: Session, clock: FixedClock
 ) -> None:
