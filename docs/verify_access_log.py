@@ -10,8 +10,8 @@ KEY is the log's published verifier key. The script checks that:
 
 1. the download's checkpoint is signed by KEY (c2sp.org/signed-note, Ed25519);
 2. every sealed event is in the log: its leaf hashes up to the checkpoint's
-   root through its inclusion proof (RFC 9162, 2.1.3.2), and every field the
-   leaf records says what the event shows; events not sealed yet are "pending"
+   root through its inclusion proof (RFC 9162, 2.1.3.2), and the event shows
+   every field the leaf records, as recorded; events not sealed yet are "pending"
    (the log seals each within seconds: with --require-sealed, a pending event
    fails, so a later download shows whether any was held back);
 3. with --old-checkpoint (a checkpoint you kept from before) and
@@ -136,7 +136,10 @@ def check_event(event: dict, size: int, root: bytes, seen: set[int]) -> str:
     recorded = json.loads(leaf)
     if not isinstance(recorded, dict):
         raise Failed(f"leaf {index} is not a JSON object")
-    changed = sorted(key for key in recorded if key in event and recorded[key] != event[key])
+    missing = sorted(key for key in recorded if key not in event)
+    if missing:  # left out, it would go unchecked while the event's words say anything
+        raise Failed(f"not shown, though the log recorded them: {', '.join(missing)}")
+    changed = sorted(key for key in recorded if recorded[key] != event[key])
     if changed:
         raise Failed(f"shown differently from what the log recorded: {', '.join(changed)}")
     return "sealed in the log"

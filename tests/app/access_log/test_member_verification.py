@@ -141,6 +141,20 @@ def test_an_event_shown_differently_than_its_leaf_fails_the_script(
     assert result.returncode == 1 and "purpose" in result.stdout + result.stderr
 
 
+@pytest.mark.parametrize("left_out", ["released", "purpose", "requester_id", "salt"])
+def test_an_event_that_leaves_out_what_its_leaf_records_fails_the_script(
+    client: FlaskClient, ada: Member, tmp_path: Path, left_out: str
+) -> None:
+    # Found by review: only fields the event showed were compared with its leaf, so a
+    # file that left "released" out (showing only its words, "released_titles") passed.
+    document = json.loads(_download(client))
+    del document["events"][0][left_out]
+
+    result = _script(tmp_path, json.dumps(document).encode())
+
+    assert result.returncode == 1 and left_out in result.stdout
+
+
 def _delete(session: Session) -> None:
     session.execute(delete(AccessEvent).where(AccessEvent.leaf_index == 1))
 

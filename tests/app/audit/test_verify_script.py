@@ -72,7 +72,7 @@ class Log:
         events = []
         for event in (e for e in MEMBER_EVENTS if e < size):
             proof = inclusion_proof(event, size, self.reader)
-            shown = {key: value for key, value in columns(event).items() if key != "subject"}
+            shown = columns(event)  # every column its leaf records, as the app's download
             shown |= {"leaf_index": event, "leaf": base64.b64encode(self.leaves[event]).decode()}
             events.append(shown | {"inclusion_proof": [_b64(h) for h in proof]})
         events += [{**columns(e), "leaf_index": None} for e in pending]
@@ -165,6 +165,7 @@ def _swap_in_deleted(download: dict[str, Any], whole: bool) -> dict[str, Any]:
 TAMPERED = {
     "a changed field": _edit_event(0, lambda e: e.update(purpose="personal")),
     "a changed list": _edit_event(2, lambda e: e["released"].append("phone")),
+    "a field left out": _edit_event(2, lambda e: e.pop("released")),
     "a changed leaf byte": _edit_event(1, _flip_leaf_byte),
     "a reordered proof": _edit_event(3, _reorder),
     "a shortened proof": _edit_event(3, lambda e: e["inclusion_proof"].pop()),
