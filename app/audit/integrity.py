@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 from app.audit.leaves import LEAF_KEYS, leaf_bytes
 from app.audit.merkle import Frontier, leaf_hash
 from app.audit.note import NoteError, open_note, parse_checkpoint, sign_note, verifier_key_for
+from app.audit.tiles import MissingTileError
 from app.audit.tree import leaf_hashes, root_at, tree_state
 from app.database import affected
 from app.models.audit import TREE_ID, AccessEvent, AuditCheckpoint, AuditPrune, AuditTree
@@ -208,15 +209,18 @@ def verify(
 ) -> Verification:
     """Check checkpoints, tree, every stored event and the sealing delay (see module doc)."""
     tree = tree_state(session)
-    problem = (
-        _checkpoint_problem(session, verifier_key, origin, tree.size)
-        or _tree_problem(session, tree)
-        or _leaves_problem(session, tree)
-        or _prune_problem(session, tree, verifier_key, origin)
-    )
-    if problem:
-        return Verification(False, 0, problem)
-    checked, problem = _events_problem(session, tree)
+    try:
+        problem = (
+            _checkpoint_problem(session, verifier_key, origin, tree.size)
+            or _tree_problem(session, tree)
+            or _leaves_problem(session, tree)
+            or _prune_problem(session, tree, verifier_key, origin)
+        )
+        if problem:
+            return Verification(False, 0, problem)
+        checked, problem = _events_problem(session, tree)
+    except MissingTileError as exc:  # a tile deleted or cut short (found by review: a traceback)
+        return Verification(False, 0, f"the tree's tiles are incomplete: {exc}")
     problem = problem or _unsealed_problem(session, now, delay)
     return Verification(not problem, checked, problem)
 

@@ -24,7 +24,14 @@ from sqlalchemy.orm import Session
 from app.audit.leaves import LEAF_KEYS, SALT_AT, leaf_bytes_of
 from app.audit.merkle import Frontier, batch_inclusion_proofs, leaf_hash, tree_root
 from app.audit.note import sign_checkpoint
-from app.audit.tiles import TILE_WIDTH, Tile, TileKey, TileNodeReader, tiles_to_store
+from app.audit.tiles import (
+    TILE_WIDTH,
+    MissingTileError,
+    Tile,
+    TileKey,
+    TileNodeReader,
+    tiles_to_store,
+)
 from app.clock import utcnow
 from app.database import EnumText, affected, bigint_array
 from app.models.audit import TREE_ID, AccessEvent, AuditCheckpoint, AuditTile, AuditTree
@@ -324,13 +331,19 @@ def root_at(session: Session, size: int) -> bytes:
 
 
 def leaf_hashes(session: Session, first: int, last: int) -> list[bytes]:
-    """The stored leaf hashes of leaves ``first`` to ``last - 1`` (level-0 tile entries)."""
+    """The stored leaf hashes of leaves ``first`` to ``last - 1`` (level-0 tile entries).
+
+    Raises:
+        MissingTileError: a leaf's tile is not stored, or too narrow to hold it.
+    """
     keys = [(0, n) for n in range(first // TILE_WIDTH, (last + TILE_WIDTH - 1) // TILE_WIDTH)]
     tiles = StoredTiles(session)(keys)
     out = []
     for index in range(first, last):
         tile = tiles.get((0, index // TILE_WIDTH), b"")
         offset = (index % TILE_WIDTH) * 32
+        if len(tile) < offset + 32:
+            raise MissingTileError(f"tile {(0, index // TILE_WIDTH)} has no entry {offset // 32}")
         out.append(tile[offset : offset + 32])
     return out
 

@@ -272,6 +272,30 @@ def test_a_leaf_changed_under_intact_upper_tiles_is_caught(
     assert not result.ok and "do not hash up to the root signed at size 300" in result.problem
 
 
+def test_deleted_tiles_are_reported_not_raised(sealed: Session, clock: FixedClock) -> None:
+    # Found by review: verify stopped with a MissingTileError traceback instead of
+    # naming the problem.
+    sealed.execute(delete(AuditTile))
+
+    result = _check(sealed, clock)
+
+    assert not result.ok and "tile (0, 0) has no entry 0" in result.problem
+
+
+def test_a_deleted_leaf_tile_under_an_intact_upper_tile_is_reported(
+    app: Flask, session: Session, clock: FixedClock
+) -> None:
+    # Roots read the first 256 leaves from the tile above, so only rebuilding from the
+    # leaves meets the hole: it raised ValueError there (found by review).
+    write_events(app, session, range(1, 301), fields=[Field.EMAIL])
+    _seal(session)
+    session.execute(delete(AuditTile).filter_by(level=0, number=0))
+
+    result = _check(session, clock)
+
+    assert not result.ok and "tile (0, 0) has no entry 0" in result.problem
+
+
 @pytest.mark.parametrize("mark", [6, 9])
 def test_events_deleted_by_hand_under_a_raised_mark_are_caught(
     sealed: Session, clock: FixedClock, mark: int
