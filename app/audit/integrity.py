@@ -8,7 +8,8 @@
   newest one covers the whole tree (deleted checkpoints are caught);
 - the tree's own row (size, root, frontier) against its tiles, and the
   tree rebuilt from its leaf hashes alone against every signed root (a leaf
-  entry changed under intact upper tiles is caught);
+  entry changed under intact upper tiles is caught) and every upper-tile
+  entry (one that only proofs read is caught);
 - every stored sealed event: its leaf, recomputed from its columns, is the
   leaf hash stored at its place in the tree (a changed, moved or swapped
   event is caught), and no leaf from the pruning mark to the end lacks its
@@ -30,10 +31,10 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from app.audit.leaves import LEAF_KEYS, leaf_bytes
-from app.audit.merkle import Frontier, leaf_hash
+from app.audit.merkle import Frontier, NodeReader, leaf_hash
 from app.audit.note import NoteError, open_note, parse_checkpoint, sign_note, verifier_key_for
-from app.audit.tiles import MissingTileError
-from app.audit.tree import leaf_hashes, root_at, tree_state
+from app.audit.tiles import TILE_HEIGHT, MissingTileError
+from app.audit.tree import StoredTiles, leaf_hashes, root_at, tree_state
 from app.database import affected
 from app.models.audit import TREE_ID, AccessEvent, AuditCheckpoint, AuditPrune, AuditTree
 
@@ -100,12 +101,31 @@ def _leaves_problem(session: Session, tree: AuditTree) -> str:
         )
     )
     frontier, wanted = Frontier(), [*signed, (tree.size, bytes(tree.root))]
+    reader, tiles_problem = StoredTiles(session).reader(), ""
     for size, root in wanted:
         while frontier.size < size:
             upto = min(size, frontier.size + BATCH)
-            frontier.append(leaf_hashes(session, frontier.size, upto))
-        if frontier.root() != bytes(root):
+            made = frontier.append(leaf_hashes(session, frontier.size, upto))
+            tiles_problem = tiles_problem or _upper_tiles_problem(made, reader)
+        if frontier.root() != bytes(root):  # a changed history is the graver news
             return f"the tree's leaves do not hash up to the root signed at size {size}"
+        if tiles_problem:
+            return tiles_problem
+    return ""
+
+
+def _upper_tiles_problem(made: list[tuple[int, int, bytes]], reader: NodeReader) -> str:
+    """Each stored upper-tile entry must be the node its leaves hash up to.
+
+    A root reads the highest tiles it can, so past 2**16 leaves no root read
+    the level-8 entries under a full level-16 node, which inclusion proofs do
+    read: changed, members' proofs failed while verify passed (found by review).
+    """
+    upper = [(level, index, h) for level, index, h in made if level and not level % TILE_HEIGHT]
+    stored = reader.nodes([(level, index) for level, index, _h in upper]) if upper else []
+    for (level, index, digest), entry in zip(upper, stored, strict=True):
+        if entry != digest:
+            return f"the tree's node ({level}, {index}) in its tiles is not the hash of its leaves"
     return ""
 
 

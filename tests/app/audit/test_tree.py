@@ -272,6 +272,23 @@ def test_a_leaf_changed_under_intact_upper_tiles_is_caught(
     assert not result.ok and "do not hash up to the root signed at size 300" in result.problem
 
 
+def test_an_upper_tile_entry_that_no_root_reads_is_caught(
+    app: Flask, session: Session, clock: FixedClock
+) -> None:
+    # Found by review: past 2**16 leaves a root reads the level-16 tile, so a level-8
+    # entry under it (which inclusion proofs read) was checked by no root unless a
+    # checkpoint fell inside its block; changed, members' proofs failed and verify passed.
+    write_events(app, session, range(1, 2**16 + 2), fields=[Field.EMAIL])
+    seal_pending(session, TEST_SIGNER_KEY, TEST_ORIGIN, batch=2**17)  # one checkpoint
+    tile = bytearray(session.scalar(select(AuditTile.hashes).filter_by(level=1, number=0)))
+    tile[3 * 32] ^= 1
+    session.execute(update(AuditTile).filter_by(level=1, number=0).values(hashes=bytes(tile)))
+
+    result = _check(session, clock)
+
+    assert not result.ok and "node (8, 3)" in result.problem
+
+
 def test_deleted_tiles_are_reported_not_raised(sealed: Session, clock: FixedClock) -> None:
     # Found by review: verify stopped with a MissingTileError traceback instead of
     # naming the problem.
