@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.access_log.queries import EventRow, value_title
-from app.audit.leaves import leaf_time
+from app.audit.leaves import BY_HANDLE, leaf_time
 from app.audit.merkle import batch_inclusion_proofs, leaf_hash, verify_inclusion
 from app.audit.tree import StoredTiles, latest_checkpoint
 from permissions.explain import why_refused
@@ -53,12 +53,20 @@ def _b64(data: bytes) -> str:
 
 
 def event_document(row: EventRow, proof: list[bytes] | None) -> dict[str, Any]:
-    """One event for a member's download: its columns (as in its leaf), words, and proof."""
+    """One event for a member's download: its columns (as in its leaf), words, and proof.
+
+    The requester's internal id is shown only for an event whose leaf holds
+    it (sealed before migration 0016): ids count registrations. A leaf sealed
+    since names the requester by handle, and ``requester_handle`` is that
+    handle, as the leaf holds it (a former member's too).
+    """
     sealed = proof is not None
-    return {
+    by_handle = sealed and row.leaf_format == BY_HANDLE
+    by_id = sealed and row.leaf_format is None
+    document: dict[str, Any] = {
         "seq": row.seq,
         "occurred_at": leaf_time(row.occurred_at),
-        "requester_id": row.requester_id,
+        **({"requester_id": row.requester_id} if by_id else {}),
         "app_id": row.app_id,
         "subject_id": row.subject_id,
         "action": row.action.value,
@@ -70,13 +78,14 @@ def event_document(row: EventRow, proof: list[bytes] | None) -> dict[str, Any]:
         "request_id": row.request_id,
         "salt": row.salt if sealed else None,
         "requester": row.requester_name,
-        "requester_handle": row.requester_handle,
+        "requester_handle": row.leaf_requester_handle if by_handle else row.requester_handle,
         "released_titles": [value_title(v) for v in row.released],
         "refused_why": [f"{value_title(v)}: {why_refused(r)}" for v, r in row.refused],
         "leaf_index": row.leaf_index if sealed else None,
         "leaf": _b64(row.leaf) if sealed else None,
         "inclusion_proof": [_b64(h) for h in proof] if proof is not None else None,
     }
+    return document
 
 
 def proofs_of(

@@ -20,9 +20,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from app.audit.leaves import leaf_bytes
+from app.audit.leaves import BY_HANDLE, leaf_bytes
 from app.audit.recorder import field_bit
 from app.disclosure.accountability import RequesterLabel, requester_labels
+from app.disclosure.handles import handles_in_leaves
 from app.disclosure.service import Requester
 from app.models.accounts import Member
 from app.models.apps import OAuthClient
@@ -68,6 +69,8 @@ class EventRow:
     stored_released: str = "[]"  # the value lists as stored, for the leaf
     stored_refused: str = "[]"
     salt: str | None = None  # the leaf's secret: only ever shown to the event's subject
+    leaf_format: int | None = None  # leaves.BY_HANDLE: the leaf names the requester by handle
+    leaf_requester_handle: str | None = None  # the handle such a leaf holds (a former member's too)
 
     @property
     def sealed(self) -> bool:
@@ -79,6 +82,8 @@ class EventRow:
         """The exact bytes of the event's Merkle leaf (made only when a proof needs them)."""
         return leaf_bytes(
             {
+                "leaf_format": self.leaf_format,
+                "requester_handle": self.leaf_requester_handle,
                 "action": self.action,
                 "app_id": self.app_id,
                 "occurred_at": self.occurred_at,
@@ -162,6 +167,7 @@ _COLUMNS = (
     AccessEvent.request_id,
     AccessEvent.leaf_index,
     AccessEvent.salt,
+    AccessEvent.leaf_format,
 )
 _NEWEST_FIRST = (AccessEvent.occurred_at.desc(), AccessEvent.seq.desc())
 _OLDEST_FIRST = (AccessEvent.occurred_at, AccessEvent.seq)
@@ -203,7 +209,7 @@ def refusals(stored: str) -> tuple[tuple[str, Reason], ...]:
     return tuple((name, Reason(reason)) for name, reason in json.loads(stored))
 
 
-def _event_row(e: Row[Any], label: RequesterLabel) -> EventRow:
+def _event_row(e: Row[Any], label: RequesterLabel, leaf_handles: dict[int, str]) -> EventRow:
     return EventRow(
         seq=e.seq,
         occurred_at=e.occurred_at,
@@ -223,7 +229,20 @@ def _event_row(e: Row[Any], label: RequesterLabel) -> EventRow:
         stored_released=e.released,
         stored_refused=e.refused,
         salt=e.salt,
+        leaf_format=e.leaf_format,
+        leaf_requester_handle=None if e.requester_id is None else leaf_handles.get(e.requester_id),
     )
+
+
+def _leaf_handles(session: Session, events: Sequence[Row[Any]]) -> dict[int, str]:
+    """The handles that the leaves of ``events`` name their requesters by (leaves.BY_HANDLE).
+
+    Read as the sequencer read them, former members' included: a leaf keeps
+    the handle it was sealed with. A query of its own rather than a join in
+    the page's query, so that query's plan stays one range of the subject's index.
+    """
+    ids = {e.requester_id for e in events if e.leaf_format == BY_HANDLE and e.requester_id}
+    return handles_in_leaves(session, ids) if ids else {}
 
 
 def _rows(
@@ -241,7 +260,8 @@ def _rows(
     unnamed = {e.requester_id for e in events} - labels.keys()
     if unnamed:
         labels.update(requester_labels(session, reader, unnamed, place, action))
-    return [_event_row(e, labels[e.requester_id]) for e in events]
+    leaf_handles = _leaf_handles(session, events)
+    return [_event_row(e, labels[e.requester_id], leaf_handles) for e in events]
 
 
 def _subject(reader: Requester) -> int:

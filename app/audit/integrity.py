@@ -34,8 +34,9 @@ from app.audit.leaves import LEAF_KEYS, leaf_bytes
 from app.audit.merkle import Frontier, NodeReader, leaf_hash
 from app.audit.note import NoteError, open_note, parse_checkpoint, sign_note, verifier_key_for
 from app.audit.tiles import TILE_HEIGHT, MissingTileError
-from app.audit.tree import StoredTiles, leaf_hashes, root_at, tree_state
+from app.audit.tree import StoredTiles, leaf_hashes, root_at, tree_state, with_requester_handle
 from app.database import affected
+from app.models.accounts import Member
 from app.models.audit import TREE_ID, AccessEvent, AuditCheckpoint, AuditPrune, AuditTree
 
 BATCH = 5000
@@ -172,8 +173,17 @@ def _sealed(session: Session, first: int) -> Iterator[Any]:
     columns = [getattr(AccessEvent, key) for key in LEAF_KEYS]
     after = first - 1
     while True:
+        # The requester's handle too, for leaves that name them by it (leaves.BY_HANDLE):
+        # an event whose requester_id was changed no longer matches its leaf.
         rows = session.execute(
-            select(AccessEvent.leaf_index, *columns)
+            with_requester_handle(
+                select(
+                    AccessEvent.leaf_index,
+                    *columns,
+                    AccessEvent.leaf_format,
+                    Member.handle.label("requester_handle"),
+                )
+            )
             .where(AccessEvent.leaf_index > after)
             .order_by(AccessEvent.leaf_index)
             .limit(BATCH)

@@ -14,6 +14,12 @@ event's stored compact JSON, taken as they are. Anyone holding a leaf can
 parse it with any JSON library and compare it with the event's fields; the
 log hashes exactly these bytes (``SHA-256(0x00 || leaf)``, RFC 9162).
 
+Events sealed since migration 0016 (``leaf_format`` 2, :data:`BY_HANDLE`)
+name the requester by ``requester_handle``, the random public handle, where
+older leaves hold ``requester_id``: ids count registrations, and a member's
+download of their log, which carries the leaves, told which of their readers
+joined first (found by review). The key sorts in the same place.
+
 Hand-written rather than ``json.dumps(sort_keys=True)``: the sequencer and the
 benchmark seeding encode millions of leaves, and formatting from the stored
 pieces is several times faster; a property test holds the two byte-equal.
@@ -43,6 +49,11 @@ LEAF_KEYS = (
     "subject_id",
 )
 SALT_AT = LEAF_KEYS.index("salt")
+REQUESTER_AT = LEAF_KEYS.index("requester_id")
+# The leaf format of events sealed since migration 0016 (None before it).
+BY_HANDLE = 2
+# The keys of such a leaf: the requester by handle, in the same sorted place.
+HANDLE_LEAF_KEYS = tuple("requester_handle" if k == "requester_id" else k for k in LEAF_KEYS)
 
 
 def leaf_time(moment: datetime) -> str:
@@ -62,12 +73,20 @@ def leaf_bytes(event: Mapping[str, Any]) -> bytes:
     """The canonical leaf of one event, from its columns (``released``/``refused`` as stored).
 
     ``salt`` may be missing (as in events sealed before salts): the leaf then has none.
+    With ``leaf_format`` :data:`BY_HANDLE` the event names its requester by
+    ``requester_handle`` (None for an anonymous one), else by ``requester_id``.
     """
-    return leaf_bytes_of([event.get(key) if key == "salt" else event[key] for key in LEAF_KEYS])
+    by_handle = event.get("leaf_format") == BY_HANDLE
+    keys = HANDLE_LEAF_KEYS if by_handle else LEAF_KEYS
+    columns = [event.get(key) if key == "salt" else event[key] for key in keys]
+    return leaf_bytes_of(columns, by_handle=by_handle)
 
 
-def leaf_bytes_of(columns: Sequence[Any]) -> bytes:
-    """:func:`leaf_bytes` from the event's columns in ``LEAF_KEYS`` order (a row of them)."""
+def leaf_bytes_of(columns: Sequence[Any], *, by_handle: bool = False) -> bytes:
+    """:func:`leaf_bytes` from the event's columns in ``LEAF_KEYS`` order (a row of them).
+
+    ``by_handle``: the requester's column holds their handle (``HANDLE_LEAF_KEYS``).
+    """
     (
         action,
         app_id,
@@ -78,12 +97,17 @@ def leaf_bytes_of(columns: Sequence[Any]) -> bytes:
         refused,
         released,
         request_id,
-        requester_id,
+        requester,  # the id, or with by_handle the handle
         salt,
         seq,
         subject_id,
     ) = columns
     salted = "" if salt is None else f'"salt":{_text(salt)},'
+    named = (
+        f'"requester_handle":{_text(requester)},'
+        if by_handle
+        else f'"requester_id":{_number(requester)},'
+    )
 
     return (
         f'{{"action":{_text(action)},'
@@ -95,7 +119,7 @@ def leaf_bytes_of(columns: Sequence[Any]) -> bytes:
         f'"refused":{refused},'
         f'"released":{released},'
         f'"request_id":{_text(request_id)},'
-        f'"requester_id":{_number(requester_id)},'
+        f"{named}"
         f"{salted}"
         f'"seq":{_number(seq)},'
         f'"subject_id":{_number(subject_id)}}}'

@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, String, null, select, tuple_, type_coerce
+from sqlalchemy import Row, Select, String, null, select, tuple_, type_coerce
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from app.audit.leaves import LEAF_KEYS, SALT_AT, leaf_bytes_of
+from app.audit.leaves import BY_HANDLE, LEAF_KEYS, REQUESTER_AT, SALT_AT, leaf_bytes_of
 from app.audit.merkle import Frontier, batch_inclusion_proofs, leaf_hash, tree_root
 from app.audit.note import sign_checkpoint
 from app.audit.tiles import (
@@ -34,6 +34,7 @@ from app.audit.tiles import (
 )
 from app.clock import utcnow
 from app.database import EnumText, affected, bigint_array
+from app.models.accounts import Member
 from app.models.audit import TREE_ID, AccessEvent, AuditCheckpoint, AuditTile, AuditTree
 
 BATCH = 10_000
@@ -49,6 +50,20 @@ def _as_stored(column: Any) -> Any:
 
 
 _LEAF_COLUMNS = [_as_stored(getattr(AccessEvent, key)) for key in LEAF_KEYS]
+# What a leaf sealed now holds (leaves.BY_HANDLE): the requester's handle
+# where older leaves hold the id, read through an outer join (None for an
+# anonymous requester).
+HANDLE_COLUMNS = [
+    Member.handle.label("requester_handle") if i == REQUESTER_AT else column
+    for i, column in enumerate(_LEAF_COLUMNS)
+]
+
+
+def with_requester_handle(stmt: Select[Any]) -> Select[Any]:
+    """``stmt`` over access events, joined to each event's requester for their handle."""
+    return stmt.outerjoin(Member, Member.id == AccessEvent.requester_id)
+
+
 # Before migration 0012 the events had no salt column: its sealing reads none.
 _UNSALTED_COLUMNS = [
     null().label("salt") if key == "salt" else column
@@ -154,7 +169,11 @@ def seal_pending(
     rows = (
         session.connection()
         .execute(
-            select(*(_LEAF_COLUMNS if salted else _UNSALTED_COLUMNS))
+            (
+                with_requester_handle(select(*HANDLE_COLUMNS))
+                if salted
+                else select(*_UNSALTED_COLUMNS)
+            )
             .where(AccessEvent.leaf_index.is_(None))
             .order_by(AccessEvent.seq)
             .limit(batch)
@@ -184,7 +203,7 @@ def _append(
     salts = _salts(len(rows)) if salted else None
     in_leaves: Sequence[str | None] = salts or [None] * len(rows)
     nodes = frontier.append(
-        leaf_hash(leaf_bytes_of((*row[:SALT_AT], salt, *row[SALT_AT + 1 :])))
+        leaf_hash(leaf_bytes_of((*row[:SALT_AT], salt, *row[SALT_AT + 1 :]), by_handle=salted))
         for row, salt in zip(rows, in_leaves, strict=True)
     )
     _store_tiles(session, tiles_to_store(nodes, StoredTiles(session)))
@@ -216,7 +235,7 @@ def _number_leaves(
     """Give the events ``seqs`` the leaf indexes ``first``, ``first + 1``, ... in that order.
 
     With ``salts``, each event gets its salt in the same statement (the one
-    its leaf was made with).
+    its leaf was made with), and leaf format ``BY_HANDLE``.
 
     Hand-written on the driver because SQLAlchemy's bulk UPDATE by primary
     key costs several times the update itself at thousands of events per
@@ -240,19 +259,20 @@ def _number_leaves(
         salt_array = "{" + ",".join(given) + "}"
         numbered = affected(
             connection.exec_driver_sql(
-                "UPDATE access_events SET leaf_index = %s + v.ord - 1, salt = v.salt"
+                "UPDATE access_events SET leaf_index = %s + v.ord - 1, salt = v.salt,"
+                " leaf_format = %s"
                 " FROM unnest(%s::bigint[], %s::text[]) WITH ORDINALITY AS v(seq, salt, ord)"
                 " WHERE access_events.seq = v.seq AND access_events.leaf_index IS NULL",
-                (int(first), bigint_array(seqs), salt_array),
+                (int(first), BY_HANDLE, bigint_array(seqs), salt_array),
             )
         )
     else:
         numbered = affected(
             connection.exec_driver_sql(
-                "UPDATE access_events SET leaf_index = ?, salt = ?"
+                "UPDATE access_events SET leaf_index = ?, salt = ?, leaf_format = ?"
                 " WHERE seq = ? AND leaf_index IS NULL",
                 [
-                    (first + i, salt, seq)
+                    (first + i, salt, BY_HANDLE, seq)
                     for i, (seq, salt) in enumerate(zip(seqs, given, strict=True))
                 ],
             )

@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Identity, Index, Integer, LargeBinary, String, Text, text
+from sqlalchemy import (
+    BigInteger,
+    Identity,
+    Index,
+    Integer,
+    LargeBinary,
+    SmallInteger,
+    String,
+    Text,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.clock import utcnow
@@ -169,6 +179,9 @@ class AccessEvent(Base):
     # only: see app/audit/leaves.py. None before sealing, and on events sealed
     # before salts existed.
     salt: Mapped[str | None] = mapped_column(String(32))
+    # How the leaf names the requester: None, by id (sealed before migration
+    # 0016); BY_HANDLE, by handle (ids count registrations). See leaves.py.
+    leaf_format: Mapped[int | None] = mapped_column(SmallInteger)
 
 
 class AuditTree(Base):

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.audit.leaves import LEAF_KEYS, leaf_bytes, leaf_time
+from app.audit.leaves import BY_HANDLE, LEAF_KEYS, leaf_bytes, leaf_time
 from app.audit.sequencer import seal_all
 from app.models.audit import AccessEvent
 from permissions import Field
@@ -60,6 +60,28 @@ def test_a_leaf_is_the_canonical_json_of_its_columns(event: dict[str, Any]) -> N
 
     assert leaf == json.dumps(expected, sort_keys=True, separators=(",", ":")).encode()
     assert ('"salt":' in leaf.decode()) is (event["salt"] is not None)  # old leaves keep no key
+
+
+@given(events, st.none() | st.text(max_size=16))
+def test_a_leaf_by_handle_is_the_canonical_json_of_its_columns(
+    event: dict[str, Any], handle: str | None
+) -> None:
+    stored = dict(
+        event,
+        released=json.dumps(event["released"], separators=(",", ":")),
+        refused=json.dumps(event["refused"], separators=(",", ":")),
+        leaf_format=BY_HANDLE,
+        requester_handle=handle,
+    )
+    expected = {k: v for k, v in event.items() if not (k == "salt" and v is None)}
+    del expected["requester_id"]
+    expected["requester_handle"] = handle
+    expected["occurred_at"] = leaf_time(event["occurred_at"])
+    expected["refused"] = [list(pair) for pair in event["refused"]]
+
+    assert (
+        leaf_bytes(stored) == json.dumps(expected, sort_keys=True, separators=(",", ":")).encode()
+    )
 
 
 def test_an_event_sealed_before_salts_keeps_its_leaf() -> None:
@@ -111,3 +133,41 @@ def test_a_members_proof_does_not_give_away_the_event_beside_theirs(
     guessed = json.dumps(guess, sort_keys=True, separators=(",", ":")).encode()
     assert hashlib.sha256(b"\x00" + guessed).digest() == sibling
     assert bobs.salt not in client.get("/access/events.json").get_data(as_text=True)
+
+
+def test_a_leaf_names_the_requester_by_handle_and_the_download_shows_no_member_id(
+    app: Flask, client: FlaskClient, auth: Auth, session: Session
+) -> None:
+    # Found by review: leaves held requester_id, and ids count registrations, so a
+    # member's download told which of their readers joined first.
+    ada, vic = make_member(session, "Ada", "Byron"), make_member(session, "Vic", "Viewer")
+    session.commit()
+    write_events(app, session, [ada.id], requester_id=vic.id, fields=[Field.EMAIL])
+    seal_all(session, TEST_SIGNER_KEY, TEST_ORIGIN)
+    write_events(app, session, [ada.id], requester_id=vic.id, fields=[Field.EMAIL])  # pending
+    auth.login(ada.email)
+
+    sealed, pending = client.get("/access/events.json").get_json()["events"]
+    leaf = json.loads(base64.b64decode(sealed["leaf"]))
+
+    assert leaf["requester_handle"] == sealed["requester_handle"] == vic.handle
+    assert "requester_id" not in leaf
+    assert "requester_id" not in sealed and "requester_id" not in pending
+    assert pending["requester_handle"] == vic.handle and pending["leaf"] is None
+
+
+def test_a_leaf_sealed_by_id_before_handles_keeps_its_bytes(session: Session) -> None:
+    event = dict.fromkeys(LEAF_KEYS) | {
+        "occurred_at": datetime(2026, 1, 2, tzinfo=UTC),
+        "released": "[]",
+        "refused": "[]",
+        "seq": 7,
+        "requester_id": 42,
+        "requester_handle": "abcd",
+    }
+
+    old = leaf_bytes(event | {"leaf_format": None})
+    new = leaf_bytes(event | {"leaf_format": BY_HANDLE})
+
+    assert b'"requester_id":42' in old and b"requester_handle" not in old
+    assert b'"requester_handle":"abcd"' in new and b"requester_id" not in new

@@ -40,6 +40,7 @@ from app.models.audit import AccessEvent, AuditCheckpoint, AuditPrune, AuditTile
 from permissions import Field
 from tests.app.audit.helpers import write_events
 from tests.conftest import QueryCounter
+from tests.factories import make_member
 from tests.settings import TEST_ORIGIN, TEST_SIGNER_KEY
 
 DELAY = timedelta(seconds=5)
@@ -137,6 +138,26 @@ def test_a_changed_event_is_caught(sealed: Session, clock: FixedClock) -> None:
     result = _check(sealed, clock)
 
     assert not result.ok and f"event {third} (leaf 2) was changed or moved" in result.problem
+
+
+def test_an_event_given_another_requester_is_caught(
+    app: Flask, session: Session, clock: FixedClock
+) -> None:
+    # Leaves name the requester by handle (migration 0016), not by the id the row keeps:
+    # pointing the row at someone else must still break the leaf.
+    viewer, other = make_member(session, "Vic", "Viewer"), make_member(session, "Oz", "Other")
+    session.commit()
+    write_events(app, session, [1, 2], requester_id=viewer.id, fields=[Field.EMAIL])
+    _seal(session)
+    assert _check(session, clock).ok
+    first = _seqs(session)[0]
+    session.execute(
+        update(AccessEvent).where(AccessEvent.seq == first).values(requester_id=other.id)
+    )
+
+    result = _check(session, clock)
+
+    assert not result.ok and f"event {first} (leaf 0) was changed or moved" in result.problem
 
 
 def test_a_deleted_event_is_caught(sealed: Session, clock: FixedClock) -> None:
