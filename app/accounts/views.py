@@ -47,7 +47,7 @@ from app.accounts.services import (
 )
 from app.extensions import db, limiter, login_manager
 from app.models.accounts import Member
-from app.web.navigation import local_target
+from app.web.navigation import local_target, referring_page
 from app.web.responses import json_error, wants_json
 
 bp = Blueprint("accounts", __name__)
@@ -64,8 +64,23 @@ def configure_login(app: Flask) -> None:
         if wants_json():
             # A stable code, as every API error has (found by review: it had none).
             return json_error(401, "Sign in first.", code="login_required", error="Unauthorized")
-        flash(login_manager.login_message, login_manager.login_message_category)
-        return redirect(url_for("accounts.signin", next=request.full_path.rstrip("?")))
+        here = request.full_path.rstrip("?")
+        if request.method in ("GET", "HEAD"):
+            flash(login_manager.login_message, login_manager.login_message_category)
+            return redirect(url_for("accounts.signin", next=here))
+        # A form sent after the sign-in ended (a button on a page left open). Most
+        # forms post to an address that takes POST only, so coming back to it after
+        # signing in was a "405 Method not allowed" page (found by a new-user walk):
+        # come back to the page the form was on instead, and say nothing was done.
+        # A page that posts to itself (the consent page) is its own way back.
+        rule = request.url_rule
+        shows_a_page = rule is not None and "GET" in (rule.methods or ())
+        flash(
+            "Please sign in again. Nothing was changed: try again once you are signed in.",
+            login_manager.login_message_category,
+        )
+        back = here if shows_a_page else referring_page()
+        return redirect(url_for("accounts.signin", next=back))
 
     @login_manager.user_loader
     def _load(token: str) -> Member | None:
@@ -156,9 +171,13 @@ def signin() -> str | Response | tuple[str, int]:
 
 
 @bp.post("/signout")
-@login_required
 def signout() -> Response:
-    """End this browser's session, on the server too."""
+    """End this browser's session, on the server too.
+
+    Open to a browser whose sign-in already ended: pressing "Sign out" on a page
+    left open then says so, instead of asking to sign in first (found by a
+    new-user walk). The form still needs its CSRF token.
+    """
     close_session(db.session, current_user.get_id())
     db.session.commit()
     logout_user()

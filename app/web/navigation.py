@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from flask import request
 
@@ -21,6 +21,23 @@ def local_target(target: str | None, default: str) -> str:
     except ValueError:  # e.g. an unclosed "[" that urlsplit takes for an IPv6 host
         return default
     return default if parts.scheme or parts.netloc else target
+
+
+def referring_page() -> str | None:
+    """The path (and query) of this site's page that sent this request, or None.
+
+    Read from the ``Referer`` header, which browsers send within the site
+    (``Referrer-Policy: same-origin``); a page of another site, or a header
+    that cannot be read, gives None.
+    """
+    try:
+        parts = urlsplit(request.referrer or "")
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or parts.netloc != request.host:
+        return None
+    path = urlunsplit(("", "", parts.path, parts.query, ""))
+    return path if _plain_path(path) else None
 
 
 def _plain_path(target: str) -> bool:

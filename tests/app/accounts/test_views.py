@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from app.models.accounts import AuthSession, Member
+from app.models.network import Invitation, InvitationStatus
+from app.network.services import invite
 from tests.conftest import csrf_token, post_form
 from tests.factories import TEST_PASSWORD, make_member
 
@@ -123,6 +125,70 @@ def test_sign_in_only_redirects_to_local_pages(client, session, next_):
     )
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
+
+
+def test_a_button_pressed_after_the_sign_in_ended_comes_back_to_its_page(client, session, auth):
+    """Found by a new-user walk: signing in again led to the form's POST-only address, a 405."""
+    ann = make_member(session, "Ann", "Able", email="ann@example.com")
+    ben = make_member(session, "Ben", "Baker", email="ben@example.com")
+    invitation = invite(session, ben.id, ann.id, "Hello", per_day=10, cooldown_days=21)
+    session.commit()
+    auth.login("ann@example.com")
+    token = csrf_token(client)
+    session.execute(delete(AuthSession))  # the sign-in ended while the page stayed open
+    session.flush()
+
+    pressed = client.post(
+        f"/invitations/{invitation.id}/accept",
+        data={"csrf_token": token},
+        headers={"Referer": "http://localhost/invitations"},
+    )
+    assert pressed.status_code == 302
+    assert pressed.headers["Location"] == "/signin?next=/invitations"
+    signin = client.get(pressed.headers["Location"]).get_data(as_text=True)
+    assert "Nothing was changed" in signin
+    assert session.get(Invitation, invitation.id).status == InvitationStatus.PENDING
+
+    back = client.post(
+        pressed.headers["Location"],
+        data={"email": "ann@example.com", "password": TEST_PASSWORD, "csrf_token": token},
+    )
+    assert back.headers["Location"] == "/invitations"
+    page = client.get("/invitations")
+    assert page.status_code == 200
+    assert "Accept" in page.get_data(as_text=True)
+
+
+def test_signing_out_after_the_sign_in_ended_just_says_so(client, session, auth):
+    make_member(session, email="ann@example.com")
+    auth.login("ann@example.com")
+    token = csrf_token(client)
+    session.execute(delete(AuthSession))
+    session.flush()
+    response = client.post("/signout", data={"csrf_token": token})
+    assert response.headers["Location"] == "/"
+    assert "You are signed out." in client.get("/").get_data(as_text=True)
+
+
+def test_a_form_page_that_posts_to_itself_is_where_signing_in_again_leads(client, session, auth):
+    make_member(session, email="ann@example.com")
+    auth.login("ann@example.com")
+    token = csrf_token(client)
+    session.execute(delete(AuthSession))
+    session.flush()
+    response = client.post("/profile/edit", data={"csrf_token": token})
+    assert response.headers["Location"] == "/signin?next=/profile/edit"
+
+
+@pytest.mark.parametrize("referrer", [None, "https://evil.example/invitations", "not a url ["])
+def test_a_form_sent_signed_out_from_elsewhere_signs_in_to_home(client, session, referrer):
+    make_member(session, email="ann@example.com")
+    headers = {"Referer": referrer} if referrer else {}
+    response = client.post(
+        "/invitations/1/accept", data={"csrf_token": csrf_token(client)}, headers=headers
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/signin"
 
 
 def test_pages_need_sign_in(client, session):
