@@ -53,6 +53,15 @@ def test_registering_shows_the_secret_once_and_stores_its_digest(
     assert "Talent Radar" in listing and registered.client_id in listing
 
 
+def test_a_first_time_developer_finds_the_api_reference_from_the_portal(
+    client: FlaskClient, session, developer
+) -> None:
+    """Found by a new-user walk: nothing linked to /api/v1/docs, so the portal ended at OAuth."""
+    portal = client.get("/developers").get_data(as_text=True)
+    assert 'href="/api/v1/docs">API reference</a>' in portal
+    assert client.get("/api/v1/docs").status_code == 200
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
