@@ -10,28 +10,73 @@ from app.web.forms import PageForm
 
 
 class SignUpForm(PageForm):
-    """Create an account."""
+    """Create an account.
 
-    first_name = StringField("First name", validators=[DataRequired(), Length(max=MAX_NAME_LENGTH)])
-    last_name = StringField("Last name", validators=[DataRequired(), Length(max=MAX_NAME_LENGTH)])
-    email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
+    Each check says what to do, as the account page's forms do: WTForms' own
+    texts ("This field is required.", "Field must be between 12 and 128
+    characters long.") were a newcomer's first errors (found by a new-user walk).
+    """
+
+    first_name = StringField(
+        "First name",
+        validators=[
+            DataRequired("Enter your first name."),
+            Length(max=MAX_NAME_LENGTH, message=f"Use at most {MAX_NAME_LENGTH} characters."),
+        ],
+    )
+    last_name = StringField(
+        "Last name",
+        validators=[
+            DataRequired("Enter your last name."),
+            Length(max=MAX_NAME_LENGTH, message=f"Use at most {MAX_NAME_LENGTH} characters."),
+        ],
+    )
+    email = EmailField(
+        "E-mail",
+        validators=[
+            DataRequired("Enter your e-mail address."),
+            Length(max=254, message="Use at most 254 characters."),
+        ],
+    )
     password = PasswordField(
         "Password",
-        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH)],
+        validators=[
+            DataRequired("Choose a password."),
+            Length(
+                min=MIN_PASSWORD_LENGTH,
+                max=MAX_PASSWORD_LENGTH,
+                message=f"Use {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters.",
+            ),
+        ],
         description=f"At least {MIN_PASSWORD_LENGTH} characters. A passphrase works well.",
     )
     confirm = PasswordField(
         "Repeat password",
-        validators=[DataRequired(), EqualTo("password", message="The passwords differ.")],
+        validators=[
+            DataRequired("Repeat the password."),
+            EqualTo("password", message="The passwords differ."),
+        ],
     )
 
 
 class SignInForm(PageForm):
     """Sign in with e-mail and password."""
 
-    email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
+    email = EmailField(
+        "E-mail",
+        validators=[
+            DataRequired("Enter your e-mail address."),
+            Length(max=254, message="Use at most 254 characters."),
+        ],
+    )
     password = PasswordField(
-        "Password", validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)]
+        "Password",
+        validators=[
+            DataRequired("Enter your password."),
+            Length(
+                max=MAX_PASSWORD_LENGTH, message=f"Use at most {MAX_PASSWORD_LENGTH} characters."
+            ),
+        ],
     )
 
 

@@ -58,6 +58,29 @@ def test_overlong_name_is_a_400_and_creates_nothing(client, session):
     assert _members(session) == 0
 
 
+WTFORMS_OWN = ("This field is required", "Field must be", "Field cannot be")
+
+
+def test_sign_up_errors_say_what_to_do(client, session):
+    """Found by a new-user walk: the first errors a newcomer met were WTForms' own texts."""
+    blank = post_form(client, "/signup", {}).get_data(as_text=True)
+    for message in (
+        "Enter your first name.",
+        "Enter your last name.",
+        "Enter your e-mail address.",
+        "Choose a password.",
+        "Repeat the password.",
+    ):
+        assert message in blank
+    short = post_form(client, "/signup", _signup_data(password="short", confirm="short"))
+    assert "Use 12 to 128 characters." in short.get_data(as_text=True)
+    signin = post_form(client, "/signin", {}).get_data(as_text=True)
+    assert "Enter your e-mail address." in signin and "Enter your password." in signin
+    for page in (blank, short.get_data(as_text=True), signin):
+        assert not any(text in page for text in WTFORMS_OWN)
+    assert _members(session) == 0
+
+
 def test_forged_csrf_token_is_a_400_and_creates_nothing(client, session):
     client.get("/signup")
     response = client.post("/signup", data={**_signup_data(), "csrf_token": "forged"})
