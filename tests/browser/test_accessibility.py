@@ -102,3 +102,30 @@ def test_the_current_section_and_repeated_buttons_are_named(new_page, live_app: 
     expect(nav.get_by_role("link", name=re.compile("^Invitations"))).to_have_attribute(
         "aria-current", "page"
     )
+
+
+NEWCOMER_PAGES = (
+    "/",
+    "/connections",
+    "/invitations",
+    "/exports",
+    "/access",
+    "/apps",
+    "/notifications",
+    "/privacy/history",
+    "/developers",
+    "/search?q=nobody",
+    "/no/such/page",
+)
+
+
+@pytest.mark.parametrize("width", list(WIDTHS))
+def test_a_newcomers_empty_pages_pass_axe(new_page, width: str) -> None:
+    """The empty states a member meets before anyone connected (the walk above is populated)."""
+    page = new_page(**WIDTHS[width])
+    sign_up(page, "Nia", "Newcomer", "nia@example.com")
+    problems: list[str] = []
+    for path in NEWCOMER_PAGES:
+        page.goto(path)
+        problems += _violations(page, path)
+    assert problems == []
