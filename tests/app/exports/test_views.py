@@ -85,6 +85,27 @@ def test_the_preview_shows_counts_and_releases_nothing(
     assert len(events(session, action="download")) == before
 
 
+def test_with_no_connections_the_center_says_why_there_is_nobody_to_export(
+    client: FlaskClient, auth: Auth, session: Session
+) -> None:
+    """Found by a new-user walk: a newcomer's export answered only "No contacts are selected"."""
+    newcomer = make_member(session, "Nia", "Newcomer")
+    session.commit()
+    auth.login(newcomer.email)
+
+    for page in (
+        client.get("/exports").get_data(as_text=True),
+        post_form(client, "/exports/preview", ORDER).get_data(as_text=True),
+    ):
+        assert "You have no connections yet, so there is nobody to export." in page
+        assert 'href="/search">Find people you know</a>' in page
+    rita, _ = recruiter_with(session, 1)
+    session.commit()
+    auth.logout()
+    auth.login(rita.email)
+    assert "You have no connections yet" not in client.get("/exports").get_data(as_text=True)
+
+
 def test_missing_purpose_and_unknown_choices_get_a_400(
     client: FlaskClient, auth: Auth, session: Session
 ) -> None:
