@@ -111,7 +111,8 @@ def save_policies() -> Response | tuple[str, int]:
             flash(f"Nothing was saved: {_first_message(exc.details)}", "error")
         return _render(400, errors=exc.per_value, chosen=chosen)
     db.session.commit()
-    flash(f"Saved. {_values(len(changed))} changed.", "success")
+    # "Saved. 0 values changed." said something was saved; the purposes form says this.
+    flash(f"Saved. {_values(len(changed))} changed." if changed else "Nothing changed.", "success")
     return redirect(url_for("privacy.settings", **carried_query("viewpoint", "purpose")))
 
 

@@ -64,6 +64,17 @@ def test_saving_the_matrix_changes_the_policy_and_records_it(client, session, au
     assert "Phone (work)" in client.get("/privacy/history").get_data(as_text=True)
 
 
+def test_saving_the_matrix_unchanged_says_nothing_changed(client, session, auth):
+    """Found by a new-user walk: it said "Saved. 0 values changed." (purposes say this)."""
+    member = _member_with_phone(session)
+    auth.login("ada@example.com")
+    response = post_form(client, "/privacy/policies", _matrix(session, member))
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Nothing changed." in page and "0 values changed" not in page
+    assert policy_history(session, member.id) == []
+
+
 def test_invalid_combination_is_explained_inline_and_nothing_is_saved(client, session, auth):
     member = _member_with_phone(session)
     phone = next(v for v in values_of(session, member.id) if v.field is Field.PHONE)
