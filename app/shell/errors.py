@@ -18,6 +18,15 @@ from app.exports.quota import QuotaUnavailable
 from app.extensions import limiter
 from app.web.responses import error_response
 
+# A person meets a 405 by opening a button's address (a POST-only URL) directly, from
+# the address bar or history: Werkzeug's "The method is not allowed for the requested
+# URL." under "Method not allowed" told them nothing (found by a new-user walk).
+BUTTON_ONLY = (
+    "This address is for a button",
+    "It works only from the button on its Fieldgate page, so opening it here did nothing."
+    " Go back to the page and use its button.",
+)
+
 
 def register_error_handlers(app: Flask) -> None:
     """Attach the handlers to ``app``."""
@@ -75,7 +84,7 @@ def register_error_handlers(app: Flask) -> None:
         if request.path in PROTOCOL_PATHS:
             response = make_response(post_only())
         else:
-            response = make_response(error_response(405, exc.description or ""))
+            response = make_response(error_response(405, exc.description or "", page=BUTTON_ONLY))
         response.headers["Allow"] = ", ".join(exc.valid_methods or ())
         return response
 

@@ -65,10 +65,15 @@ def json_error(
     return jsonify(body), status
 
 
-def error_response(code: int, message: str) -> tuple[Response | str, int]:
-    """An error page or JSON body with ``message``."""
+def error_response(
+    code: int, message: str, *, page: tuple[str, str] | None = None
+) -> tuple[Response | str, int]:
+    """An error page or JSON body with ``message``.
+
+    ``page`` is a (title, message) for people, where the page says it otherwise
+    than the JSON, whose texts API clients may read.
+    """
     if wants_json():
         return json_error(code, message)
-    return render_template(
-        "error.html", code=code, title=TITLES.get(code, "Something went wrong"), message=message
-    ), code
+    title, message = page or (TITLES.get(code, "Something went wrong"), message)
+    return render_template("error.html", code=code, title=title, message=message), code

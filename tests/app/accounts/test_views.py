@@ -238,3 +238,19 @@ def test_security_headers_are_set(client, session):
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["Cache-Control"] == "no-store"
     assert len(response.headers["X-Request-ID"]) >= 8
+
+
+def test_a_buttons_address_opened_directly_says_what_happened(client, session, auth):
+    """Found by a new-user walk: "Method not allowed. The method is not allowed for the
+    requested URL." is what a member met on opening /signout from the address bar."""
+    make_member(session, email="ann@example.com")
+    auth.login("ann@example.com")
+    response = client.get("/signout")
+    assert response.status_code == 405
+    assert "POST" in response.headers["Allow"]
+    page = response.get_data(as_text=True)
+    assert "This address is for a button" in page and "opening it here did nothing" in page
+    assert "Method not allowed" not in page and "requested URL" not in page
+    api = client.get("/signout", headers={"Accept": "application/json"})
+    assert api.status_code == 405 and api.get_json()["code"] == "method_not_allowed"
+    assert api.get_json()["error"] == "Method not allowed"  # API clients' texts stay
