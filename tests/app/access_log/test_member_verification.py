@@ -24,6 +24,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from app.audit import tree
 from app.audit.integrity import verify
 from app.audit.note import verifier_key_for
 from app.audit.tree import seal_pending
@@ -280,16 +281,37 @@ def test_tree_sizes_of_ten_digits_and_more_are_sizes(
     assert response.status_code == 200 and response.get_json() == {"proof": []}
 
 
+def _seal_as_between_0012_and_0016(monkeypatch: pytest.MonkeyPatch, session: Session) -> None:
+    """Seal as the sequencer did before migration 0016: salted leaves naming requesters by id."""
+    by_id = tree.leaf_bytes_of
+    monkeypatch.setattr(tree, "HANDLE_COLUMNS", tree._LEAF_COLUMNS)
+    monkeypatch.setattr(tree, "with_requester_handle", lambda stmt: stmt)
+    monkeypatch.setattr(tree, "leaf_bytes_of", lambda columns, by_handle: by_id(columns))
+    monkeypatch.setattr(tree, "BY_HANDLE", None)  # leaf_format stays NULL
+    _seal(session)
+    monkeypatch.undo()
+
+
+@pytest.mark.parametrize("salted", [True, False])
 def test_a_log_sealed_partly_by_id_before_migration_0016_checks_out(
-    app: Flask, client: FlaskClient, auth: Auth, session: Session, tmp_path: Path
+    app: Flask,
+    client: FlaskClient,
+    auth: Auth,
+    session: Session,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    salted: bool,
 ) -> None:
     # Leaves sealed before 0016 name the requester by id and keep their bytes; those
     # sealed since name them by handle. Both kinds verify, on the server and in the script.
     ada, vic = make_member(session, "Ada", "Lovelace"), make_member(session, "Vic", "Viewer")
     session.commit()
     write_events(app, session, [ada.id], requester_id=vic.id, fields=[Field.EMAIL])
-    while seal_pending(session, TEST_SIGNER_KEY, TEST_ORIGIN, salted=False).events:
-        pass  # as the code before salts and handles sealed (migration 0008 still does)
+    if salted:  # as sealed from migration 0012 to 0016
+        _seal_as_between_0012_and_0016(monkeypatch, session)
+    else:  # as the code before salts and handles sealed (migration 0008 still does)
+        while seal_pending(session, TEST_SIGNER_KEY, TEST_ORIGIN, salted=False).events:
+            pass
     write_events(app, session, [ada.id], requester_id=vic.id, fields=[Field.EMAIL])
     _seal(session)
     session.commit()
@@ -301,7 +323,9 @@ def test_a_log_sealed_partly_by_id_before_migration_0016_checks_out(
     data = _download(client)
     old, new = json.loads(data)["events"]
 
-    assert old["requester_id"] == vic.id and b"requester_id" in base64.b64decode(old["leaf"])
+    old_leaf = json.loads(base64.b64decode(old["leaf"]))
+    assert old["requester_id"] == old_leaf["requester_id"] == vic.id
+    assert ("salt" in old_leaf) is salted and "requester_handle" not in old_leaf
     assert "requester_id" not in new and new["requester_handle"] == vic.handle
     result = _script(tmp_path, data)
     assert result.returncode == 0, result.stdout + result.stderr
