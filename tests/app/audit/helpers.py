@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.audit.recorder import AccessContext, record_outcomes
+from app.models.accounts import Member
 from app.models.audit import AccessEvent, EventAction, Place
 from permissions import (
     Field,
@@ -22,6 +23,15 @@ from permissions import (
     ValueRecord,
     default_policy,
 )
+
+
+def _requester(session: Session, member_id: int | None) -> None:
+    """A bare member row for the requester if it has none: every request's requester has one."""
+    if member_id is not None and session.get(Member, member_id) is None:
+        session.add(
+            Member(id=member_id, email=f"requester{member_id}@example.com", password_hash="!")
+        )
+        session.flush()
 
 
 def _value(field: Field) -> ValueRecord:
@@ -47,6 +57,7 @@ def write_events(
     Each subject gets ``fields`` released, or, with ``refused``, withheld whole
     for that reason.
     """
+    _requester(session, requester_id)
     values = [_value(f) for f in fields]
     context = AccessContext(
         requester_id=requester_id, action=action, place=place, app_id=app_id, purpose=purpose

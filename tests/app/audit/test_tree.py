@@ -160,6 +160,23 @@ def test_an_event_given_another_requester_is_caught(
     assert not result.ok and f"event {first} (leaf 0) was changed or moved" in result.problem
 
 
+def test_an_anonymous_event_given_an_id_no_member_has_is_caught(
+    app: Flask, session: Session, clock: FixedClock
+) -> None:
+    # Found by review: a leaf by handle holds null for an anonymous requester, and the
+    # handle read for an id no member has is null too, so an anonymous view pointed at
+    # such an id (shown as "a former member") still matched its leaf.
+    write_events(app, session, [1, 2], requester_id=None, fields=[Field.EMAIL])
+    _seal(session)
+    assert _check(session, clock).ok
+    first = _seqs(session)[0]
+    session.execute(update(AccessEvent).where(AccessEvent.seq == first).values(requester_id=999))
+
+    result = _check(session, clock)
+
+    assert not result.ok and f"event {first} (leaf 0) was changed or moved" in result.problem
+
+
 def test_a_deleted_event_is_caught(sealed: Session, clock: FixedClock) -> None:
     sealed.execute(delete(AccessEvent).where(AccessEvent.leaf_index == 4))
 
@@ -480,9 +497,10 @@ def test_a_broken_log_is_not_pruned(sealed: Session, clock: FixedClock) -> None:
 def test_writing_events_locks_nothing_and_only_inserts(
     app: Flask, session: Session, count_queries: QueryCounter
 ) -> None:
+    requester = make_member(session, "Vic", "Viewer")  # every requester is a member
     before = count_queries.count
 
-    write_events(app, session, range(1, 2001), fields=[Field.EMAIL])
+    write_events(app, session, range(1, 2001), requester_id=requester.id, fields=[Field.EMAIL])
 
     statements = [s.lstrip().upper() for s in count_queries.statements[before:]]
     assert statements and all(
