@@ -253,8 +253,17 @@ def _unsealed_problem(session: Session, now: datetime, delay: timedelta) -> str:
 def verify(
     session: Session, verifier_key: str, origin: str, *, now: datetime, delay: timedelta
 ) -> Verification:
-    """Check checkpoints, tree, every stored event and the sealing delay (see module doc)."""
-    tree = tree_state(session)
+    """Check checkpoints, tree, every stored event and the sealing delay (see module doc).
+
+    Holds the tree row (FOR SHARE) until the caller's transaction ends, so no
+    sequencer seals or signs while the checks read: on PostgreSQL each of
+    them sees what others committed before it began, and a batch sealed
+    between reading the tree and reading its events or checkpoints read as
+    "claims leaf N, past the tree" or "a checkpoint covers N leaves but the
+    tree has M" (found by review). Requests still insert their events; they
+    wait as pending, and only those older than ``now - delay`` count as late.
+    """
+    tree = tree_state(session, for_share=True)
     try:
         problem = (
             _checkpoint_problem(session, verifier_key, origin, tree.size)

@@ -127,11 +127,17 @@ class Witness:
     root: bytes = b""
 
 
-def tree_state(session: Session, *, for_update: bool = False) -> AuditTree:
-    """The tree's one row (locked for the transaction when the sequencer seals)."""
+def tree_state(
+    session: Session, *, for_update: bool = False, for_share: bool = False
+) -> AuditTree:
+    """The tree's one row, locked for the transaction when the sequencer seals (``for_update``).
+
+    ``for_share``: held so that no sequencer seals or signs until the
+    transaction ends (``flask audit verify`` reads a still tree).
+    """
     stmt = select(AuditTree).where(AuditTree.id == TREE_ID)
-    if for_update:
-        stmt = stmt.with_for_update()
+    if for_update or for_share:
+        stmt = stmt.with_for_update(read=not for_update)
     return session.execute(stmt).scalar_one()
 
 

@@ -59,3 +59,31 @@ def test_parallel_writers_share_no_lock_and_leave_a_verifiable_tree(committed_ap
     assert result.checked == WRITERS * BATCHES * 5
     # The database numbered the events; the tree took them in that order.
     assert [leaf for _seq, leaf in seqs] == list(range(len(seqs)))
+
+
+def test_verify_holds_the_tree_still_while_it_reads(committed_app: Flask) -> None:
+    # Found by review: on PostgreSQL each of verify's reads saw what the sequencer had
+    # committed since the one before, so a batch sealed in between read as tampering
+    # ("claims leaf N, past the tree"). Verify now holds the tree row until it ends.
+    with committed_app.app_context():
+        write_events(committed_app, db.session, [1, 2, 3], requester_id=1)
+        db.session.remove()
+    assert run_round(committed_app, "test-sequencer") == 3
+    with committed_app.app_context():
+        write_events(committed_app, db.session, [4, 5], requester_id=1)
+        db.session.remove()
+    sealed: list[int] = []
+    sealer = threading.Thread(
+        target=lambda: sealed.append(run_round(committed_app, "test-sequencer"))
+    )
+    with committed_app.app_context():
+        result = verify(
+            db.session, verifier_key(), origin(), now=utcnow(), delay=timedelta(seconds=5)
+        )
+        assert result.ok, result.problem
+        sealer.start()
+        sealer.join(timeout=1.0)
+        assert sealer.is_alive() and sealed == []  # the sequencer waits for verify to end
+        db.end_session()
+    sealer.join(timeout=30)
+    assert sealed == [2]
