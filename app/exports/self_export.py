@@ -30,6 +30,7 @@ from app.disclosure.cards import CARD_FIELDS
 from app.disclosure.handles import handles_of
 from app.disclosure.service import Requester, disclose
 from app.exports.manifest import safe_manifest
+from app.exports.runs import run_status
 from app.exports.selection import connection_ids
 from app.models.accounts import Member
 from app.models.audit import Place
@@ -236,13 +237,14 @@ def _exports(session: Session, member_id: int) -> list[dict[str, Any]]:
     ).all()
     # The app that exported for the member, named as the export history names it.
     apps = app_names(session, {r.app_id for r in runs if r.app_id is not None})
+    now = utcnow()
     return [
         {
             "started": _iso(r.started_at),
             "app": None if r.app_id is None else apps[r.app_id],
             "format": r.format,
             "purpose": r.purpose.value,
-            "status": r.status,
+            "status": run_status(r, now),  # as the export history shows it
             # As the manifest pages show it: an old stored one is converted.
             "manifest": safe_manifest(json.loads(r.manifest)) if r.manifest else None,
         }

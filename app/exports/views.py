@@ -29,6 +29,7 @@ from app.exports.downloads import file_response, refuse_head, retry_after
 from app.exports.forms import FORMAT_TITLES, PURPOSE_TITLES, ExportForm
 from app.exports.manifest import LEFT_OUT_TEXT, MIN_PEOPLE_FOR_REASONS, WITHHELD_TEXT, safe_manifest
 from app.exports.quota import QuotaExceeded, remaining_today
+from app.exports.runs import run_status
 from app.exports.runtime import export_limits, quota_store
 from app.exports.selection import SelectionError, SelectionKind, connection_ids
 from app.exports.self_export import self_export
@@ -60,9 +61,11 @@ def _history(page: int) -> dict[str, Any]:
         .offset((page - 1) * HISTORY_PER_PAGE)
     ).all()
     apps = app_names(db.session, {r.app_id for r in runs if r.app_id is not None})
+    now = utcnow()
     items = [
         {
             "run": r,
+            "status": run_status(r, now),
             "manifest": safe_manifest(json.loads(r.manifest)) if r.manifest else None,
             "app": None if r.app_id is None else apps[r.app_id],
         }
@@ -231,7 +234,9 @@ def progress(ticket: str) -> Response:
     )
     if run is None:
         return jsonify(status="waiting", done=0, selected=0)
-    return jsonify(status=run.status, done=run.contacts_done, selected=run.contacts_selected)
+    return jsonify(
+        status=run_status(run, utcnow()), done=run.contacts_done, selected=run.contacts_selected
+    )
 
 
 def _finished_run(run_id: int) -> ExportRun:

@@ -45,7 +45,7 @@
           text.textContent = "Done: " + p.selected + " contacts decided. Your download has started; it is listed under Past exports.";
           clearInterval(timer);
           refreshHistory();
-        } else if (p.status === "failed") {
+        } else if (p.status === "failed" || p.status === "interrupted") {
           text.textContent = "The export stopped after " + p.done + " of " + p.selected + " contacts.";
           clearInterval(timer);
         } else if (p.status === "running") {

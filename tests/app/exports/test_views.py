@@ -17,6 +17,10 @@ from app.apps.blocks import block
 from app.apps.grants import consent, revoke
 from app.apps.registration import delete_app
 from app.clock import FixedClock
+from app.disclosure.service import Requester
+from app.exports.quota import DatabaseQuota
+from app.exports.selection import Selection
+from app.exports.service import ExportOrder, start_export
 from app.exports.views import PREVIEW_LIMIT
 from app.extensions import limiter
 from app.models.accounts import Member
@@ -29,7 +33,7 @@ from app.profiles.services import add_value
 from permissions import Audience, Field, Policy, Purpose, Scope, ValueLabel, policy
 from tests.app.apps.helpers import CB, LOOPBACK_CB, Harness, new_app
 from tests.app.audit.helpers import events, released
-from tests.app.exports.helpers import finished_run, recruiter_with
+from tests.app.exports.helpers import GENEROUS, finished_run, recruiter_with
 from tests.conftest import Auth, post_form, sign_in_as
 from tests.database import short_lived_app
 from tests.factories import handles_against_registration, make_member, set_policy
@@ -273,6 +277,37 @@ def test_a_stopped_exports_manifest_says_it_stopped_and_what_its_counts_cover(
     note = "This export stopped after 1 of 3 people"
     assert note in client.get(f"/exports/{stopped.id}/manifest").get_data(as_text=True)
     assert "stopped after" not in client.get(f"/exports/{done.id}/manifest").get_data(as_text=True)
+
+
+def test_an_export_whose_worker_died_reads_as_interrupted_an_hour_after_it_started(
+    app: Flask, client: FlaskClient, auth: Auth, session: Session, clock: FixedClock
+) -> None:
+    # Found by review: a run nothing settled (its worker died mid-stream) stayed
+    # "in progress" in the member's history for good.
+    rita, _ = recruiter_with(session, 3)
+    session.commit()
+    order = ExportOrder(Selection(), (Field.FIRST_NAME,), "csv", Purpose.RECRUITING, ticket="died")
+    with app.test_request_context():
+        start_export(
+            session, Requester(rita.id), order, GENEROUS, DatabaseQuota(session), chunk_size=1
+        )  # the first person is decided and logged; the body is never streamed
+    logged = [e.seq for e in events(session, requester_id=rita.id, place="export")]
+    auth.login(rita.email)
+
+    clock.advance(minutes=59)
+    assert "in progress (1 of 3)" in client.get("/exports").get_data(as_text=True)
+    assert client.get("/exports/progress/died").get_json()["status"] == "running"
+
+    clock.advance(minutes=2)
+    page = client.get("/exports").get_data(as_text=True)
+    fragment = client.get("/exports/history", headers={"X-Requested-With": "fetch"})
+    for shown in (page, fragment.get_data(as_text=True)):
+        assert "interrupted after 1 of 3" in shown and "in progress" not in shown
+    assert client.get("/exports/progress/died").get_json()["status"] == "interrupted"
+    [kept] = json.loads(_self_export(client).read("exports.json"))
+    assert (kept["status"], kept["manifest"]) == ("interrupted", None)
+    assert [e.seq for e in events(session, requester_id=rita.id, place="export")] == logged
+    assert len(logged) == 1
 
 
 def test_progress_reports_the_run_by_ticket(
