@@ -66,6 +66,21 @@ def test_filters_narrow_the_events(client: FlaskClient, auth: Auth, session: Ses
     assert "No accesses match" in client.get("/access?end=2001-01-01").get_data(as_text=True)
 
 
+def test_the_date_filters_say_they_are_utc_days_as_the_event_times_are(
+    client: FlaskClient, auth: Auth, session: Session
+) -> None:
+    # Found by review: the times below are UTC, and From and To did not say their days were.
+    ada = make_member(session, "Ada", "Byron")
+    session.commit()
+    auth.login(ada.email)
+
+    page = client.get("/access").get_data(as_text=True)
+
+    for name, hint in (("start", "UTC day, from 00:00"), ("end", "UTC day, up to 23:59")):
+        assert f'id="{name}" type="date" name="{name}" aria-describedby="{name}-hint"' in page
+        assert f'<div class="hint" id="{name}-hint">{hint}</div>' in page
+
+
 def test_bad_filters_get_a_400_with_a_message(
     client: FlaskClient, auth: Auth, session: Session
 ) -> None:
