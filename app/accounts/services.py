@@ -93,7 +93,7 @@ def sign_up(
     address = normalise_email(email)
     check_password_strength(password)
     if session.scalar(select(Member.id).where(Member.email == address)) is not None:
-        raise EmailTaken("An account with that e-mail already exists. Sign in instead.")
+        raise EmailTaken("An account with that e-mail already exists.")  # the page links to sign in
     member = Member(email=address, password_hash=hash_password(password))
     session.add(member)
     session.flush()

@@ -124,7 +124,7 @@ def signup() -> str | Response | tuple[str, int]:
         except EmailTaken as exc:
             db.session.rollback()
             form.email.errors = [str(exc)]
-            return render_template("accounts/signup.html", form=form), 409
+            return render_template("accounts/signup.html", form=form, email_taken=True), 409
         except (AccountError, ValueError) as exc:
             db.session.rollback()
             form.form_errors.append(str(exc))

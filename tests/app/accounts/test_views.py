@@ -44,6 +44,17 @@ def test_duplicate_sign_up_email_is_a_409_with_a_message_and_changes_nothing(cli
     assert _members(session) == before
 
 
+def test_a_taken_sign_up_email_links_to_sign_in(client, session):
+    # Found by review: "Sign in instead." was text to retype as a visit, not a link.
+    make_member(session, email="grace@example.com")
+    page = post_form(client, "/signup", _signup_data()).get_data(as_text=True)
+    assert (
+        '<div class="error" id="email-error">An account with that e-mail already exists.'
+        ' <a href="/signin">Sign in instead</a>.</div>'
+    ) in page
+    assert 'aria-describedby="email-error"' in page
+
+
 def test_malformed_email_is_a_400_with_a_message(client, session):
     response = post_form(client, "/signup", _signup_data(email="grace-at-example"))
     assert response.status_code == 400
