@@ -52,6 +52,15 @@ from app.web.responses import json_error, wants_json
 
 bp = Blueprint("accounts", __name__)
 
+# Set in the browser session a member signed up in, so its home page welcomes
+# them rather than back (found by review); signing in again starts afresh.
+SIGNED_UP_HERE = "signed_up_here"
+
+
+def signed_up_here() -> bool:
+    """True in the browser session the signed-in member created their account in."""
+    return bool(session.get(SIGNED_UP_HERE))
+
 
 def configure_login(app: Flask) -> None:
     """Wire flask-login to server-side sign-in sessions."""
@@ -131,6 +140,7 @@ def signup() -> str | Response | tuple[str, int]:
             return render_template("accounts/signup.html", form=form), 400
         db.session.commit()
         _start_session(member)
+        session[SIGNED_UP_HERE] = True
         flash(
             "Welcome to Fieldgate. Your e-mail is seen by your connections only and is never"
             " downloaded: check who sees what below.",

@@ -6,6 +6,7 @@ from flask import Blueprint, render_template
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from app.accounts.views import signed_up_here
 from app.extensions import db
 from app.models.network import Connection
 from app.network.services import pending_received
@@ -30,4 +31,7 @@ def home() -> str:
         connections=connections or 0,
         invitations=len(pending_received(db.session, current_user.id)),
         value_count=len(values),
+        # Brand-new: signed up in this browser session and connected to nobody yet.
+        # A member with connections has been around, whichever session this is.
+        returning=bool(connections) or not signed_up_here(),
     )

@@ -7,7 +7,7 @@ from app.models.accounts import AuthSession, Member
 from app.models.network import Invitation, InvitationStatus
 from app.network.services import invite
 from tests.conftest import csrf_token, post_form
-from tests.factories import TEST_PASSWORD, make_member
+from tests.factories import TEST_PASSWORD, connect_members, make_member
 
 
 def _signup_data(**overrides):
@@ -33,6 +33,20 @@ def test_sign_up_signs_in_and_lands_on_profile(client, session):
     page = client.get("/profile").get_data(as_text=True)
     assert "grace@example.com" in page
     assert "never put into anyone" in page
+
+
+def test_a_new_member_is_welcomed_and_a_returning_one_welcomed_back(client, session, auth):
+    # Found by review: the home page said "Welcome back" right after sign-up.
+    post_form(client, "/signup", _signup_data())
+    first = client.get("/").get_data(as_text=True)
+    assert "<h1>Welcome, Grace</h1>" in first and "Welcome back" not in first
+    grace = session.scalars(select(Member).where(Member.email == "grace@example.com")).one()
+    connect_members(session, grace, make_member(session))
+    session.flush()  # connected already: no longer brand-new, even in this browser session
+    assert "<h1>Welcome back, Grace</h1>" in client.get("/").get_data(as_text=True)
+    auth.logout()
+    auth.login("grace@example.com", "a long enough password")
+    assert "<h1>Welcome back, Grace</h1>" in client.get("/").get_data(as_text=True)
 
 
 def test_duplicate_sign_up_email_is_a_409_with_a_message_and_changes_nothing(client, session):
