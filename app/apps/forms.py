@@ -16,7 +16,7 @@ from wtforms import (
     URLField,
     widgets,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+from wtforms.validators import DataRequired, InputRequired, ValidationError
 
 from app.apps.registration import (
     MAX_REDIRECT_URIS,
@@ -27,7 +27,7 @@ from app.apps.registration import (
     check_url,
 )
 from app.apps.scopes import describe
-from app.web.forms import PageForm
+from app.web.forms import PageForm, at_most
 from permissions import Purpose, Scope
 
 PURPOSE_TITLES = {
@@ -83,13 +83,17 @@ class AppForm(PageForm):
 
     name = StringField(
         "App name",
-        validators=[DataRequired(), Length(max=80), _rule(lambda t: check_text(t, "name"))],
+        validators=[
+            DataRequired("Give the app a name."),
+            at_most(80),
+            _rule(lambda t: check_text(t, "name")),
+        ],
     )
     description = TextAreaField(
         "What the app does",
         validators=[
-            DataRequired(),
-            Length(max=1000),
+            DataRequired("Say what the app does."),
+            at_most(1000),
             _rule(lambda t: check_text(t, "description", multiline=True)),
         ],
         description="Shown to members on the consent page.",
@@ -97,22 +101,22 @@ class AppForm(PageForm):
     homepage = URLField(
         "Homepage",
         validators=[
-            DataRequired(),
-            Length(max=MAX_URI_LENGTH),
+            DataRequired("Give the app's homepage."),
+            at_most(MAX_URI_LENGTH),
             _rule(lambda u: check_url(u.strip(), "homepage")),
         ],
     )
     purpose = SelectField(
         "Purpose",
         choices=[SelectChoice(p.value, t) for p, t in PURPOSE_TITLES.items()],
-        validators=[InputRequired()],
+        validators=[InputRequired("Choose the app's purpose.")],
         description="Why the app uses members' data. Every read through the app declares it.",
     )
     redirect_uris = TextAreaField(
         "Redirect URIs",
         validators=[
-            DataRequired(),
-            Length(max=MAX_REDIRECT_URIS * (MAX_URI_LENGTH + 2)),
+            DataRequired("Register at least one redirect URI."),
+            at_most(MAX_REDIRECT_URIS * (MAX_URI_LENGTH + 2)),
             _redirect_uris_rule,
         ],
         description=(
@@ -131,7 +135,7 @@ class AppForm(PageForm):
         "Token endpoint authentication",
         choices=[SelectChoice(k, t) for k, t in AUTH_METHOD_TITLES.items()],
         default="client_secret_basic",
-        validators=[InputRequired()],
+        validators=[InputRequired("Choose how the app authenticates at the token endpoint.")],
     )
 
     def details(self) -> AppDetails:

@@ -7,7 +7,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from app.profiles.phones import EXAMPLE as PHONE_EXAMPLE
 from app.profiles.services import FIELD_MAX_LENGTH, normalise_line_breaks
-from app.web.forms import PageForm
+from app.web.forms import PageForm, at_most
 from permissions import Field, ValueLabel
 
 LABEL_CHOICES = [SelectChoice(label.value, label.caption) for label in ValueLabel]
@@ -25,7 +25,7 @@ def _stored_line_breaks(text: str | None) -> str | None:
 
 def _text(field: Field, **kwargs: object) -> StringField:
     return StringField(
-        field.caption, validators=[Optional(), Length(max=FIELD_MAX_LENGTH[field])], **kwargs
+        field.caption, validators=[Optional(), at_most(FIELD_MAX_LENGTH[field])], **kwargs
     )
 
 
@@ -34,11 +34,17 @@ class ProfileForm(PageForm):
 
     first_name = StringField(
         "First name",
-        validators=[DataRequired(), Length(max=FIELD_MAX_LENGTH[Field.FIRST_NAME])],
+        validators=[
+            DataRequired("Enter your first name."),
+            at_most(FIELD_MAX_LENGTH[Field.FIRST_NAME]),
+        ],
     )
     last_name = StringField(
         "Last name",
-        validators=[DataRequired(), Length(max=FIELD_MAX_LENGTH[Field.LAST_NAME])],
+        validators=[
+            DataRequired("Enter your last name."),
+            at_most(FIELD_MAX_LENGTH[Field.LAST_NAME]),
+        ],
     )
     headline = _text(Field.HEADLINE, description="One line about what you do.")
     company = _text(Field.COMPANY)
@@ -46,20 +52,22 @@ class ProfileForm(PageForm):
     location = _text(Field.LOCATION)
     industry = _text(Field.INDUSTRY)
     birthday = StringField(
-        "Birthday", validators=[Optional(), Length(max=10)], description="YYYY-MM-DD"
+        "Birthday",
+        validators=[Optional(), Length(max=10, message="Give the birthday as YYYY-MM-DD.")],
+        description="YYYY-MM-DD",
     )
     address = TextAreaField(
         "Address",
         filters=[_stored_line_breaks],
-        validators=[Optional(), Length(max=FIELD_MAX_LENGTH[Field.ADDRESS])],
+        validators=[Optional(), at_most(FIELD_MAX_LENGTH[Field.ADDRESS])],
     )
 
 
 class AddValueForm(PageForm):
     """Add one e-mail, phone or website."""
 
-    field = HiddenField(validators=[DataRequired()])
-    value = StringField("Value", validators=[DataRequired(), Length(max=300)])
+    field = HiddenField(validators=[DataRequired("Add an e-mail, a phone or a website here.")])
+    value = StringField("Value", validators=[DataRequired("Enter a value to add."), at_most(300)])
     label = SelectField("Label", choices=LABEL_CHOICES, default="work")
 
 

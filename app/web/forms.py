@@ -7,6 +7,7 @@ from typing import Any
 from flask import abort, request
 from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto  # FlaskForm(formdata=...)'s default: "read the request"
+from wtforms.validators import Length
 
 FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 
@@ -40,3 +41,8 @@ class PageForm(FlaskForm):
                 # invitations without their message (found by the second review).
                 abort(400, "Send the form's fields as a form, not as JSON or another body.")
             return request.form or None
+
+
+def at_most(limit: int) -> Length:
+    """A length limit whose message says what to do, not WTForms' "Field cannot be longer..."."""
+    return Length(max=limit, message=f"Use at most {limit} characters.")

@@ -73,7 +73,7 @@ def test_a_first_time_developer_finds_the_api_reference_from_the_portal(
         ),
         ({"redirect_uris": "https://radar.example/cb#x"}, "without a fragment"),
         ({"redirect_uris": "radar.example/cb"}, "must be a full URL"),
-        ({"redirect_uris": "\r\n"}, "This field is required"),
+        ({"redirect_uris": "\r\n"}, "Register at least one redirect URI."),
         ({"homepage": "ftp://radar.example"}, "must use https"),
         ({"scopes": []}, "Choose at least one scope"),
         ({"scopes": ["admin:all"]}, "is not a valid choice"),
@@ -87,6 +87,32 @@ def test_a_bad_registration_is_refused_with_a_message(
     response = post_form(client, "/developers/apps/new", {**FORM, **change})
     assert response.status_code == 400
     assert message in response.get_data(as_text=True).replace("&#39;", "'")
+    assert session.scalars(select(OAuthClient)).all() == []
+
+
+WTFORMS_OWN = ("This field is required", "Field must be", "Field cannot be")
+
+
+def test_a_blank_registration_says_what_to_give_at_each_box(
+    client: FlaskClient, session, developer
+) -> None:
+    """Found by review: the registration form gave WTForms' own "This field is required."."""
+    blank = dict.fromkeys(("name", "description", "homepage", "redirect_uris", "purpose"), "")
+    page = post_form(client, "/developers/apps/new", {**FORM, **blank, "auth_method": ""})
+    shown = page.get_data(as_text=True).replace("&#39;", "'")
+    for message in (
+        "Give the app a name.",
+        "Say what the app does.",
+        "Give the app's homepage.",
+        "Register at least one redirect URI.",
+        "Choose the app's purpose.",
+        "Choose how the app authenticates at the token endpoint.",
+    ):
+        assert message in shown
+    long = post_form(client, "/developers/apps/new", {**FORM, "name": "n" * 81})
+    assert "Use at most 80 characters." in long.get_data(as_text=True)
+    for text in (shown, long.get_data(as_text=True)):
+        assert not any(own in text for own in WTFORMS_OWN)
     assert session.scalars(select(OAuthClient)).all() == []
 
 

@@ -96,10 +96,36 @@ def test_every_problem_of_the_profile_form_shows_at_once(client, session, auth):
     )
     page = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert "This field is required." in page and "Give the birthday as YYYY-MM-DD." in page
+    assert "Enter your first name." in page and "Give the birthday as YYYY-MM-DD." in page
     assert "31/12/1990" in page  # what was typed stays
     values = {v.field: v.value for v in values_of(session, member.id)}
     assert Field.HEADLINE not in values and values[Field.FIRST_NAME] == "Ada"
+
+
+WTFORMS_OWN = ("This field is required", "Field must be", "Field cannot be")
+
+
+def test_profile_errors_say_what_to_do(client, session, auth):
+    """Found by review: the profile forms gave WTForms' own "This field is required."."""
+    make_member(session, email="ada@example.com")
+    auth.login("ada@example.com")
+    edited = post_form(
+        client, "/profile/edit", _edit_data(first_name="", last_name="", headline="h" * 161)
+    ).get_data(as_text=True)
+    for message in (
+        "Enter your first name.",
+        "Enter your last name.",
+        "Use at most 160 characters.",
+    ):
+        assert message in edited
+    added = post_form(client, "/profile/values", {"field": "email", "value": "", "label": "work"})
+    long = post_form(
+        client, "/profile/values", {"field": "website", "value": "w" * 301, "label": "work"}
+    )
+    assert "Enter a value to add." in added.get_data(as_text=True)
+    assert "Use at most 300 characters." in long.get_data(as_text=True)
+    for page in (edited, added.get_data(as_text=True), long.get_data(as_text=True)):
+        assert not any(text in page for text in WTFORMS_OWN)
 
 
 def test_invalid_email_is_a_400_with_the_reason(client, session, auth):
