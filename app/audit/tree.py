@@ -127,9 +127,7 @@ class Witness:
     root: bytes = b""
 
 
-def tree_state(
-    session: Session, *, for_update: bool = False, for_share: bool = False
-) -> AuditTree:
+def tree_state(session: Session, *, for_update: bool = False, for_share: bool = False) -> AuditTree:
     """The tree's one row, locked for the transaction when the sequencer seals (``for_update``).
 
     ``for_share``: held so that no sequencer seals or signs until the
