@@ -6,6 +6,7 @@ non-monotone policy refuses the whole batch, with a message per value.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -67,7 +68,8 @@ def plan_updates(
 
     Raises:
         UnknownValue: an update names a value that is not the member's.
-        PolicyUpdateError: some policies break the monotone rule (message per value).
+        PolicyUpdateError: some policies break the monotone rule, or a value is
+            named more than once (message per value).
     """
     owned = {v.id: v for v in values_of(session, member_id)}
     wanted = list(updates)
@@ -78,10 +80,20 @@ def plan_updates(
     }
     if unknown:
         raise UnknownValue(unknown)
-    errors: dict[int, str] = {}
+    # A value named twice (by id and by its field, say) has no one answer: each
+    # was planned against the stored policy, so an item that restated it was
+    # dropped and an earlier, wider one applied; and the history recorded two
+    # changes from the same old policy (found by review).
+    errors: dict[int, str] = {
+        value_id: f"{owned[value_id].display_name} is named more than once; name it once."
+        for value_id, times in Counter(u.value_id for u in wanted).items()
+        if times > 1
+    }
     planned: list[PlannedChange] = []
     for update in wanted:
         value = owned[update.value_id]
+        if value.id in errors:
+            continue
         try:
             new = policy(update.view, update.download, update.sync, value_name=value.display_name)
         except PolicyError as exc:

@@ -111,6 +111,27 @@ def test_bad_requests_are_400_with_a_message_and_change_nothing(
     assert policy_history(session, ada.id) == []
 
 
+def test_a_value_named_by_id_and_by_its_field_is_refused(client, session, ada):
+    # Found by review: the field's item, listing the e-mail again, overrode its own item.
+    before = {v.id: v.policy for v in values_of(session, ada.id)}
+    email_id = _email_id(session, ada)
+    response = _patch(
+        client,
+        {
+            "policies": [
+                {"value_id": email_id, "view": "nobody", "download": "nobody", "sync": "nobody"},
+                {"field": "email", "view": "public", "download": "nobody", "sync": "nobody"},
+            ]
+        },
+    )
+    assert response.status_code == 400
+    body = response.get_json()
+    assert body["code"] == "invalid_request"
+    assert "more than once" in body["details"][str(email_id)]
+    assert {v.id: v.policy for v in values_of(session, ada.id)} == before
+    assert policy_history(session, ada.id) == []
+
+
 @pytest.mark.parametrize("body", [None, [], {"policies": []}, {"policies": "all"}, {"other": 1}])
 def test_malformed_documents_are_400(client, session, ada, body):
     headers = {"X-CSRFToken": _token(client)}

@@ -140,3 +140,30 @@ def test_objections_and_opt_in_become_the_consent_the_engine_reads(session):
         (Purpose.MARKETING, True),
         (Purpose.SALES, False),
     ]
+
+
+def test_a_batch_that_names_a_value_twice_is_refused_whole(session):
+    # Found by review: [public, then connections] for one e-mail made it public (the
+    # second item matched the stored policy and was dropped), against the batch's
+    # last word; with two different changes the history recorded both from the
+    # same "old", a change that never happened.
+    member = make_member(session, values={Field.HEADLINE: "Analyst"})
+    email = _email(session, member)
+    headline = next(v for v in values_of(session, member.id) if v.field is Field.HEADLINE)
+    for second in (A.CONNECTIONS, A.NOBODY):
+        with pytest.raises(PolicyUpdateError) as caught:
+            apply_updates(
+                session,
+                member.id,
+                [
+                    PolicyUpdate(headline.id, A.MEMBERS, A.NOBODY, A.NOBODY),
+                    PolicyUpdate(email.id, A.PUBLIC, A.NOBODY, A.NOBODY),
+                    PolicyUpdate(email.id, second, A.NOBODY, A.NOBODY),
+                ],
+                source="api",
+            )
+        assert set(caught.value.errors) == {email.id}
+        assert "E-mail (personal)" in caught.value.errors[email.id]
+        assert email.policy == policy(A.CONNECTIONS, A.NOBODY, A.NOBODY)
+        assert headline.view is A.PUBLIC
+        assert policy_history(session, member.id) == []

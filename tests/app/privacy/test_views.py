@@ -112,6 +112,22 @@ def test_unknown_audience_in_the_form_is_a_400(client, session, auth):
     assert "Nothing was saved" in response.get_data(as_text=True)
 
 
+def test_a_value_posted_twice_in_the_form_is_a_400_and_nothing_is_saved(client, session, auth):
+    # "policy-7-view" and "policy-07-view" name one value: found by review, the
+    # wider of the two was saved.
+    member = _member_with_phone(session)
+    email = _value(session, member, Field.EMAIL)
+    auth.login("ada@example.com")
+    data = _matrix(session, member)
+    data.update({f"policy-0{email.id}-{a}": "nobody" for a in ("download", "sync")})
+    data[f"policy-0{email.id}-view"] = "public"
+    response = post_form(client, "/privacy/policies", data)
+    assert response.status_code == 400
+    assert "E-mail (personal) is named more than once" in response.get_data(as_text=True)
+    assert _value(session, member, Field.EMAIL).view is A.CONNECTIONS
+    assert policy_history(session, member.id) == []
+
+
 def test_preset_needs_confirmation_then_applies(client, session, auth):
     member = _member_with_phone(session)
     auth.login("ada@example.com")
