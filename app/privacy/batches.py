@@ -23,7 +23,7 @@ from app.privacy.services import (
     field_updates,
 )
 from app.web.inputs import ascii_number
-from permissions import Action, Audience
+from permissions import Action, Audience, Policy
 
 
 class BatchRefused(ValueError):
@@ -46,10 +46,19 @@ def _updates(session: Session, member_id: int, batch: dict[str, Any]) -> list[Po
     return updates
 
 
-def apply_batch(session: Session, member_id: int, raw: Any, *, source: str) -> list[PlannedChange]:
+def apply_batch(
+    session: Session,
+    member_id: int,
+    raw: Any,
+    *,
+    source: str,
+    shown: Mapping[int, Policy] | None = None,
+) -> list[PlannedChange]:
     """Check and apply a raw batch (``{"policies": [...]}``) of the member's policy changes.
 
-    The caller commits on success and rolls back on refusal.
+    ``shown``: the policies the settings page showed (see :func:`shown_on_page`);
+    a value left as shown is not changed. The caller commits on success and
+    rolls back on refusal.
 
     Raises:
         BatchRefused: the batch is malformed, names values that are not the
@@ -60,7 +69,8 @@ def apply_batch(session: Session, member_id: int, raw: Any, *, source: str) -> l
     except ValidationError as exc:
         raise BatchRefused("The request does not match the expected shape.", exc.messages) from exc
     try:
-        return apply_updates(session, member_id, _updates(session, member_id, batch), source=source)
+        updates = _updates(session, member_id, batch)
+        return apply_updates(session, member_id, updates, source=source, shown=shown)
     except PolicyUpdateError as exc:
         details = {str(k): v for k, v in exc.errors.items()}
         raise BatchRefused(str(exc), details, exc.errors) from exc
@@ -81,6 +91,26 @@ def batch_from_form(form: Mapping[str, str]) -> dict[str, Any]:
         item = items.setdefault(raw_id, {"value_id": raw_id if number is None else number})
         item[action] = audience
     return {"policies": list(items.values())}
+
+
+def shown_on_page(form: Mapping[str, str]) -> dict[int, Policy]:
+    """The policy the settings page showed for each value (``shown-<value id>`` fields).
+
+    Each is ``view/download/sync``, as the page was rendered. One that does
+    not read as a policy is left out: its value's cells are then applied as
+    sent, as they were before the page said what it showed.
+    """
+    shown: dict[int, Policy] = {}
+    for key, text in form.items():
+        kind, _, raw_id = key.partition("-")
+        number = ascii_number(raw_id)
+        if kind != "shown" or number is None:
+            continue
+        try:
+            shown[number] = Policy.parse(*text.split("/"))
+        except (TypeError, ValueError):
+            continue
+    return shown
 
 
 def matrix_choices(batch: dict[str, Any]) -> dict[int, dict[Action, Audience | str]]:

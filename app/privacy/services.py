@@ -62,9 +62,16 @@ class PlannedChange:
 
 
 def plan_updates(
-    session: Session, member_id: int, updates: Iterable[PolicyUpdate]
+    session: Session,
+    member_id: int,
+    updates: Iterable[PolicyUpdate],
+    shown: Mapping[int, Policy] | None = None,
 ) -> list[PlannedChange]:
     """Check a batch of updates and return the changes it would make, writing nothing.
+
+    ``shown`` holds, per value, the policy a settings page showed when it was
+    opened: an update that leaves it as shown is no change the member made on
+    that page, so it is left out, whatever is stored now.
 
     Raises:
         UnknownValue: an update names a value that is not the member's.
@@ -99,7 +106,11 @@ def plan_updates(
         except PolicyError as exc:
             errors[value.id] = str(exc)
             continue
-        if new != value.policy:
+        # The matrix posts every cell; one the member left alone on a page opened
+        # before they narrowed the value elsewhere must not put the wider audience
+        # back (found by review).
+        untouched = shown is not None and shown.get(value.id) == new
+        if new != value.policy and not untouched:
             planned.append(PlannedChange(value, value.policy, new))
     if errors:
         raise PolicyUpdateError(errors)
@@ -107,14 +118,19 @@ def plan_updates(
 
 
 def apply_updates(
-    session: Session, member_id: int, updates: Iterable[PolicyUpdate], *, source: str
+    session: Session,
+    member_id: int,
+    updates: Iterable[PolicyUpdate],
+    *,
+    source: str,
+    shown: Mapping[int, Policy] | None = None,
 ) -> list[PlannedChange]:
     """Check, then apply a batch of updates and record each change in the history.
 
     Raises:
         UnknownValue, PolicyUpdateError: as :func:`plan_updates`; nothing is written.
     """
-    planned = plan_updates(session, member_id, updates)
+    planned = plan_updates(session, member_id, updates, shown)
     now = utcnow()
     for change in planned:
         change.value.policy = change.new

@@ -14,7 +14,13 @@ from app.disclosure.preview import VIEWPOINTS, preview
 from app.extensions import db
 from app.models.accounts import Member
 from app.models.audit import Place
-from app.privacy.batches import BatchRefused, apply_batch, batch_from_form, matrix_choices
+from app.privacy.batches import (
+    BatchRefused,
+    apply_batch,
+    batch_from_form,
+    matrix_choices,
+    shown_on_page,
+)
 from app.privacy.services import (
     apply_updates,
     plan_updates,
@@ -99,10 +105,13 @@ def settings() -> tuple[str, int]:
 @login_required
 def save_policies() -> Response | tuple[str, int]:
     """Save the matrix: every changed cell, all together or nothing."""
-    raw = batch_from_form(request.form.to_dict())
+    form = request.form.to_dict()
+    raw = batch_from_form(form)
     chosen = matrix_choices(raw)
     try:
-        changed = apply_batch(db.session, current_user.id, raw, source="settings")
+        changed = apply_batch(
+            db.session, current_user.id, raw, source="settings", shown=shown_on_page(form)
+        )
     except BatchRefused as exc:
         db.session.rollback()
         if exc.per_value:

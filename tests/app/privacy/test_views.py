@@ -75,6 +75,39 @@ def test_saving_the_matrix_unchanged_says_nothing_changed(client, session, auth)
     assert policy_history(session, member.id) == []
 
 
+def _page_form(page):
+    """Every named input and selected option of the settings matrix, as a browser submits it."""
+    form = page.split('id="policy-form"', 1)[1].split("</form>", 1)[0]
+    data = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form))
+    for name, options in re.findall(r'<select name="([^"]+)"[^>]*>(.*?)</select>', form, re.S):
+        data[name] = re.search(r'<option value="([^"]+)" selected>', options).group(1)
+    return data
+
+
+def test_saving_a_page_opened_before_a_narrowing_does_not_undo_it(client, session, auth):
+    # Found by review: the matrix posts every cell, so a page opened before the member
+    # narrowed their e-mail elsewhere (another window, the API, a preset) put the old,
+    # wider audience back when they saved a change to their phone.
+    member = _member_with_phone(session)
+    phone, email = _value(session, member, Field.PHONE), _value(session, member, Field.EMAIL)
+    auth.login("ada@example.com")
+    data = _page_form(client.get("/privacy").get_data(as_text=True))
+    assert data[f"policy-{email.id}-view"] == "connections"
+    narrowed = _matrix(session, member, **{f"policy-{email.id}-view": "nobody"})
+    assert post_form(client, "/privacy/policies", narrowed).status_code == 302
+
+    data[f"policy-{phone.id}-view"] = "network"
+    response = post_form(client, "/privacy/policies", data)
+
+    assert response.status_code == 302
+    assert _value(session, member, Field.EMAIL).view is A.NOBODY
+    assert _value(session, member, Field.PHONE).view is A.NETWORK
+    assert [(c.value_name, c.new_view) for c in policy_history(session, member.id)] == [
+        ("Phone (work)", A.NETWORK),
+        ("E-mail (personal)", A.NOBODY),
+    ]
+
+
 def test_invalid_combination_is_explained_inline_and_nothing_is_saved(client, session, auth):
     member = _member_with_phone(session)
     phone = next(v for v in values_of(session, member.id) if v.field is Field.PHONE)
