@@ -245,13 +245,25 @@ def how_changed(source: str) -> str:
     return _SOURCES.get(source, source.capitalize())
 
 
+# Changes of each kind the page lists; the self export holds every one.
+HISTORY_SHOWN = 200
+
+
 @bp.get("/history")
 @login_required
 def history() -> str:
-    """Every change the member made to policies and purposes, newest first."""
+    """The member's latest changes to policies and purposes, newest first.
+
+    One more than is shown is read, so the page says when older changes are
+    left out (found by review: it said "every change" and silently showed 200).
+    """
+    changes = policy_history(db.session, current_user.id, limit=HISTORY_SHOWN + 1)
+    purpose_changes = purpose_history(db.session, current_user.id, limit=HISTORY_SHOWN + 1)
     return render_template(
         "privacy/history.html",
-        changes=policy_history(db.session, current_user.id),
-        purpose_changes=purpose_history(db.session, current_user.id),
+        changes=changes[:HISTORY_SHOWN],
+        purpose_changes=purpose_changes[:HISTORY_SHOWN],
+        shown=HISTORY_SHOWN,
+        older_left_out=max(len(changes), len(purpose_changes)) > HISTORY_SHOWN,
         how_changed=how_changed,
     )

@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 import re
 
-from app.privacy.services import policy_history, purposes_of
+from app.privacy.services import PolicyUpdate, apply_updates, policy_history, purposes_of
 from app.profiles.services import add_value, values_of
 from permissions import Audience, Field, Purpose, ValueLabel
 from permissions.explain import every_explanation
@@ -328,3 +328,21 @@ def test_the_recruiters_preset_says_it_widens_who_sees_contact_details(client, s
     assert "Download: Only me → <strong>Connections</strong>" in email
     assert "Sync:" not in email, "an action the preset leaves alone is not listed"
     assert "<th>Now</th>" not in page
+
+
+def test_the_history_page_says_when_it_shows_only_the_latest_changes(client, session, auth):
+    # Found by review: it showed the newest 200 under "Every change you made", older ones
+    # silently left out (a member who applied presets a few times lost the first ones).
+    member = make_member(session, "Ada", email="ada@example.com")
+    email = _value(session, member, Field.EMAIL)
+    for n in range(201):
+        view = A.NETWORK if n % 2 == 0 else A.CONNECTIONS
+        apply_updates(
+            session, member.id, [PolicyUpdate(email.id, view, A.NOBODY, A.NOBODY)], source="api"
+        )
+    session.commit()
+    auth.login("ada@example.com")
+    page = client.get("/privacy/history").get_data(as_text=True)
+    assert page.count('data-label="See"') == 200
+    assert "your latest 200 changes" in page
+    assert 'href="/exports/mine"' in page
