@@ -337,10 +337,14 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
 
     def create_token_response(self) -> Any:
         # Rotate before issuing (the base revokes after saving, refresh_token.py:126-127):
-        # of two concurrent uses one wins and the other counts as reuse.
+        # of two concurrent uses one wins and the other counts as reuse. A token
+        # revoked meanwhile (the app's own RFC 7009 request, say) is no reuse: it
+        # was never rotated out, and revoking the member's grant with a stolen-token
+        # alarm for it was wrong (found by review).
         view: TokenView = self.request.refresh_token
         if not tokens.rotate(db.session, view.row.id):
-            self._reused(view.row)
+            if tokens.rotated_out(db.session, view.row.id):
+                self._reused(view.row)
             raise InvalidGrantError("The refresh token is no longer valid.")
         return super().create_token_response()
 

@@ -112,6 +112,16 @@ def rotate(session: Session, token_id: int) -> bool:
     return affected(result) == 1
 
 
+def rotated_out(session: Session, token_id: int) -> bool:
+    """True if the row's refresh token was rotated (by a refresh), not merely revoked.
+
+    Read afresh: after :func:`rotate` found nothing to retire, this tells a
+    reuse (or a lost race with another refresh) from a revocation.
+    """
+    found = session.scalar(select(OAuthToken.refresh_rotated_at).where(OAuthToken.id == token_id))
+    return found is not None
+
+
 def revoke_tokens(session: Session, *where: ColumnElement[bool], at: datetime | None = None) -> int:
     """Revoke the access and refresh tokens of every row matching ``where`` (caller commits).
 

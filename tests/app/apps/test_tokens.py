@@ -7,6 +7,7 @@ from flask import Flask
 from sqlalchemy import select, update
 
 from app.apps import oauth as oauth_module
+from app.apps import tokens
 from app.clock import FixedClock, utcnow
 from app.extensions import db
 from app.models.apps import OAuthEvent, OAuthEventKind, OAuthGrant, OAuthToken
@@ -193,3 +194,27 @@ def test_of_two_concurrent_refreshes_one_wins_and_the_other_counts_as_reuse(
     assert response.status_code == 400 and response.get_json()["error"] == "invalid_grant"
     grant = oauth.session.scalars(select(OAuthGrant)).one()
     assert grant.revoked_reason == "refresh_token_reuse"
+
+
+def test_a_refresh_that_loses_a_race_to_the_apps_own_revocation_raises_no_alarm(
+    oauth: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    issued = oauth.full_flow()
+    original = oauth_module.RefreshTokenGrant.authenticate_refresh_token
+
+    def racing(self, presented):  # type: ignore[no-untyped-def]
+        found = original(self, presented)
+        # The app revokes its tokens (RFC 7009, another worker) between our read
+        # and our rotation: the token was revoked, never rotated out.
+        tokens.revoke_tokens(db.session, OAuthToken.grant_id == found.row.grant_id)
+        return found
+
+    monkeypatch.setattr(oauth_module.RefreshTokenGrant, "authenticate_refresh_token", racing)
+    response = oauth.refresh(issued["refresh_token"])
+    assert response.status_code == 400 and response.get_json()["error"] == "invalid_grant"
+    # Not a reuse: the member's consent stays, as after any revocation by the
+    # app, and their history shows no stolen-credential alarm.
+    grant = oauth.session.scalars(select(OAuthGrant)).one()
+    assert grant.revoked_at is None
+    kinds = oauth.session.scalars(select(OAuthEvent.kind)).all()
+    assert OAuthEventKind.REFRESH_REUSE not in kinds
