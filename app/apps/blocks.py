@@ -53,8 +53,7 @@ def block(session: Session, member_id: int, app: OAuthClient) -> bool:
     if is_blocked(session, member_id, app.id):
         return False
     session.add(AppBlock(member_id=member_id, app_id=app.id, created_at=utcnow()))
-    own = grants.active_grant(session, member_id, app.id)
-    if own is not None:
+    for own in grants.active_grants(session, member_id, app.id):
         grants.revoke(session, own, app, "blocked", None)
     history.record(session, member_id, app, OAuthEventKind.BLOCKED)
     return True

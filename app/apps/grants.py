@@ -12,7 +12,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
 from app.apps import history
@@ -42,19 +42,28 @@ class GrantedApp:
         return parse_scopes(self.grant.scope)
 
 
+def _live_of(member_id: int, app_id: int) -> Select[OAuthGrant]:
+    return select(OAuthGrant).where(
+        OAuthGrant.member_id == member_id,
+        OAuthGrant.app_id == app_id,
+        OAuthGrant.revoked_at.is_(None),
+        OAuthGrant.expires_at > utcnow(),
+    )
+
+
 def active_grant(session: Session, member_id: int, app_id: int) -> OAuthGrant | None:
     """The member's live grant to the app, if any (the newest, should there be two)."""
-    return session.scalar(
-        select(OAuthGrant)
-        .where(
-            OAuthGrant.member_id == member_id,
-            OAuthGrant.app_id == app_id,
-            OAuthGrant.revoked_at.is_(None),
-            OAuthGrant.expires_at > utcnow(),
-        )
-        .order_by(OAuthGrant.id.desc())
-        .limit(1)
-    )
+    return session.scalar(_live_of(member_id, app_id).order_by(OAuthGrant.id.desc()).limit(1))
+
+
+def active_grants(session: Session, member_id: int, app_id: int) -> list[OAuthGrant]:
+    """Every live grant of the member to the app.
+
+    One, unless two consents raced (two tabs allowing at once on PostgreSQL
+    each find no live grant and make one); whatever ends the member's access
+    must end them all.
+    """
+    return list(session.scalars(_live_of(member_id, app_id)))
 
 
 def covers(grant: OAuthGrant, scopes: Collection[Scope]) -> bool:

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.clock import FixedClock
 from app.models.apps import AppBlock, OAuthEvent, OAuthEventKind, OAuthGrant
-from tests.app.apps.helpers import Harness, query_of, through_app
+from tests.app.apps.helpers import Harness, issue_token, query_of, through_app
 from tests.conftest import post_form, sign_in_as
 from tests.factories import connect_members, make_member
 
@@ -106,6 +106,34 @@ def test_blocking_an_app_revokes_my_grant_and_refuses_its_requests(oauth: Harnes
     post_form(oauth.http, f"/apps/{oauth.app.id}/unblock")
     assert oauth.authorize(params).status_code == 200
     assert _kinds(oauth)[-2:] == [OAuthEventKind.BLOCKED, OAuthEventKind.UNBLOCKED]
+
+
+def test_blocking_an_app_revokes_every_live_grant_i_gave_it(oauth: Harness) -> None:
+    """Two consents sent at once (two tabs, on PostgreSQL) can each make a live grant."""
+    first, _row = issue_token(oauth.session, oauth.member.id, oauth.app)
+    older = oauth.session.scalars(select(OAuthGrant)).one()
+    twin = OAuthGrant(
+        member_id=older.member_id,
+        app_id=older.app_id,
+        purpose=older.purpose,
+        scope=older.scope,
+        created_at=older.created_at,
+        consented_at=older.consented_at,
+        expires_at=older.expires_at,
+    )
+    oauth.session.add(twin)
+    oauth.session.commit()
+    second, _row = issue_token(oauth.session, oauth.member.id, oauth.app)  # under the newer one
+
+    post_form(oauth.http, f"/apps/{oauth.app.id}/block")
+
+    assert oauth.api(second).status_code == 401
+    assert oauth.api(first).status_code == 401
+    oauth.session.expire_all()
+    assert [g.revoked_reason for g in oauth.session.scalars(select(OAuthGrant))] == [
+        "blocked",
+        "blocked",
+    ]
 
 
 def test_a_block_holds_through_other_members_grants_but_not_their_browsers(
