@@ -26,8 +26,16 @@ class AuthorityEnded(PermissionError):
     """The token or grant an app reads through was revoked or expired, or the app deleted."""
 
 
-def check_authority(session: Session, token_id: int) -> None:
+def check_authority(
+    session: Session, token_id: int, *, member_id: int | None, app_id: int | None
+) -> None:
     """Pass if the access token ``token_id``, its grant and its app still hold.
+
+    The token must still be the one ``app_id`` was given by ``member_id``: a
+    member who deletes their account takes their token rows with them, and
+    SQLite hands a freed top id to the next row, so a token issued meanwhile
+    to someone else could carry the same id (found by review: an export kept
+    streaming to the app after the member who granted it was gone).
 
     The token holds while it is not revoked, or when it was retired only by
     its own refresh (its family has a live successor: an app that refreshes
@@ -49,6 +57,8 @@ def check_authority(session: Session, token_id: int) -> None:
         .join(OAuthClient, OAuthClient.id == OAuthToken.app_id)
         .where(
             OAuthToken.id == token_id,
+            OAuthToken.member_id == member_id,
+            OAuthToken.app_id == app_id,
             or_(OAuthToken.access_revoked_at.is_(None), family_lives),
             OAuthGrant.revoked_at.is_(None),
             OAuthGrant.expires_at > utcnow(),

@@ -238,7 +238,9 @@ def _log(
 ) -> None:
     if requester.token_id is not None:
         # In the transaction that commits the events, just before the values leave.
-        check_authority(session, requester.token_id)
+        check_authority(
+            session, requester.token_id, member_id=requester.member_id, app_id=requester.app_id
+        )
     context = AccessContext(
         requester_id=requester.member_id,
         action=EventAction.of(action, through_app=requester.app_id is not None),

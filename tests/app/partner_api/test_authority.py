@@ -15,7 +15,9 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.accounts.deletion import delete_account
 from app.apps import blocks, grants, registration
+from app.apps.registration import delete_apps_of
 from app.disclosure.authority import AuthorityEnded, check_authority
 from app.disclosure.service import disclose
 from app.exports import service
@@ -27,12 +29,13 @@ from app.network.services import connect
 from app.partner_api import api as partner_api
 from exporters import csv_format
 from permissions import Action, Audience, Field, Policy
-from tests.app.apps.helpers import Harness, new_app, through_app
+from tests.app.apps.helpers import Harness, issue_token, new_app, through_app
 from tests.app.exports.helpers import ordered_handle
-from tests.factories import make_member, set_policy
+from tests.factories import TEST_PASSWORD, make_member, set_policy
 
 EXPORT = "/api/v1/exports/contacts?format=csv&purpose=recruiting"
 DOWNLOADABLE = Policy(Audience.CONNECTIONS, Audience.CONNECTIONS, Audience.NOBODY)
+EVERY_MEMBER = Policy(Audience.MEMBERS, Audience.MEMBERS, Audience.NOBODY)
 SCOPE = "basic:download contact:download"
 
 
@@ -134,7 +137,8 @@ def test_a_read_after_the_grant_ended_is_refused_and_not_logged(
 ) -> None:
     [contact] = _contacts(partner, 1)
     requester = through_app(partner.session, partner.member.id, partner.app)
-    check_authority(partner.session, requester.token_id or 0)  # live: passes
+    live = {"member_id": partner.member.id, "app_id": partner.app.id}
+    check_authority(partner.session, requester.token_id or 0, **live)  # live: passes
     grant = partner.session.scalars(select(OAuthGrant)).one()
     grants.revoke(partner.session, grant, partner.app, "member", OAuthEventKind.REVOKED_BY_MEMBER)
     partner.session.commit()
@@ -149,7 +153,12 @@ def test_an_expired_grant_ends_the_apps_authority(partner: Harness) -> None:
     grant.expires_at = grant.created_at
     partner.session.commit()
     with pytest.raises(AuthorityEnded):
-        check_authority(partner.session, requester.token_id or 0)
+        check_authority(
+            partner.session,
+            requester.token_id or 0,
+            member_id=partner.member.id,
+            app_id=partner.app.id,
+        )
     assert partner.session.get(OAuthToken, requester.token_id).access_revoked_at is None
 
 
@@ -179,7 +188,7 @@ def test_a_read_during_a_revocation_waits_for_it_and_is_refused(committed_app: F
         db.session.commit()
         registered, _secret = new_app(committed_app, db.session, developer)
         token_id = through_app(db.session, member.id, registered).token_id or 0
-        app_id = registered.id
+        app_id, member_id = registered.id, member.id
         db.session.rollback()  # this session holds no transaction (SQLite's would lock)
         engine = db.engine
         outcome: dict[str, str] = {}
@@ -187,7 +196,7 @@ def test_a_read_during_a_revocation_waits_for_it_and_is_refused(committed_app: F
         def read() -> None:
             with committed_app.app_context(), Session(engine) as reader:
                 try:
-                    check_authority(reader, token_id)
+                    check_authority(reader, token_id, member_id=member_id, app_id=app_id)
                     outcome["read"] = "allowed"
                 except AuthorityEnded:
                     outcome["read"] = "refused"
@@ -205,3 +214,26 @@ def test_a_read_during_a_revocation_waits_for_it_and_is_refused(committed_app: F
             revoker.commit()
         reader_thread.join(30)
         assert outcome == {"read": "refused"}
+
+
+def test_an_export_under_way_stops_when_the_member_deletes_their_account(
+    partner: Harness, one_per_chunk: None
+) -> None:
+    """Even when the deleted token's id comes back (SQLite gives a freed top id again)."""
+    people = _contacts(partner)
+    for person in people:  # what any member may download: still theirs after Rita is gone
+        set_policy(partner.session, person.id, Field.EMAIL, EVERY_MEMBER)
+    partner.session.commit()
+    token = partner.full_flow(scope=SCOPE)["access_token"]
+    token_id = partner.session.scalars(select(OAuthToken.id)).one()
+    bob = make_member(partner.session, "Bob", "Other")
+    partner.session.commit()
+
+    def delete_rita() -> None:
+        delete_account(partner.session, partner.member, TEST_PASSWORD, [delete_apps_of])
+        partner.session.commit()
+        _access, row = issue_token(partner.session, bob.id, partner.app)  # another member's
+        assert row.id == token_id
+
+    _, received = _export_interrupted(partner, token, delete_rita)
+    assert [p for p in people if p.email.encode() in received] == people[:1]
