@@ -13,7 +13,7 @@ from app.apps.history import security_history
 from app.apps.received import Received, apps_by_id, received_by_apps
 from app.apps.scopes import PURPOSE_MEANING, describe_all
 from app.clock import utcnow
-from app.models.apps import OAuthClient, OAuthEvent
+from app.models.apps import OAuthClient, OAuthEvent, OAuthGrant
 from app.privacy.services import purposes_of
 from permissions import Scope
 
@@ -53,6 +53,17 @@ class ConnectedAppsPage:
     received: dict[int, Received]  # by app id, every app that read the member's data
 
 
+def _ended(grant: OAuthGrant) -> datetime:
+    """When an ended grant stopped allowing anything: revoked, or run out if that came first.
+
+    Deleting an app (or a reuse alarm) revokes grants that had run out long
+    before; the member's permission ended when they ran out (found by review).
+    """
+    if grant.revoked_at is None:
+        return grant.expires_at
+    return min(grant.revoked_at, grant.expires_at)
+
+
 def connected_apps_page(session: Session, member_id: int) -> ConnectedAppsPage:
     """Everything the member's connected apps page shows (names of values, never values)."""
     # Every grant ever given, newest first: the live ones are listed, and the
@@ -69,7 +80,7 @@ def connected_apps_page(session: Session, member_id: int) -> ConnectedAppsPage:
     ended: dict[int, datetime] = {}
     for g in given:
         if g.app.id in others and g.app.id not in ended:
-            ended[g.app.id] = g.grant.revoked_at or g.grant.expires_at
+            ended[g.app.id] = _ended(g.grant)
     return ConnectedAppsPage(
         connected=[
             ConnectedApp(

@@ -5,13 +5,16 @@ from __future__ import annotations
 from flask import Flask
 from sqlalchemy import select
 
+from app.apps.registration import delete_app
+from app.clock import FixedClock
 from app.disclosure.service import disclose
 from app.models.apps import OAuthGrant
 from app.models.audit import Place
 from app.privacy.services import set_purposes
+from app.shell.templating import format_when
 from permissions import Action, Purpose, Scope
 from tests.app.apps.helpers import Harness, new_app, through_app
-from tests.conftest import post_form
+from tests.conftest import post_form, sign_in_as
 from tests.factories import connect_members, make_member
 
 
@@ -94,3 +97,22 @@ def test_revoking_asks_first_naming_the_app(oauth: Harness) -> None:
     card = page[page.index('class="card app-card"') :]
     assert '<details class="confirm">' in card[: card.index("Block")]
     assert "Revoke CRM Sync&#39;s access? Its tokens stop working at once" in card
+
+
+def test_an_app_deleted_after_my_grant_ran_out_is_listed_as_allowed_until_it_ran_out(
+    app: Flask, oauth: Harness, clock: FixedClock
+) -> None:
+    issued = oauth.full_flow()
+    oauth.api(issued["access_token"])
+    grant = oauth.session.scalars(select(OAuthGrant)).one()
+    ran_out = format_when(grant.expires_at)
+    clock.advance(days=400)  # the grant expired 35 days ago; then the developer deletes the app
+    with app.app_context():
+        delete_app(oauth.session, oauth.app)
+    oauth.session.commit()
+    sign_in_as(oauth.http, oauth.member)
+
+    page = oauth.http.get("/apps").get_data(as_text=True)
+
+    others = page[page.index("Other apps with your data") :]
+    assert f"You allowed it until {ran_out}" in others
