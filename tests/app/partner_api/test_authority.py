@@ -233,7 +233,9 @@ def test_an_export_under_way_stops_when_the_member_deletes_their_account(
         delete_account(partner.session, partner.member, TEST_PASSWORD, [delete_apps_of])
         partner.session.commit()
         _access, row = issue_token(partner.session, bob.id, partner.app)  # another member's
-        assert row.id == token_id
+        # SQLite gives the freed id to this token (the case found by review); PostgreSQL's
+        # sequence never does, and there the export must stop all the same.
+        assert (row.id == token_id) is (partner.session.get_bind().dialect.name == "sqlite")
 
     _, received = _export_interrupted(partner, token, delete_rita)
     assert [p for p in people if p.email.encode() in received] == people[:1]
