@@ -53,6 +53,7 @@ class TokenRevocation(RevocationEndpoint):
 
     def revoke_token(self, token: TokenView, request: Any) -> None:
         row = token.row
+        tokens.lock_grant(db.session, row.grant_id)  # after any refresh under way: its token too
         revoked = tokens.revoke_tokens(
             db.session, OAuthToken.grant_id == row.grant_id, OAuthToken.app_id == row.app_id
         )

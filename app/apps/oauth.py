@@ -286,6 +286,7 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
         again and again must not let an app fill the member's page with alarms
         and push another app's alarm out of sight (found by review).
         """
+        tokens.lock_grant(db.session, row.grant_id)
         if tokens.revoke_tokens(db.session, OAuthToken.family_id == row.id):
             app = _app_of(row.app_id)
             history.record(db.session, row.member_id, app, OAuthEventKind.CODE_REPLAY)
@@ -294,6 +295,7 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
     def create_token_response(self) -> Any:
         # Claim the code before anything is issued (see app.apps.tokens).
         code: IssuedCode = self.request.authorization_code
+        tokens.lock_grant(db.session, code.row.grant_id)
         if not tokens.claim_code(db.session, code.row.id):
             self._replayed(code.row)
             raise InvalidGrantError("Invalid 'code' in request.")
@@ -342,6 +344,7 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
         # was never rotated out, and revoking the member's grant with a stolen-token
         # alarm for it was wrong (found by review).
         view: TokenView = self.request.refresh_token
+        tokens.lock_grant(db.session, view.row.grant_id)
         if not tokens.rotate(db.session, view.row.id):
             if tokens.rotated_out(db.session, view.row.id):
                 self._reused(view.row)

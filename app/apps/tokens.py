@@ -24,6 +24,20 @@ from app.database import affected
 from app.models.apps import AuthorizationCode, OAuthGrant, OAuthToken
 
 
+def lock_grant(session: Session, grant_id: int) -> None:
+    """Hold the grant's row to the transaction's end: one issuer or revoker of its tokens.
+
+    A refresh inserts its new token while it holds the old one's row; a
+    revocation of the grant's tokens (the app's RFC 7009 request, or a
+    replayed code's) waiting on that row then updated only the rows its
+    statement began with, and on PostgreSQL the new token came out alive
+    (found by review). Whoever issues or revokes a grant's tokens takes this
+    lock first, so a revocation's updates begin after the refresh commits,
+    and see its token. (SQLite's transactions are serial already.)
+    """
+    session.execute(select(OAuthGrant.id).where(OAuthGrant.id == grant_id).with_for_update())
+
+
 def code_by_value(session: Session, code: str) -> AuthorizationCode | None:
     """The code row for a presented code, used or not."""
     return session.scalar(

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import threading
+from datetime import timedelta
+
 import pytest
 from flask import Flask
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from app.apps import oauth as oauth_module
 from app.apps import tokens
 from app.clock import FixedClock, utcnow
 from app.extensions import db
 from app.models.apps import OAuthEvent, OAuthEventKind, OAuthGrant, OAuthToken
-from tests.app.apps.helpers import Harness, basic, new_app, query_of
+from tests.app.apps.helpers import Harness, basic, issue_token, new_app, query_of
+from tests.factories import make_member
 
 DAY = 24 * 3600
 
@@ -218,3 +223,59 @@ def test_a_refresh_that_loses_a_race_to_the_apps_own_revocation_raises_no_alarm(
     assert grant.revoked_at is None
     kinds = oauth.session.scalars(select(OAuthEvent.kind)).all()
     assert OAuthEventKind.REFRESH_REUSE not in kinds
+
+
+def test_a_revocation_waiting_on_a_refresh_revokes_the_token_it_issued(
+    committed_app: Flask,
+) -> None:
+    # Found by review: a refresh inserts its new token while holding the old one's row;
+    # the app's RFC 7009 revocation waiting on that row then updated only the rows its
+    # statement began with, and on PostgreSQL the new access token came out alive.
+    with committed_app.app_context():
+        developer = make_member(db.session, "Dev", "Eloper")
+        member = make_member(db.session, "Mia", "Member")
+        db.session.commit()
+        registered, secret = new_app(committed_app, db.session, developer)
+        access, old = issue_token(db.session, member.id, registered)
+        client_id, grant_id, old_id, family = (
+            registered.client_id,
+            old.grant_id,
+            old.id,
+            old.family_id,
+        )
+        scope = old.granted_scope
+        db.session.rollback()  # this session holds no transaction (SQLite's would lock)
+        answers: list[int] = []
+
+        def revoke() -> None:
+            response = committed_app.test_client().post(
+                "/oauth/revoke", data={"token": access}, headers=basic(client_id, secret)
+            )
+            answers.append(response.status_code)
+
+        with Session(db.engine) as refresher:  # a refresh, between its rotation and its commit
+            tokens.lock_grant(refresher, grant_id)
+            assert tokens.rotate(refresher, old_id)
+            now = utcnow()
+            new = tokens.store_tokens(
+                refresher,
+                {"access_token": "fgat_new", "refresh_token": "fgrt_new"},
+                grant=refresher.get(OAuthGrant, grant_id),
+                family_id=family,
+                parent_id=old_id,
+                granted_scope=scope,
+                access_expires_at=now + timedelta(hours=1),
+                refresh_expires_at=now + timedelta(days=30),
+            )
+            refresher.flush()
+            new_id = new.id
+            revoker = threading.Thread(target=revoke)
+            revoker.start()
+            revoker.join(0.5)
+            assert revoker.is_alive()  # the revocation waits for the refresh
+            refresher.commit()
+        revoker.join(30)
+        row = db.session.get(OAuthToken, new_id)
+        assert answers == [200] and row is not None
+        assert row.access_revoked_at is not None and row.refresh_revoked_at is not None
+        db.session.remove()
