@@ -19,6 +19,7 @@ from app.apps import history
 from app.apps.scopes import parse_scopes, scope_string
 from app.apps.tokens import revoke_tokens
 from app.clock import utcnow
+from app.models.accounts import Member
 from app.models.apps import OAuthClient, OAuthEventKind, OAuthGrant, OAuthToken
 from permissions import Scope
 
@@ -78,7 +79,14 @@ def consent(
     scopes: Collection[Scope],
     lifetime: timedelta,
 ) -> OAuthGrant:
-    """Record the member's "Allow": a new grant, or the live one widened and renewed."""
+    """Record the member's "Allow": a new grant, or the live one widened and renewed.
+
+    Holds the member's row until the transaction ends, so two "Allow"s at
+    once (two tabs) are one after the other: each found no live grant and
+    made one on PostgreSQL, and whatever ended the member's access had to
+    find both (found by review).
+    """
+    session.execute(select(Member.id).where(Member.id == member_id).with_for_update())
     now = utcnow()
     grant = active_grant(session, member_id, app.id)
     if grant is None:

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import threading
+from datetime import timedelta
+
 import pytest
 from flask import Flask
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from app.apps.grants import consent
 from app.clock import FixedClock
-from app.models.apps import AppBlock, OAuthEvent, OAuthEventKind, OAuthGrant
-from tests.app.apps.helpers import Harness, issue_token, query_of, through_app
+from app.extensions import db
+from app.models.apps import AppBlock, OAuthClient, OAuthEvent, OAuthEventKind, OAuthGrant
+from permissions import Scope
+from tests.app.apps.helpers import Harness, issue_token, new_app, query_of, through_app
 from tests.conftest import post_form, sign_in_as
 from tests.factories import connect_members, make_member
 
@@ -175,3 +182,43 @@ def test_from_our_own_pages_a_remembered_grant_returns_through_a_page(oauth: Har
     assert '<meta http-equiv="refresh" content="0; url=https://crm.example/cb?code=fgac_' in page
     assert "Continue to CRM Sync" in page
     assert ours.headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_two_allows_at_once_make_one_grant(committed_app: Flask) -> None:
+    # Found by review: two tabs allowing at once each found no live grant on PostgreSQL
+    # and made one, so the member had two grants to the app and revoking one left the other.
+    with committed_app.app_context():
+        developer = make_member(db.session, "Dev", "Eloper")
+        member = make_member(db.session, "Mia", "Member")
+        db.session.commit()
+        registered, _secret = new_app(committed_app, db.session, developer)
+        app_id, member_id = registered.id, member.id
+        db.session.rollback()  # this session holds no transaction (SQLite's would lock)
+
+        def allow(scopes: frozenset[Scope]) -> None:
+            with committed_app.app_context(), Session(db.engine) as tab:
+                app = tab.get(OAuthClient, app_id)
+                assert app is not None
+                consent(tab, member_id, app, scopes, timedelta(days=365))
+                tab.commit()
+
+        with Session(db.engine) as first:
+            app = first.get(OAuthClient, app_id)
+            assert app is not None
+            consent(first, member_id, app, {Scope.BASIC_VIEW}, timedelta(days=365))
+            first.flush()
+            second = threading.Thread(target=allow, args=(frozenset({Scope.CONTACT_VIEW}),))
+            second.start()
+            second.join(0.5)
+            assert second.is_alive()  # the second "Allow" waits for the first
+            first.commit()
+        second.join(30)
+        live = list(
+            db.session.scalars(
+                select(OAuthGrant).where(
+                    OAuthGrant.member_id == member_id, OAuthGrant.revoked_at.is_(None)
+                )
+            )
+        )
+        assert len(live) == 1 and live[0].scope == "basic:view contact:view"
+        db.session.remove()
