@@ -49,7 +49,13 @@ def sign_in(page: Page, email: str, password: str = TEST_PASSWORD) -> None:
 
 
 def open_menu(page: Page) -> None:
-    """On a narrow screen, open the top bar's menu (a no-op where the bar shows everything)."""
+    """On a narrow screen, open the top bar's menu (a no-op where the bar shows everything).
+
+    Waits for the page's load first: whether the menu shows depends on the
+    stylesheet, and before it applied the menu looked visible and was gone
+    when clicked (a CI run under load).
+    """
+    page.wait_for_load_state()
     menu = page.locator("header summary", has_text="Menu")
     if menu.is_visible() and menu.locator("xpath=..").get_attribute("open") is None:
         menu.click()
@@ -63,5 +69,10 @@ def sign_out(page: Page) -> None:
 
 
 def open_nav(page: Page, name: str) -> None:
-    """Follow a link of the main navigation."""
+    """Follow a link of the main navigation, and wait until the page (its stylesheet too) loaded.
+
+    A click waits for the navigation to begin only: checks of what the
+    stylesheet shows or hides could run before it applied (a CI run under load).
+    """
     page.get_by_role("navigation", name="Main").get_by_role("link", name=name).click()
+    page.wait_for_load_state()
