@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from app.audit.leaves import BY_HANDLE, leaf_bytes
 from app.audit.recorder import field_bit
 from app.disclosure.accountability import RequesterLabel, requester_labels
-from app.disclosure.handles import handles_in_leaves
+from app.disclosure.handles import handles_of
 from app.disclosure.service import Requester
 from app.models.accounts import Member
 from app.models.apps import OAuthClient
@@ -242,7 +242,7 @@ def _leaf_handles(session: Session, events: Sequence[Row[Any]]) -> dict[int, str
     the page's query, so that query's plan stays one range of the subject's index.
     """
     ids = {e.requester_id for e in events if e.leaf_format == BY_HANDLE and e.requester_id}
-    return handles_in_leaves(session, ids) if ids else {}
+    return handles_of(session, ids, former=True) if ids else {}
 
 
 def _rows(

@@ -12,24 +12,20 @@ from sqlalchemy.orm import Session
 
 from app.database import fetch_for_ids
 
-_HANDLES_QUERY = "SELECT id, handle FROM members WHERE id IN {ids} AND deleted_at IS NULL"
+_HANDLES_QUERY = "SELECT id, handle FROM members WHERE id IN {ids}"
+_LIVE = " AND deleted_at IS NULL"
 
 
-def handles_of(session: Session, member_ids: Collection[int]) -> dict[int, str]:
-    """The public handle of each member id (ids of deleted members are missing)."""
-    rows = fetch_for_ids(session, _HANDLES_QUERY, list(member_ids))
-    return {int(mid): str(handle) for mid, handle in rows}
+def handles_of(
+    session: Session, member_ids: Collection[int], *, former: bool = False
+) -> dict[int, str]:
+    """The public handle of each member id (ids of deleted members are missing).
 
-
-_ALL_HANDLES_QUERY = "SELECT id, handle FROM members WHERE id IN {ids}"
-
-
-def handles_in_leaves(session: Session, member_ids: Collection[int]) -> dict[int, str]:
-    """The handle of each member id as the access log's leaves hold it, former members' too.
-
-    Only for a member's own access log: a leaf sealed while its requester
-    had an account keeps their handle after they delete it (the row stays as
-    a tombstone), and the log shows the member the exact leaf.
+    ``former``: deleted members' too, only for a member's own access log: a
+    leaf sealed while its requester had an account keeps their handle after
+    they delete it (the row stays as a tombstone), and the log shows the
+    member the exact leaf.
     """
-    rows = fetch_for_ids(session, _ALL_HANDLES_QUERY, list(member_ids))
+    query = _HANDLES_QUERY if former else _HANDLES_QUERY + _LIVE
+    rows = fetch_for_ids(session, query, list(member_ids))
     return {int(mid): str(handle) for mid, handle in rows}

@@ -28,6 +28,7 @@ from app.extensions import db
 from app.models.accounts import Member
 from app.models.apps import AuthorizationCode, OAuthClient, OAuthToken
 from permissions import Purpose, Scope
+from tests.factories import make_member
 
 BASE = "http://localhost"  # the test client's origin; Authlib allows plain http there
 CB = "https://crm.example/cb"
@@ -193,6 +194,18 @@ def reload(session: Session, row: Any) -> Any:
     """``row`` as the database has it now."""
     session.expire_all()
     return session.get(type(row), db.inspect(row).identity[0])
+
+
+def committed_app_and_member(app: Flask) -> tuple[OAuthClient, str, Member]:
+    """Dev's registered app, its secret, and Mia, committed (inside ``app``'s app context).
+
+    For tests that open sessions of their own on a committed database.
+    """
+    developer = make_member(db.session, "Dev", "Eloper")
+    member = make_member(db.session, "Mia", "Member")
+    db.session.commit()
+    registered, secret = new_app(app, db.session, developer)
+    return registered, secret, member
 
 
 def issue_token(

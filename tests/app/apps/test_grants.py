@@ -15,7 +15,13 @@ from app.clock import FixedClock
 from app.extensions import db
 from app.models.apps import AppBlock, OAuthClient, OAuthEvent, OAuthEventKind, OAuthGrant
 from permissions import Scope
-from tests.app.apps.helpers import Harness, issue_token, new_app, query_of, through_app
+from tests.app.apps.helpers import (
+    Harness,
+    committed_app_and_member,
+    issue_token,
+    query_of,
+    through_app,
+)
 from tests.conftest import post_form, sign_in_as
 from tests.factories import connect_members, make_member
 
@@ -188,10 +194,7 @@ def test_two_allows_at_once_make_one_grant(committed_app: Flask) -> None:
     # Found by review: two tabs allowing at once each found no live grant on PostgreSQL
     # and made one, so the member had two grants to the app and revoking one left the other.
     with committed_app.app_context():
-        developer = make_member(db.session, "Dev", "Eloper")
-        member = make_member(db.session, "Mia", "Member")
-        db.session.commit()
-        registered, _secret = new_app(committed_app, db.session, developer)
+        registered, _secret, member = committed_app_and_member(committed_app)
         app_id, member_id = registered.id, member.id
         db.session.rollback()  # this session holds no transaction (SQLite's would lock)
 

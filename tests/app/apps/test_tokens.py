@@ -15,8 +15,14 @@ from app.apps import tokens
 from app.clock import FixedClock, utcnow
 from app.extensions import db
 from app.models.apps import OAuthEvent, OAuthEventKind, OAuthGrant, OAuthToken
-from tests.app.apps.helpers import Harness, basic, issue_token, new_app, query_of
-from tests.factories import make_member
+from tests.app.apps.helpers import (
+    Harness,
+    basic,
+    committed_app_and_member,
+    issue_token,
+    new_app,
+    query_of,
+)
 
 DAY = 24 * 3600
 
@@ -232,10 +238,7 @@ def test_a_revocation_waiting_on_a_refresh_revokes_the_token_it_issued(
     # the app's RFC 7009 revocation waiting on that row then updated only the rows its
     # statement began with, and on PostgreSQL the new access token came out alive.
     with committed_app.app_context():
-        developer = make_member(db.session, "Dev", "Eloper")
-        member = make_member(db.session, "Mia", "Member")
-        db.session.commit()
-        registered, secret = new_app(committed_app, db.session, developer)
+        registered, secret, member = committed_app_and_member(committed_app)
         access, old = issue_token(db.session, member.id, registered)
         client_id, grant_id, old_id, family = (
             registered.client_id,

@@ -29,7 +29,7 @@ from app.network.services import connect
 from app.partner_api import api as partner_api
 from exporters import csv_format
 from permissions import Action, Audience, Field, Policy
-from tests.app.apps.helpers import Harness, issue_token, new_app, through_app
+from tests.app.apps.helpers import Harness, committed_app_and_member, issue_token, through_app
 from tests.app.exports.helpers import ordered_handle
 from tests.factories import TEST_PASSWORD, make_member, set_policy
 
@@ -183,10 +183,7 @@ def test_a_grant_revoked_between_the_token_check_and_the_read_gets_a_401(
 
 def test_a_read_during_a_revocation_waits_for_it_and_is_refused(committed_app: Flask) -> None:
     with committed_app.app_context():
-        developer = make_member(db.session, "Dev", "Eloper")
-        member = make_member(db.session, "Mia", "Member")
-        db.session.commit()
-        registered, _secret = new_app(committed_app, db.session, developer)
+        registered, _secret, member = committed_app_and_member(committed_app)
         token_id = through_app(db.session, member.id, registered).token_id or 0
         app_id, member_id = registered.id, member.id
         db.session.rollback()  # this session holds no transaction (SQLite's would lock)
